@@ -1,0 +1,54 @@
+//! Errors of the use cases, each with a kind that the UI and the CLI branch on.
+
+/// What went wrong in a use case.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The local database failed; the store error says how (disk full, read-only, newer file...).
+    #[error(transparent)]
+    Store(#[from] canvass_store::Error),
+    /// An answer does not fit its question, or a required question is empty.
+    #[error(transparent)]
+    Answer(#[from] canvass_form::Error),
+    /// No study with this id is installed, e.g. `start_interview("nope")`.
+    #[error("no study with id {id}")]
+    UnknownStudy { id: String },
+    /// The interview's questionnaire version is not installed on this device.
+    #[error("questionnaire {id} version {version} is not installed")]
+    QuestionnaireMissing { id: String, version: String },
+    /// A change to an interview that is no longer open, e.g. answering a completed one.
+    #[error("interview {id} is {status} and can no longer be changed")]
+    InterviewClosed { id: String, status: String },
+}
+
+/// Result type of this crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// The small, closed set of error kinds a user interface branches on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The user's input was refused; they can correct it.
+    Validation,
+    /// The thing asked for does not exist.
+    NotFound,
+    /// The action does not fit the current state.
+    Conflict,
+    /// The local database could not be read or written.
+    Storage,
+    /// The database was written by a newer Canvass.
+    IncompatibleDatabase,
+}
+
+impl Error {
+    /// The kind of this error, for the `{code, message}` contract.
+    pub fn kind(&self) -> ErrorKind {
+        use canvass_store::Error as S;
+        match self {
+            Error::Answer(_) => ErrorKind::Validation,
+            Error::UnknownStudy { .. } | Error::QuestionnaireMissing { .. } => ErrorKind::NotFound,
+            Error::InterviewClosed { .. } => ErrorKind::Conflict,
+            Error::Store(S::InterviewNotFound { .. }) => ErrorKind::NotFound,
+            Error::Store(S::IncompatibleDatabase { .. }) => ErrorKind::IncompatibleDatabase,
+            Error::Store(_) => ErrorKind::Storage,
+        }
+    }
+}

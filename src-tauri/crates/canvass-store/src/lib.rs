@@ -1,0 +1,20 @@
+//! The local store: the only crate that speaks SQL on the client.
+//!
+//! [`Store::open`] opens the interview database with the pragmas that make
+//! every commit durable (WAL, `synchronous=FULL`), runs pending migrations in
+//! one transaction, and refuses a file written by a newer Canvass.
+//! Repositories are plain methods on [`Store`] that take and return typed rows;
+//! callers never see a SQL string or a `rusqlite` type.
+//!
+//! Invariant: every write that must reach the server inserts its `outbox` row in
+//! the same transaction as the change itself ([`Store::complete_interview`]).
+
+mod error;
+mod interviews;
+mod migrate;
+mod open;
+
+pub use error::{Error, Result};
+pub use interviews::{AnswerRow, InterviewRow, NewInterview, OutboxRow};
+pub use migrate::{Migration, MIGRATIONS};
+pub use open::{inspect, DbReport, Store};

@@ -1,0 +1,34 @@
+//! The desktop shell: builds the Tauri app, manages the state and registers the commands. No logic.
+
+mod commands;
+mod error;
+mod state;
+
+use tauri::Manager;
+
+/// Starts the desktop app and blocks until its window is closed.
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    let started = std::time::Instant::now();
+    let result = tauri::Builder::default()
+        .setup(move |app| {
+            let state = state::AppState::open(app.handle(), started);
+            app.manage(state);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::interview::app_status,
+            commands::interview::list_studies,
+            commands::interview::list_interviews,
+            commands::interview::start_interview,
+            commands::interview::get_screen,
+            commands::interview::record_answer,
+            commands::interview::next_item,
+            commands::interview::previous_item,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("canvass: the window could not be started: {e}");
+        std::process::exit(1);
+    }
+}

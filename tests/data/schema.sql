@@ -1,0 +1,31 @@
+CREATE INDEX interviews_by_status ON interviews (status, updated_at);
+CREATE INDEX outbox_pending ON outbox (state, created_at, id);
+CREATE TABLE answers (
+    interview_id TEXT NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+    item_path    TEXT NOT NULL,
+    value        TEXT NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    PRIMARY KEY (interview_id, item_path)
+) WITHOUT ROWID;
+CREATE TABLE interviews (
+    id                    TEXT PRIMARY KEY NOT NULL,
+    questionnaire_id      TEXT NOT NULL,
+    questionnaire_version TEXT NOT NULL,
+    status                TEXT NOT NULL CHECK (status IN
+                              ('created', 'in_progress', 'paused', 'completed', 'broken_off', 'rejected')),
+    current_item          TEXT,
+    created_at            INTEGER NOT NULL,
+    updated_at            INTEGER NOT NULL,
+    completed_at          INTEGER
+);
+CREATE TABLE outbox (
+    id              TEXT PRIMARY KEY NOT NULL,
+    kind            TEXT NOT NULL,
+    payload         TEXT NOT NULL,
+    payload_hash    TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'acked', 'rejected')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    next_attempt_at INTEGER
+);

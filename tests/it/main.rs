@@ -1,0 +1,16 @@
+//! The one integration-test binary: every module below is a group of tests over the real crates.
+
+// Shared fixtures: temporary databases, the repository root, a fixed clock.
+mod support;
+// Repository rules: dependency direction, where SQL and Tauri may appear, `//!` headers, migration list.
+mod tidy;
+// The migration runner: empty to latest, all-or-nothing, newer-database refusal, schema snapshot.
+mod migrations;
+// Store repositories: durable answers and outbox rows written in the same transaction.
+mod store;
+// Interview use cases through canvass-app on a real SQLite file and a fixed clock.
+mod interview;
+// The headless `canvass` CLI, driven in-process.
+mod cli;
+// The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).
+mod e2e;
