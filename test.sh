@@ -4,6 +4,14 @@ set -euo pipefail
 cd "$(dirname "$0")"
 . .ci/deps.sh
 canvass_deps test
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
 # xvfb-run gives the window tests a display of their own even on a desktop,
 # so no window pops up and a missing display can never hang a test.
-exec xvfb-run -a -s "-screen 0 1280x800x24" cargo test --workspace --locked -- --include-ignored
+status=0
+xvfb-run -a -s "-screen 0 1280x800x24" cargo test --workspace --locked -- --include-ignored 2>&1 | tee "$log" || status=$?
+# cargo prints one result line per test binary; the total over all of them is
+# what a reader (and CI) wants as the closing line.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
+     END { printf "total: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit "$status"

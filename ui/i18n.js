@@ -32,6 +32,8 @@ const MESSAGES = {
     "save.failed": "Not saved",
     "error.startup_title": "Canvass could not open its data",
     "error.startup_help": "Your interviews are not lost. Close Canvass and ask your supervisor; quote the message below.",
+    "error.startup_help.incompatible_database":
+      "Your interviews are not lost: this data file was saved by a newer version of Canvass. Install that version to carry on; nothing in the file was changed.",
     "error.unexpected": "Something went wrong in the window. Your saved answers are safe.",
     "error.dismiss": "Dismiss",
   },

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::Element;
+use fantoccini::error::NewSessionError;
 use fantoccini::{Client, ClientBuilder, Locator};
 
 const APP: &str = env!("CARGO_BIN_EXE_canvass-desktop");
@@ -42,26 +43,42 @@ impl Driver {
             .spawn()
             .map_err(|e| format!("tauri-driver must be on PATH (cargo install tauri-driver): {e}"))?;
         let driver = Driver { child, port };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        // tauri-driver listens before the WebKitWebDriver it starts does; a
+        // session request in between fails, so wait for both ports.
+        for _ in 0..200 {
+            let up = |p: u16| std::net::TcpStream::connect(("127.0.0.1", p)).is_ok();
+            if up(port) && up(native) {
                 return Ok(driver);
             }
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(50));
         }
-        Err("tauri-driver did not start listening within 10 s".into())
+        Err("tauri-driver and WebKitWebDriver did not start listening within 10 s".into())
     }
 
     async fn session(&self) -> Result<Client, Box<dyn std::error::Error>> {
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
         caps.insert("tauri:options".into(), serde_json::json!({ "application": APP, "args": [] }));
-        let http = hyper_util::client::legacy::connect::HttpConnector::new();
         let url = format!("http://127.0.0.1:{}", self.port);
-        // Without a working display the new-session call would hang; bound it.
-        let client =
-            tokio::time::timeout(Duration::from_secs(60), ClientBuilder::new(http).capabilities(caps).connect(&url))
-                .await??;
-        Ok(client)
+        let mut last_error = String::new();
+        // A refused or cut connection while the drivers settle is retried a few
+        // times; any other failure (a crash of the app, a bad capability) is not.
+        for _ in 0..3 {
+            let http = hyper_util::client::legacy::connect::HttpConnector::new();
+            // Without a working display the new-session call would hang; bound it.
+            let attempt =
+                tokio::time::timeout(Duration::from_secs(60), ClientBuilder::new(http).capabilities(caps.clone()).connect(&url))
+                    .await?;
+            match attempt {
+                Ok(client) => return Ok(client),
+                Err(e @ (NewSessionError::Failed(_) | NewSessionError::FailedC(_) | NewSessionError::Lost(_))) => {
+                    last_error = e.to_string()
+                }
+                Err(e) => return Err(e.into()),
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        Err(format!("could not open a WebDriver session: {last_error}").into())
     }
 }
 
@@ -230,12 +247,12 @@ async fn demo_interview_by_keyboard_then_kill_and_resume() -> TestResult {
     );
     assert_eq!(db_rows(&db, "SELECT id, state FROM outbox"), vec![vec![first_id.clone(), "pending".into()]]);
 
-    // ---- A second interview, killed after its second answer is saved.
+    // ---- A second interview, by mouse this time, killed after its second answer is saved.
     press(&client, &['n']).await?;
     on_question(&client, "nps").await?;
-    type_text(&client, "3").await?;
+    wait_css(&client, ".option[data-value='3']").await?.click().await?;
     wait_css(&client, ".option[data-value='3'][aria-pressed='true']").await?;
-    press(&client, &[ENTER]).await?;
+    wait_css(&client, "#next").await?.click().await?;
     let label = on_question(&client, "reason").await?;
     assert!(label.contains("would not recommend"), "{label}");
     press(&client, &['4']).await?;
@@ -270,5 +287,20 @@ async fn demo_interview_by_keyboard_then_kill_and_resume() -> TestResult {
     wait_css(&client, ".option[data-value='4'][aria-pressed='true']").await?;
     assert_eq!(wait_css(&client, "#progress").await?.text().await?, "Question 2 of 4");
     client.close().await?;
+    drop(driver);
+
+    // ---- A database from a newer Canvass: the window explains it in words, and the file is untouched.
+    rusqlite::Connection::open(&db)?.execute_batch("PRAGMA user_version = 99")?;
+    let driver = Driver::start(data.path())?;
+    let client = driver.session().await?;
+    let message = wait_css(&client, "#startup-message").await?;
+    assert_eq!(message.attr("data-code").await?.as_deref(), Some("incompatible_database"));
+    assert!(message.text().await?.contains("written by a newer Canvass"));
+    let heading = wait_css(&client, "#startup-error h1").await?.text().await?;
+    assert_eq!(heading, "Canvass could not open its data");
+    screenshot(&client, "startup-error.png").await?;
+    client.close().await?;
+    assert_eq!(db_rows(&db, "PRAGMA user_version"), vec![vec!["99".to_string()]]);
+    assert_eq!(db_rows(&db, "SELECT count(*) FROM answers"), vec![vec!["5".to_string()]], "no answer lost or added");
     Ok(())
 }
