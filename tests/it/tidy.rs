@@ -192,3 +192,28 @@ fn the_readme_documents_the_architecture_rules() {
         assert!(readme.contains(needle), "README.md must say: {needle}");
     }
 }
+
+/// Calls that reach the outside world: files, sockets, environment, processes, the clock, OS randomness.
+const IO_MARKERS: &[&str] = &[
+    "std::fs", "std::net", "std::env", "std::process", "std::io::stdin", "File::", "TcpStream", "Utc::now",
+    "Local::now", "SystemTime", "Instant::now", "thread_rng", "getrandom", "tokio", "async fn",
+];
+
+#[test]
+fn the_engine_does_no_io() {
+    let root = repo_root();
+    let files = rust_files(&root.join("src-tauri/crates/canvass-form/src"));
+    assert!(!files.is_empty());
+    for f in files {
+        let rel = f.strip_prefix(root).unwrap().display().to_string();
+        for (n, line) in std::fs::read_to_string(&f).unwrap().lines().enumerate() {
+            let code = line.trim_start();
+            if code.starts_with("//") {
+                continue;
+            }
+            for m in IO_MARKERS {
+                assert!(!code.contains(m), "{rel}:{}: canvass-form must not do I/O or read the clock: {line}", n + 1);
+            }
+        }
+    }
+}
