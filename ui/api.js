@@ -36,5 +36,7 @@ const api = (() => {
     recordAnswer: (interviewId, item, value) => call("record_answer", { interview_id: interviewId, item, value }),
     nextItem: (interviewId) => call("next_item", { interview_id: interviewId }),
     previousItem: (interviewId) => call("previous_item", { interview_id: interviewId }),
+    resumeInterview: (interviewId) => call("resume_interview", { interview_id: interviewId }),
+    pauseInterview: (interviewId) => call("pause_interview", { interview_id: interviewId }),
   };
 })();

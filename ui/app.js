@@ -128,7 +128,7 @@ async function start(studyId) {
 }
 
 async function resume(interviewId) {
-  const screen = await attempt(() => api.getScreen(interviewId));
+  const screen = await attempt(() => api.resumeInterview(interviewId));
   if (screen) renderInterview(screen);
 }
 
@@ -245,7 +245,14 @@ async function back() {
 
 async function pause() {
   const s = state.screen;
-  if (s && s.question.kind === "text") await saveText();
+  if (!s) return;
+  if (s.question.kind === "text") await saveText();
+  try {
+    await api.pauseInterview(s.interview_id);
+  } catch (err) {
+    showError(err && err.code ? err : { code: "internal", message: t("error.unexpected") });
+    return;
+  }
   await attempt(showHome);
 }
 

@@ -25,6 +25,8 @@ pub fn run() {
             commands::interview::record_answer,
             commands::interview::next_item,
             commands::interview::previous_item,
+            commands::interview::resume_interview,
+            commands::interview::pause_interview,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

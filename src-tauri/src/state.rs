@@ -38,7 +38,7 @@ impl AppState {
                 message: format!("cannot create the data folder {}: {e}", dir.display()),
             })?;
             let path = dir.join(DB_FILE);
-            let app = App::open(&path, Arc::new(SystemClock))?;
+            let app = App::open(&path, Arc::new(SystemClock::new()))?;
             Ok((Arc::new(app), path))
         });
         match opened {

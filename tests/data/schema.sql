@@ -1,5 +1,6 @@
 CREATE INDEX interviews_by_status ON interviews (status, updated_at);
 CREATE INDEX outbox_pending ON outbox (state, created_at, id);
+CREATE INDEX paradata_sessions_by_interview ON paradata_sessions (interview_id, started_at_ms);
 CREATE TABLE answers (
     interview_id TEXT NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
     item_path    TEXT NOT NULL,
@@ -28,4 +29,30 @@ CREATE TABLE outbox (
     attempts        INTEGER NOT NULL DEFAULT 0,
     last_error      TEXT,
     next_attempt_at INTEGER
+);
+CREATE TABLE paradata_events (
+    interview_id   TEXT NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+    seq            INTEGER NOT NULL,
+    session_id     TEXT NOT NULL REFERENCES paradata_sessions (id),
+    offset_ms      INTEGER NOT NULL,
+    kind           TEXT NOT NULL,
+    node           TEXT,
+    end_offset_ms  INTEGER,
+    end_estimated  INTEGER NOT NULL DEFAULT 0 CHECK (end_estimated IN (0, 1)),
+    old_value      TEXT,
+    new_value      TEXT,
+    extra          TEXT,
+    PRIMARY KEY (interview_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE paradata_sessions (
+    id             TEXT PRIMARY KEY NOT NULL,
+    interview_id   TEXT NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+    started_at_ms  INTEGER NOT NULL,
+    tz_offset_min  INTEGER NOT NULL,
+    mode           TEXT NOT NULL DEFAULT 'CAPI' CHECK (mode IN ('CAPI', 'CATI', 'CAWI')),
+    device_id      TEXT,
+    user_id        TEXT,
+    app_version    TEXT NOT NULL,
+    form_id        TEXT NOT NULL,
+    form_version   TEXT NOT NULL
 );

@@ -286,6 +286,30 @@ async fn demo_interview_by_keyboard_then_kill_and_resume() -> TestResult {
     assert!(label.contains("You gave us 3."), "{label}");
     wait_css(&client, ".option[data-value='4'][aria-pressed='true']").await?;
     assert_eq!(wait_css(&client, "#progress").await?.text().await?, "Question 2 of 4");
+    // The session log survived the kill: the question on screen when the app
+    // died was closed with an estimated end, and a new session began.
+    let log = db_rows(&db, &format!(
+        "SELECT kind, coalesce(node, ''), end_estimated FROM paradata_events WHERE interview_id = '{second_id}' ORDER BY seq"
+    ));
+    let log: Vec<String> = log.iter().map(|r| r.join(" ")).collect();
+    assert_eq!(
+        log,
+        [
+            "form_start  0",
+            "question /data/nps 0",
+            "answer_set /data/nps 0",
+            "question /data/reason 1",
+            "answer_set /data/reason 0",
+            "form_resume  0",
+            "question /data/reason 0",
+        ],
+        "{log:#?}"
+    );
+    // Esc pauses: the interview goes back to the list and its session is closed.
+    press(&client, &['\u{E00C}']).await?;
+    wait_css(&client, &format!("#resume-{second_id}")).await?;
+    let last = db_rows(&db, &format!("SELECT kind FROM paradata_events WHERE interview_id = '{second_id}' ORDER BY seq DESC LIMIT 1"));
+    assert_eq!(last, vec![vec!["exit".to_string()]]);
     client.close().await?;
     drop(driver);
 

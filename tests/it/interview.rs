@@ -145,6 +145,6 @@ fn the_app_refuses_a_database_from_a_newer_canvass() {
     let db = TempDb::new();
     drop(db.app());
     crate::support::raw(&db.path).execute_batch("PRAGMA user_version = 42").unwrap();
-    let err = App::open(&db.path, std::sync::Arc::new(canvass_app::SystemClock)).err().unwrap();
+    let err = App::open(&db.path, std::sync::Arc::new(canvass_app::SystemClock::new())).err().unwrap();
     assert_eq!(err.kind(), ErrorKind::IncompatibleDatabase);
 }

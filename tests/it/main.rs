@@ -10,6 +10,8 @@ mod migrations;
 mod store;
 // Interview use cases through canvass-app on a real SQLite file and a fixed clock.
 mod interview;
+// The session log: events written with each change, anti-tamper timestamps, resume after a crash.
+mod paradata;
 // The headless `canvass` CLI, driven in-process.
 mod cli;
 // The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).

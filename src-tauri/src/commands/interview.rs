@@ -75,3 +75,15 @@ pub async fn previous_item(state: State<'_, AppState>, interview_id: String) -> 
     let app = state.app()?;
     blocking(move || Ok(app.previous_item(&interview_id)?)).await
 }
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn resume_interview(state: State<'_, AppState>, interview_id: String) -> Result<Screen, CommandError> {
+    let app = state.app()?;
+    blocking(move || Ok(app.resume_interview(&interview_id)?)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn pause_interview(state: State<'_, AppState>, interview_id: String) -> Result<(), CommandError> {
+    let app = state.app()?;
+    blocking(move || Ok(app.pause_interview(&interview_id)?)).await
+}

@@ -1,11 +1,11 @@
 //! The interview use cases: start, answer, move, complete, list; each answer durable when it returns.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use canvass_form::{Answers, ItemKind, Questionnaire};
-use canvass_store::{InterviewRow, NewInterview, OutboxRow, Store};
+use canvass_store::{InterviewRow, NewEvent, NewInterview, NewSession, OutboxRow, Store, Write};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -14,10 +14,29 @@ use crate::error::{Error, Result};
 
 /// The application: installed questionnaires, the local store and the clock.
 pub struct App {
-    store: Mutex<Store>,
+    inner: Mutex<Inner>,
     clock: Arc<dyn Clock>,
     forms: Vec<Questionnaire>,
 }
+
+/// What one lock guards: the store and the editing sessions open in this process.
+struct Inner {
+    store: Store,
+    /// Open paradata sessions by interview id. A session lives from starting or
+    /// resuming an interview until pausing or completing it, or until the
+    /// process ends; the next open of the interview then starts a new one.
+    sessions: HashMap<String, Session>,
+}
+
+/// An editing session: its id and the monotonic reading at its start.
+#[derive(Debug, Clone)]
+struct Session {
+    id: String,
+    mono_start: i64,
+}
+
+/// The version recorded with every paradata session.
+const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// A study the interviewer can start.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -87,6 +106,24 @@ pub struct ChoiceView {
     pub label: String,
 }
 
+/// One paradata event with absolute times (session anchor plus monotonic offset).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParadataEvent {
+    pub seq: i64,
+    pub session_id: String,
+    /// Stable code: `form_start`, `form_resume`, `question`, `answer_set`, `answer_removed`,
+    /// `back`, `constraint_error`, `exit`, `finalize`.
+    pub kind: String,
+    pub node: Option<String>,
+    pub start_ms: i64,
+    pub end_ms: Option<i64>,
+    /// The end was not seen (the app was killed) and was set to the session's last event.
+    pub end_estimated: bool,
+    pub tz_offset_min: i32,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}
+
 /// An interview loaded with its questionnaire and answers.
 struct Loaded<'a> {
     row: InterviewRow,
@@ -98,7 +135,11 @@ impl App {
     /// Opens the database at `db` (creating and migrating it) with the built-in studies installed.
     pub fn open(db: &Path, clock: Arc<dyn Clock>) -> Result<App> {
         let store = Store::open(db)?;
-        Ok(App { store: Mutex::new(store), clock, forms: vec![canvass_form::demo_nps()] })
+        Ok(App {
+            inner: Mutex::new(Inner { store, sessions: HashMap::new() }),
+            clock,
+            forms: vec![canvass_form::demo_nps()],
+        })
     }
 
     /// The studies this device can run.
@@ -114,7 +155,7 @@ impl App {
             .collect()
     }
 
-    /// Starts a new interview of `study_id` on its first question.
+    /// Starts a new interview of `study_id` on its first question, with a new paradata session.
     pub fn start_interview(&self, study_id: &str) -> Result<Screen> {
         let form = self
             .forms
@@ -124,66 +165,193 @@ impl App {
         let now = self.clock.now_ms();
         let id = new_id(now);
         let first = form.first(&Answers::new()).map(|i| form.items[i].name.clone());
-        let mut store = self.store();
-        store.create_interview(&NewInterview {
+        let mut inner = self.lock();
+        let Inner { store, sessions } = &mut *inner;
+        let w = store.write(&id)?;
+        w.create_interview(&NewInterview {
             id: id.clone(),
             questionnaire_id: form.id.clone(),
             questionnaire_version: form.version.clone(),
-            current_item: first,
+            current_item: first.clone(),
             now_ms: now,
         })?;
-        self.screen_of(&load(&store, &self.forms, &id)?)
+        let session = self.start_session(&w, &form.id, &form.version, "form_start")?;
+        if let Some(item) = &first {
+            w.event(&self.span(&session, item))?;
+        }
+        w.commit()?;
+        sessions.insert(id.clone(), session);
+        self.screen_of(&load(store, &self.forms, &id)?)
     }
 
-    /// The screen of an interview as it stands: where it resumes after any interruption.
+    /// The screen of an interview as it stands, without logging anything: a read.
     pub fn screen(&self, interview_id: &str) -> Result<Screen> {
-        let store = self.store();
-        self.screen_of(&load(&store, &self.forms, interview_id)?)
+        let inner = self.lock();
+        self.screen_of(&load(&inner.store, &self.forms, interview_id)?)
     }
 
-    /// Validates and durably saves an answer; the returned screen reflects the saved state.
+    /// Reopens an unfinished interview where it stopped: a new paradata session
+    /// that first closes any question left open by a crash or a kill.
+    pub fn resume_interview(&self, interview_id: &str) -> Result<Screen> {
+        let mut inner = self.lock();
+        let Inner { store, sessions } = &mut *inner;
+        let loaded = load(store, &self.forms, interview_id)?;
+        ensure_open(&loaded.row)?;
+        let current = current_index(&loaded)?;
+        let w = store.write(interview_id)?;
+        if let Some(old) = sessions.remove(interview_id) {
+            w.close_spans(&old.id, self.offset(&old))?;
+        }
+        w.close_interrupted_spans()?;
+        let session = self.start_session(&w, &loaded.form.id, &loaded.form.version, "form_resume")?;
+        w.event(&self.span(&session, &loaded.form.items[current].name))?;
+        w.commit()?;
+        sessions.insert(interview_id.to_owned(), session);
+        self.screen_of(&load(store, &self.forms, interview_id)?)
+    }
+
+    /// Validates and durably saves an answer with its paradata; the returned screen reflects the saved state.
     pub fn record_answer(&self, interview_id: &str, item: &str, value: &str) -> Result<Screen> {
-        let mut store = self.store();
-        let loaded = load(&store, &self.forms, interview_id)?;
+        let mut inner = self.lock();
+        let Inner { store, sessions } = &mut *inner;
+        let loaded = load(store, &self.forms, interview_id)?;
         ensure_open(&loaded.row)?;
         let canonical = loaded.form.validate(item, value)?;
-        store.save_answer(interview_id, item, &canonical, item, self.clock.now_ms())?;
-        self.screen_of(&load(&store, &self.forms, interview_id)?)
+        let now = self.clock.now_ms();
+        let w = store.write(interview_id)?;
+        let session = self.session(&w, sessions, &loaded)?;
+        let old = w.set_answer(item, &canonical, now)?;
+        w.set_current_item(Some(item), now)?;
+        if old.as_deref().unwrap_or("") != canonical {
+            let kind = if canonical.is_empty() { "answer_removed" } else { "answer_set" };
+            w.event(&NewEvent {
+                kind: kind.into(),
+                node: Some(node_path(item)),
+                old_value: old,
+                new_value: (!canonical.is_empty()).then_some(canonical),
+                ..self.instant(&session)
+            })?;
+        }
+        w.commit()?;
+        self.screen_of(&load(store, &self.forms, interview_id)?)
     }
 
     /// Moves to the next question, or completes the interview after the last one.
+    ///
+    /// A required question left empty is refused, and the refusal is logged as a
+    /// `constraint_error` event so supervisors see it.
     pub fn next_item(&self, interview_id: &str) -> Result<Screen> {
-        let mut store = self.store();
-        let loaded = load(&store, &self.forms, interview_id)?;
+        let mut inner = self.lock();
+        let Inner { store, sessions } = &mut *inner;
+        let loaded = load(store, &self.forms, interview_id)?;
         ensure_open(&loaded.row)?;
         let current = current_index(&loaded)?;
-        loaded.form.check_required(&loaded.form.items[current].name, &loaded.answers)?;
+        let name = &loaded.form.items[current].name;
+        if let Err(e) = loaded.form.check_required(name, &loaded.answers) {
+            let w = store.write(interview_id)?;
+            let session = self.session(&w, sessions, &loaded)?;
+            w.event(&NewEvent {
+                kind: "constraint_error".into(),
+                node: Some(node_path(name)),
+                extra: Some(r#"{"reason":"required"}"#.into()),
+                ..self.instant(&session)
+            })?;
+            w.commit()?;
+            return Err(e.into());
+        }
         let now = self.clock.now_ms();
+        let w = store.write(interview_id)?;
+        let session = self.session(&w, sessions, &loaded)?;
+        w.close_spans(&session.id, self.offset(&session))?;
         match loaded.form.next_after(current, &loaded.answers) {
-            Some(next) => store.set_current_item(interview_id, &loaded.form.items[next].name, now)?,
+            Some(next) => {
+                let next_name = &loaded.form.items[next].name;
+                w.set_current_item(Some(next_name), now)?;
+                w.event(&self.span(&session, next_name))?;
+                w.commit()?;
+            }
             None => {
-                let outbox = completion_outbox(&loaded, now)?;
-                store.complete_interview(interview_id, &outbox, now)?;
+                w.event(&NewEvent { kind: "finalize".into(), ..self.instant(&session) })?;
+                w.complete(&completion_outbox(&loaded, now), now)?;
+                w.commit()?;
+                sessions.remove(interview_id);
             }
         }
-        self.screen_of(&load(&store, &self.forms, interview_id)?)
+        self.screen_of(&load(store, &self.forms, interview_id)?)
     }
 
     /// Moves back to the previous question; on the first question it stays put.
     pub fn previous_item(&self, interview_id: &str) -> Result<Screen> {
-        let mut store = self.store();
-        let loaded = load(&store, &self.forms, interview_id)?;
+        let mut inner = self.lock();
+        let Inner { store, sessions } = &mut *inner;
+        let loaded = load(store, &self.forms, interview_id)?;
         ensure_open(&loaded.row)?;
         let current = current_index(&loaded)?;
         if let Some(prev) = loaded.form.previous_before(current, &loaded.answers) {
-            store.set_current_item(interview_id, &loaded.form.items[prev].name, self.clock.now_ms())?;
+            let w = store.write(interview_id)?;
+            let session = self.session(&w, sessions, &loaded)?;
+            w.close_spans(&session.id, self.offset(&session))?;
+            w.event(&NewEvent {
+                kind: "back".into(),
+                node: Some(node_path(&loaded.form.items[current].name)),
+                ..self.instant(&session)
+            })?;
+            let prev_name = &loaded.form.items[prev].name;
+            w.set_current_item(Some(prev_name), self.clock.now_ms())?;
+            w.event(&self.span(&session, prev_name))?;
+            w.commit()?;
         }
-        self.screen_of(&load(&store, &self.forms, interview_id)?)
+        self.screen_of(&load(store, &self.forms, interview_id)?)
+    }
+
+    /// Leaves an unfinished interview for later: closes the question on screen and the session.
+    pub fn pause_interview(&self, interview_id: &str) -> Result<()> {
+        let mut inner = self.lock();
+        let Inner { store, sessions } = &mut *inner;
+        let loaded = load(store, &self.forms, interview_id)?;
+        ensure_open(&loaded.row)?;
+        let Some(session) = sessions.remove(interview_id) else { return Ok(()) };
+        let w = store.write(interview_id)?;
+        w.close_spans(&session.id, self.offset(&session))?;
+        w.event(&NewEvent { kind: "exit".into(), ..self.instant(&session) })?;
+        w.commit()?;
+        Ok(())
+    }
+
+    /// The session's paradata, in order: for supervisors, exports and tests.
+    pub fn paradata(&self, interview_id: &str) -> Result<Vec<ParadataEvent>> {
+        let inner = self.lock();
+        let sessions = inner.store.sessions(interview_id)?;
+        let events = inner.store.events(interview_id)?;
+        if events.is_empty() {
+            // Distinguish "no such interview" from "no events yet".
+            inner.store.interview(interview_id)?;
+        }
+        Ok(events
+            .into_iter()
+            .map(|e| {
+                let anchor = sessions.iter().find(|s| s.id == e.session_id);
+                let base = anchor.map(|s| s.started_at_ms).unwrap_or(0);
+                ParadataEvent {
+                    seq: e.seq,
+                    session_id: e.session_id,
+                    kind: e.kind,
+                    node: e.node,
+                    start_ms: base + e.offset_ms,
+                    end_ms: e.end_offset_ms.map(|o| base + o),
+                    end_estimated: e.end_estimated,
+                    tz_offset_min: anchor.map(|s| s.tz_offset_min).unwrap_or(0),
+                    old_value: e.old_value,
+                    new_value: e.new_value,
+                }
+            })
+            .collect())
     }
 
     /// Every interview on this device, most recently touched first.
     pub fn list_interviews(&self) -> Result<Vec<InterviewSummary>> {
-        let store = self.store();
+        let inner = self.lock();
+        let store = &inner.store;
         let rows = store.list_interviews()?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
@@ -211,11 +379,55 @@ impl App {
         Ok(out)
     }
 
-    fn store(&self) -> MutexGuard<'_, Store> {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave the store half-written:
         // every write is one SQLite transaction, rolled back if not committed.
         // So a poisoned lock is safe to keep using.
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Writes a new session row and its opening event (`form_start` or `form_resume`).
+    fn start_session(&self, w: &Write<'_>, form_id: &str, form_version: &str, kind: &str) -> Result<Session> {
+        let now = self.clock.now_ms();
+        let session = Session { id: new_id(now), mono_start: self.clock.monotonic_ms() };
+        w.start_session(&NewSession {
+            id: session.id.clone(),
+            started_at_ms: now,
+            tz_offset_min: self.clock.utc_offset_min(),
+            mode: "CAPI".into(),
+            app_version: APP_VERSION.into(),
+            form_id: form_id.into(),
+            form_version: form_version.into(),
+        })?;
+        w.event(&NewEvent { kind: kind.into(), ..self.instant(&session) })?;
+        Ok(session)
+    }
+
+    /// The open session of an interview, or a new one (`form_resume`) when a
+    /// change arrives without one, e.g. from the CLI or after a restart.
+    fn session(&self, w: &Write<'_>, sessions: &mut HashMap<String, Session>, l: &Loaded<'_>) -> Result<Session> {
+        if let Some(s) = sessions.get(&l.row.id) {
+            return Ok(s.clone());
+        }
+        w.close_interrupted_spans()?;
+        let s = self.start_session(w, &l.form.id, &l.form.version, "form_resume")?;
+        sessions.insert(l.row.id.clone(), s.clone());
+        Ok(s)
+    }
+
+    /// Monotonic milliseconds since the session started.
+    fn offset(&self, s: &Session) -> i64 {
+        (self.clock.monotonic_ms() - s.mono_start).max(0)
+    }
+
+    /// An event at this instant, to be completed with a kind and details.
+    fn instant(&self, s: &Session) -> NewEvent {
+        NewEvent { session_id: s.id.clone(), offset_ms: self.offset(s), ..NewEvent::default() }
+    }
+
+    /// A `question` span starting now; it is closed when the interviewer leaves the question.
+    fn span(&self, s: &Session, item: &str) -> NewEvent {
+        NewEvent { kind: "question".into(), node: Some(node_path(item)), ..self.instant(s) }
     }
 
     fn form_of(&self, row: &InterviewRow) -> Result<&Questionnaire> {
@@ -302,7 +514,7 @@ fn current_index(l: &Loaded<'_>) -> Result<usize> {
 }
 
 /// The outbox row that carries a completed interview to the server.
-fn completion_outbox(l: &Loaded<'_>, now: i64) -> Result<OutboxRow> {
+fn completion_outbox(l: &Loaded<'_>, now: i64) -> OutboxRow {
     #[derive(Serialize)]
     struct Payload<'a> {
         id: &'a str,
@@ -324,14 +536,12 @@ fn completion_outbox(l: &Loaded<'_>, now: i64) -> Result<OutboxRow> {
     // has no failure path in serde_json (no I/O, no non-string map keys).
     .expect("serializing plain strings and integers cannot fail");
     let hash = Sha256::digest(payload.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-    Ok(OutboxRow {
-        id: l.row.id.clone(),
-        kind: "interview".into(),
-        payload,
-        payload_hash: hash,
-        created_at: now,
-        state: "pending".into(),
-    })
+    OutboxRow { id: l.row.id.clone(), kind: "interview".into(), payload, payload_hash: hash, created_at: now, state: "pending".into() }
+}
+
+/// The ODK-style path of a top-level item, as paradata and exports name it.
+fn node_path(item: &str) -> String {
+    format!("/data/{item}")
 }
 
 /// A UUIDv7 whose timestamp comes from the injected clock.

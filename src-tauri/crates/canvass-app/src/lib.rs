@@ -14,7 +14,7 @@ mod interview;
 pub use canvass_store::DbReport;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, ErrorKind, Result};
-pub use interview::{App, ChoiceView, InterviewSummary, QuestionView, Screen, StudyView};
+pub use interview::{App, ChoiceView, InterviewSummary, ParadataEvent, QuestionView, Screen, StudyView};
 
 /// Checks a database file without changing it (integrity and schema version), for `canvass db check`.
 pub fn check_database(path: &std::path::Path) -> Result<DbReport> {

@@ -107,7 +107,7 @@ fn interview_list(db: &Path, json: bool, out: &mut dyn Write) -> Result<u8, Stri
     if !db.exists() {
         return Err(format!("no database at {}", db.display()));
     }
-    let app = App::open(db, Arc::new(SystemClock)).map_err(|e| describe(&e))?;
+    let app = App::open(db, Arc::new(SystemClock::new())).map_err(|e| describe(&e))?;
     let list = app.list_interviews().map_err(|e| describe(&e))?;
     let text = if json {
         serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?

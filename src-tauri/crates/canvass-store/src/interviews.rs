@@ -1,6 +1,6 @@
-//! Interview, answer and outbox repositories: each write is one durable transaction.
+//! Interview, answer and outbox reads, and the row types that writes (see `paradata::Write`) take.
 
-use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{OptionalExtension, Row};
 
 use crate::error::{Error, Result};
 use crate::open::Store;
@@ -71,16 +71,6 @@ fn interview_from_row(r: &Row<'_>) -> rusqlite::Result<InterviewRow> {
 }
 
 impl Store {
-    /// Inserts a new interview in status `in_progress`.
-    pub fn create_interview(&mut self, new: &NewInterview) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO interviews (id, questionnaire_id, questionnaire_version, status, current_item, created_at, updated_at)
-             VALUES (?1, ?2, ?3, 'in_progress', ?4, ?5, ?5)",
-            params![new.id, new.questionnaire_id, new.questionnaire_version, new.current_item, new.now_ms],
-        )?;
-        Ok(())
-    }
-
     /// Reads one interview.
     pub fn interview(&self, id: &str) -> Result<InterviewRow> {
         self.conn
@@ -109,59 +99,6 @@ impl Store {
         Ok(rows)
     }
 
-    /// Saves one answer durably and records where the interview stands, in one transaction.
-    ///
-    /// An empty `value` deletes the answer. When this returns `Ok`, the commit
-    /// has been synced to disk (WAL + `synchronous=FULL`).
-    pub fn save_answer(
-        &mut self,
-        interview_id: &str,
-        item_path: &str,
-        value: &str,
-        current_item: &str,
-        now_ms: i64,
-    ) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        touch(&tx, interview_id, current_item, now_ms)?;
-        if value.is_empty() {
-            tx.execute("DELETE FROM answers WHERE interview_id = ?1 AND item_path = ?2", params![interview_id, item_path])?;
-        } else {
-            tx.execute(
-                "INSERT INTO answers (interview_id, item_path, value, updated_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (interview_id, item_path) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                params![interview_id, item_path, value, now_ms],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Records the item now on screen, so that a resume lands there.
-    pub fn set_current_item(&mut self, interview_id: &str, current_item: &str, now_ms: i64) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        touch(&tx, interview_id, current_item, now_ms)?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Marks an interview completed and queues it for the server, in one transaction.
-    pub fn complete_interview(&mut self, interview_id: &str, outbox: &OutboxRow, now_ms: i64) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let changed = tx.execute(
-            "UPDATE interviews SET status = 'completed', current_item = NULL, updated_at = ?2, completed_at = ?2 WHERE id = ?1",
-            params![interview_id, now_ms],
-        )?;
-        if changed == 0 {
-            return Err(Error::InterviewNotFound { id: interview_id.to_owned() });
-        }
-        tx.execute(
-            "INSERT INTO outbox (id, kind, payload, payload_hash, created_at, state) VALUES (?1, ?2, ?3, ?4, ?5, 'pending')",
-            params![outbox.id, outbox.kind, outbox.payload, outbox.payload_hash, outbox.created_at],
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
     /// Outbox rows still waiting for the server, oldest first.
     pub fn pending_outbox(&self) -> Result<Vec<OutboxRow>> {
         let mut stmt = self.conn.prepare_cached(
@@ -181,16 +118,4 @@ impl Store {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
-}
-
-/// Moves an interview's resume point and timestamp; fails if it does not exist.
-fn touch(tx: &rusqlite::Transaction<'_>, interview_id: &str, current_item: &str, now_ms: i64) -> Result<()> {
-    let changed = tx.execute(
-        "UPDATE interviews SET current_item = ?2, updated_at = ?3 WHERE id = ?1",
-        params![interview_id, current_item, now_ms],
-    )?;
-    if changed == 0 {
-        return Err(Error::InterviewNotFound { id: interview_id.to_owned() });
-    }
-    Ok(())
 }

@@ -6,15 +6,18 @@
 //! Repositories are plain methods on [`Store`] that take and return typed rows;
 //! callers never see a SQL string or a `rusqlite` type.
 //!
-//! Invariant: every write that must reach the server inserts its `outbox` row in
-//! the same transaction as the change itself ([`Store::complete_interview`]).
+//! Invariants: every write that must reach the server inserts its `outbox` row
+//! in the same transaction as the change itself ([`Write::complete`]); paradata
+//! events are written in the same [`Write`] as the change they describe.
 
 mod error;
 mod interviews;
 mod migrate;
 mod open;
+mod paradata;
 
 pub use error::{Error, Result};
 pub use interviews::{AnswerRow, InterviewRow, NewInterview, OutboxRow};
 pub use migrate::{Migration, MIGRATIONS};
 pub use open::{inspect, DbReport, Store};
+pub use paradata::{EventRow, NewEvent, NewSession, SessionRow, Write};

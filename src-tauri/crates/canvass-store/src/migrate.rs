@@ -19,10 +19,10 @@ pub struct Migration {
 }
 
 /// Every client migration, in order. A test checks this list equals the `migrations/` folder.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    name: "0001_init",
-    sql: include_str!("../../../../migrations/0001_init.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { name: "0001_init", sql: include_str!("../../../../migrations/0001_init.sql") },
+    Migration { name: "0002_paradata", sql: include_str!("../../../../migrations/0002_paradata.sql") },
+];
 
 /// Brings `conn` to the latest schema in `migrations`, all or nothing.
 ///
