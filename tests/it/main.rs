@@ -12,6 +12,10 @@ mod store;
 mod interview;
 // The session log: events written with each change, anti-tamper timestamps, resume after a crash.
 mod paradata;
+// SIGKILL at random moments, 200 times: nothing reported saved is lost, and resume is exact.
+mod crash;
+// A full disk: a clear error, nothing saved is harmed, work goes on once space is back.
+mod disk_full;
 // The headless `canvass` CLI, driven in-process.
 mod cli;
 // The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).
