@@ -306,7 +306,8 @@ async function boot() {
     main.replaceChildren(
       el("section", { id: "startup-error", class: "fatal" },
         el("h1", {}, t("error.startup_title")),
-        el("p", {}, status.error.code === "incompatible_database" ? t("error.startup_help.incompatible_database") : t("error.startup_help")),
+        el("p", {}, ["incompatible_database", "damaged_database"].includes(status.error.code)
+          ? t(`error.startup_help.${status.error.code}`) : t("error.startup_help")),
         el("p", { class: "mono", id: "startup-message", "data-code": status.error.code }, status.error.message)));
     return;
   }

@@ -34,6 +34,8 @@ const MESSAGES = {
     "error.startup_help": "Your interviews are not lost. Close Canvass and ask your supervisor; quote the message below.",
     "error.startup_help.incompatible_database":
       "Your interviews are not lost: this data file was saved by a newer version of Canvass. Install that version to carry on; nothing in the file was changed.",
+    "error.startup_help.damaged_database":
+      "The data file failed its safety check. Nothing will be written to it. Restore the newest backup as shown below, or ask your supervisor.",
     "error.unexpected": "Something went wrong in the window. Your saved answers are safe.",
     "error.dismiss": "Dismiss",
   },

@@ -5,7 +5,7 @@ use serde::Serialize;
 /// A command failure as the UI receives it: `{"code": "storage", "message": "..."}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CommandError {
-    /// One of: `validation`, `not_found`, `conflict`, `storage`, `incompatible_database`, `internal`.
+    /// One of: `validation`, `not_found`, `conflict`, `storage`, `incompatible_database`, `damaged_database`, `internal`.
     pub code: &'static str,
     /// A sentence for the user, in words.
     pub message: String,
@@ -27,6 +27,7 @@ impl From<canvass_app::Error> for CommandError {
             K::Conflict => "conflict",
             K::Storage => "storage",
             K::IncompatibleDatabase => "incompatible_database",
+            K::DamagedDatabase => "damaged_database",
         };
         CommandError { code, message: e.to_string() }
     }

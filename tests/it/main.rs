@@ -12,6 +12,8 @@ mod store;
 mod interview;
 // The session log: events written with each change, anti-tamper timestamps, resume after a crash.
 mod paradata;
+// Rotating backups, the start-up integrity check, and restore from the CLI.
+mod backup;
 // SIGKILL at random moments, 200 times: nothing reported saved is lost, and resume is exact.
 mod crash;
 // A full disk: a clear error, nothing saved is harmed, work goes on once space is back.

@@ -1,5 +1,7 @@
 //! Errors of the use cases, each with a kind that the UI and the CLI branch on.
 
+use std::path::{Path, PathBuf};
+
 /// What went wrong in a use case.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -15,9 +17,27 @@ pub enum Error {
     /// The interview's questionnaire version is not installed on this device.
     #[error("questionnaire {id} version {version} is not installed")]
     QuestionnaireMissing { id: String, version: String },
+    /// The database failed its integrity check at start-up; the newest backup is named when there is one.
+    #[error("{}", damaged_message(path, latest_backup.as_deref()))]
+    DatabaseDamaged { path: PathBuf, problems: Vec<String>, latest_backup: Option<PathBuf> },
+    /// A command named a database file that does not exist.
+    #[error("no database at {}", path.display())]
+    DatabaseMissing { path: PathBuf },
     /// A change to an interview that is no longer open, e.g. answering a completed one.
     #[error("interview {id} is {status} and can no longer be changed")]
     InterviewClosed { id: String, status: String },
+}
+
+fn damaged_message(path: &Path, backup: Option<&Path>) -> String {
+    match backup {
+        Some(b) => format!(
+            "the database {} is damaged; restore the newest backup with: canvass db restore --db {} --from {}",
+            path.display(),
+            path.display(),
+            b.display()
+        ),
+        None => format!("the database {} is damaged and there is no backup of it yet", path.display()),
+    }
 }
 
 /// Result type of this crate.
@@ -36,6 +56,8 @@ pub enum ErrorKind {
     Storage,
     /// The database was written by a newer Canvass.
     IncompatibleDatabase,
+    /// The database failed its integrity check; it must be restored from a backup.
+    DamagedDatabase,
 }
 
 impl Error {
@@ -46,6 +68,8 @@ impl Error {
             Error::Answer(_) => ErrorKind::Validation,
             Error::UnknownStudy { .. } | Error::QuestionnaireMissing { .. } => ErrorKind::NotFound,
             Error::InterviewClosed { .. } => ErrorKind::Conflict,
+            Error::DatabaseDamaged { .. } | Error::Store(S::Corrupt(_)) => ErrorKind::DamagedDatabase,
+            Error::DatabaseMissing { .. } => ErrorKind::NotFound,
             Error::Store(S::InterviewNotFound { .. }) => ErrorKind::NotFound,
             Error::Store(S::IncompatibleDatabase { .. }) => ErrorKind::IncompatibleDatabase,
             Error::Store(_) => ErrorKind::Storage,

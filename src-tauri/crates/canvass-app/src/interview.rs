@@ -106,6 +106,20 @@ pub struct ChoiceView {
     pub label: String,
 }
 
+/// One interview as stored, with its answers by path.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InterviewDetail {
+    pub id: String,
+    pub questionnaire_id: String,
+    pub questionnaire_version: String,
+    pub status: String,
+    pub current_item: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub completed_at: Option<i64>,
+    pub answers: BTreeMap<String, String>,
+}
+
 /// One paradata event with absolute times (session anchor plus monotonic offset).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ParadataEvent {
@@ -134,7 +148,7 @@ struct Loaded<'a> {
 impl App {
     /// Opens the database at `db` (creating and migrating it) with the built-in studies installed.
     pub fn open(db: &Path, clock: Arc<dyn Clock>) -> Result<App> {
-        let store = Store::open(db)?;
+        let store = crate::maintenance::open_store(db, clock.as_ref())?;
         Ok(App {
             inner: Mutex::new(Inner { store, sessions: HashMap::new() }),
             clock,
@@ -316,6 +330,24 @@ impl App {
         w.event(&NewEvent { kind: "exit".into(), ..self.instant(&session) })?;
         w.commit()?;
         Ok(())
+    }
+
+    /// One interview with every stored answer, for `canvass interview show` and review.
+    pub fn interview_detail(&self, interview_id: &str) -> Result<InterviewDetail> {
+        let inner = self.lock();
+        let row = inner.store.interview(interview_id)?;
+        let answers = inner.store.answers(interview_id)?.into_iter().map(|a| (a.item_path, a.value)).collect();
+        Ok(InterviewDetail {
+            id: row.id,
+            questionnaire_id: row.questionnaire_id,
+            questionnaire_version: row.questionnaire_version,
+            status: row.status,
+            current_item: row.current_item,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            completed_at: row.completed_at,
+            answers,
+        })
     }
 
     /// The session's paradata, in order: for supervisors, exports and tests.

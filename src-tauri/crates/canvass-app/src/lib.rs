@@ -10,11 +10,13 @@
 mod clock;
 mod error;
 mod interview;
+mod maintenance;
 
 pub use canvass_store::DbReport;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, ErrorKind, Result};
-pub use interview::{App, ChoiceView, InterviewSummary, ParadataEvent, QuestionView, Screen, StudyView};
+pub use maintenance::{backup_database, backup_dir, restore_database, KEEP_BACKUPS};
+pub use interview::{App, ChoiceView, InterviewDetail, InterviewSummary, ParadataEvent, QuestionView, Screen, StudyView};
 
 /// Checks a database file without changing it (integrity and schema version), for `canvass db check`.
 pub fn check_database(path: &std::path::Path) -> Result<DbReport> {

@@ -41,6 +41,24 @@ enum DbCommand {
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
     },
+    /// Copy the database, as of now, to a backup file (safe while the app runs).
+    Backup {
+        /// The database file.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// Where to write the backup.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Replace the database with a backup after checking the backup; the current file is kept in backups/.
+    Restore {
+        /// The database file to replace. Close Canvass first.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// The backup to restore.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,6 +69,17 @@ enum InterviewCommand {
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
         /// Print JSON (an array of interview objects) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one interview: status, questionnaire version and every stored answer.
+    Show {
+        /// The database file.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// The interview id.
+        id: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -74,7 +103,10 @@ where
     };
     let result = match cli.command {
         Command::Db(DbCommand::Check { db }) => db_check(&db, out),
+        Command::Db(DbCommand::Backup { db, out: dest }) => db_backup(&db, &dest, out),
+        Command::Db(DbCommand::Restore { db, from }) => db_restore(&db, &from, out),
         Command::Interview(InterviewCommand::List { db, json }) => interview_list(&db, json, out),
+        Command::Interview(InterviewCommand::Show { db, id, json }) => interview_show(&db, &id, json, out),
     };
     match result {
         Ok(code) => code,
@@ -102,12 +134,58 @@ fn db_check(db: &Path, out: &mut dyn Write) -> Result<u8, String> {
     }
 }
 
-fn interview_list(db: &Path, json: bool, out: &mut dyn Write) -> Result<u8, String> {
-    // Listing must never create a database as a side effect of a typo in the path.
+fn db_backup(db: &Path, dest: &Path, out: &mut dyn Write) -> Result<u8, String> {
+    canvass_app::backup_database(db, dest).map_err(|e| describe(&e))?;
+    writeln!(out, "backed up {} to {}", db.display(), dest.display()).map_err(|e| e.to_string())?;
+    Ok(0)
+}
+
+fn db_restore(db: &Path, from: &Path, out: &mut dyn Write) -> Result<u8, String> {
+    let report = canvass_app::restore_database(db, from, &SystemClock::new()).map_err(|e| describe(&e))?;
+    writeln!(
+        out,
+        "restored {} from {} (schema version {}); the replaced file is in {}",
+        db.display(),
+        from.display(),
+        report.schema_version,
+        canvass_app::backup_dir(db).display()
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(0)
+}
+
+/// Opens an existing database; a command must never create one as a side effect of a typo in the path.
+fn open_existing(db: &Path) -> Result<App, String> {
     if !db.exists() {
         return Err(format!("no database at {}", db.display()));
     }
-    let app = App::open(db, Arc::new(SystemClock::new())).map_err(|e| describe(&e))?;
+    App::open(db, Arc::new(SystemClock::new())).map_err(|e| describe(&e))
+}
+
+fn interview_show(db: &Path, id: &str, json: bool, out: &mut dyn Write) -> Result<u8, String> {
+    let app = open_existing(db)?;
+    let detail = app.interview_detail(id).map_err(|e| describe(&e))?;
+    let text = if json {
+        serde_json::to_string_pretty(&detail).map_err(|e| e.to_string())?
+    } else {
+        let mut s = format!(
+            "interview {}
+status: {}
+questionnaire: {} version {}
+",
+            detail.id, detail.status, detail.questionnaire_id, detail.questionnaire_version
+        );
+        for (path, value) in &detail.answers {
+            s.push_str(&format!("{path} = {value}\n"));
+        }
+        s.trim_end().to_owned()
+    };
+    writeln!(out, "{text}").map_err(|e| e.to_string())?;
+    Ok(0)
+}
+
+fn interview_list(db: &Path, json: bool, out: &mut dyn Write) -> Result<u8, String> {
+    let app = open_existing(db)?;
     let list = app.list_interviews().map_err(|e| describe(&e))?;
     let text = if json {
         serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?

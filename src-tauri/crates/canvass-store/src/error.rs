@@ -34,6 +34,16 @@ pub enum Error {
     /// SQLite reported damage in the file.
     #[error("the database file is damaged")]
     Corrupt(#[source] rusqlite::Error),
+    /// A file operation around the database failed, e.g. renaming a finished backup.
+    #[error("cannot write {}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A backup chosen for restore fails SQLite's integrity check.
+    #[error("the backup {} is damaged and was not restored", path.display())]
+    DamagedBackup { path: PathBuf, problems: Vec<String> },
     /// No interview with this id exists.
     #[error("no interview with id {id}")]
     InterviewNotFound { id: String },

@@ -79,6 +79,11 @@ impl Store {
             .ok_or_else(|| Error::InterviewNotFound { id: id.to_owned() })
     }
 
+    /// Whether the file holds any interview at all.
+    pub fn has_interviews(&self) -> Result<bool> {
+        Ok(self.conn.query_row("SELECT EXISTS (SELECT 1 FROM interviews)", [], |r| r.get(0))?)
+    }
+
     /// All interviews, most recently touched first.
     pub fn list_interviews(&self) -> Result<Vec<InterviewRow>> {
         let mut stmt = self

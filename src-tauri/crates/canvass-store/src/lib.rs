@@ -10,12 +10,14 @@
 //! in the same transaction as the change itself ([`Write::complete`]); paradata
 //! events are written in the same [`Write`] as the change they describe.
 
+mod backup;
 mod error;
 mod interviews;
 mod migrate;
 mod open;
 mod paradata;
 
+pub use backup::{list_backups, prune_backups, restore, BACKUP_PREFIX};
 pub use error::{Error, Result};
 pub use interviews::{AnswerRow, InterviewRow, NewInterview, OutboxRow};
 pub use migrate::{Migration, MIGRATIONS};

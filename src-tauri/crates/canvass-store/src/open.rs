@@ -45,11 +45,34 @@ impl Store {
 
     /// Like [`Store::open`] with an explicit migration list; tests use it to prove atomicity.
     pub fn open_with(path: &Path, migrations: &[Migration]) -> Result<Store> {
+        Self::open_inner(path, migrations, None)
+    }
+
+    /// Like [`Store::open`], but first backs the file up to `backup` when it
+    /// holds data and a migration is about to change its schema.
+    pub fn open_with_backup(path: &Path, backup: &Path) -> Result<Store> {
+        Self::open_inner(path, MIGRATIONS, Some(backup))
+    }
+
+    fn open_inner(path: &Path, migrations: &[Migration], backup: Option<&Path>) -> Result<Store> {
         let conn = Connection::open(path).map_err(|source| Error::Open { path: path.to_owned(), source })?;
         let mut store = Store { conn, path: path.to_owned() };
         store.configure().map_err(|e| not_a_database(e, path))?;
+        if let Some(dest) = backup {
+            let version = store.schema_version().map_err(|e| not_a_database(e, path))?;
+            if version > 0 && version < migrations.len() as i64 {
+                crate::backup::backup_connection(&store.conn, dest)?;
+            }
+        }
         migrate::run(&mut store.conn, migrations).map_err(|e| not_a_database(e, path))?;
         Ok(store)
+    }
+
+    /// SQLite's quick integrity check: `["ok"]` for a healthy file, else the problems found.
+    pub fn quick_check(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("PRAGMA quick_check")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
     }
 
     /// The file this store writes to.
