@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use canvass_app::{backup_dir, App, ErrorKind, FixedClock, KEEP_BACKUPS};
-use canvass_form::DEMO_NPS_ID;
+use canvass_form::demo::DEMO_NPS_ID;
 use canvass_store::{list_backups, Store, MIGRATIONS};
 
 use crate::support::{raw, TempDb, FIXED_NOW_MS};

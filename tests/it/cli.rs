@@ -1,6 +1,6 @@
 //! The headless `canvass` CLI, run in-process through `canvass_cli::run` with captured output.
 
-use canvass_form::DEMO_NPS_ID;
+use canvass_form::demo::DEMO_NPS_ID;
 
 use crate::support::{raw, TempDb};
 
@@ -98,4 +98,68 @@ fn interview_list_prints_json_of_every_interview() {
     assert_eq!(code, 1);
     assert!(err.contains("no database at"), "{err}");
     assert!(!missing.exists());
+}
+
+/// A corpus form copied into canvass-form's test data (see its SOURCES.md).
+fn corpus(name: &str) -> String {
+    crate::support::repo_root().join("src-tauri/crates/canvass-form/test_data/forms").join(name).display().to_string()
+}
+
+#[test]
+fn form_check_passes_a_clean_form_and_names_the_cell_of_an_error() {
+    let (code, out, err) = canvass(&["form", "check", &corpus("px_tutorial.xls")]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("0 error(s)"), "{out}");
+    let (code, out, _) = canvass(&["form", "check", &corpus("vm_liberia_coverage_round2.xlsx")]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error: sheet `choices` row 126 column `name`: choice `4` appears twice in list `district`"), "{out}");
+    assert!(out.contains("1 error(s)"), "{out}");
+}
+
+#[test]
+fn form_check_refuses_garbage_with_a_message_not_a_panic() {
+    let db = TempDb::new();
+    let fake = db.dir.path().join("survey.xlsx");
+    std::fs::write(&fake, b"PK\x03\x04 this is not really a workbook").unwrap();
+    let (code, out, _) = canvass(&["form", "check", fake.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(out.contains("error: "), "{out}");
+    let csv = db.dir.path().join("cases.csv");
+    std::fs::write(&csv, "id,phone\n").unwrap();
+    let (code, out, _) = canvass(&["form", "check", csv.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(out.contains("is not a form file"), "{out}");
+}
+
+#[test]
+fn form_replay_prints_node_states_after_each_step() {
+    let db = TempDb::new();
+    let steps = db.dir.path().join("steps.json");
+    std::fs::write(
+        &steps,
+        r#"{"steps": [
+            {"set": "/root/second-question", "value": "hello"},
+            {"set": "/root/first-question", "value": "y", "intent": "opens the group"},
+            {"set": "/root/grp/grouped-a", "value": "x", "intent": "read-only: refused"}
+        ]}"#,
+    )
+    .unwrap();
+    let form = corpus("wf_relevant_calculate_group.xml");
+    let (code, out, err) = canvass(&["form", "replay", &form, steps.to_str().unwrap(), "--now", "2025-01-15T10:00:00.000Z"]);
+    assert_eq!(code, 0, "{err}");
+    let trace: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(trace["format"], "xform-ref-trace/1");
+    assert_eq!(trace["env"]["now"], "2025-01-15T10:00:00.000Z");
+    let row = |snapshot: &serde_json::Value, path: &str| snapshot.as_array().unwrap().iter().find(|r| r["path"] == path).unwrap().clone();
+    assert_eq!(row(&trace["initial"], "/root/grp")["relevant"], false);
+    let after = &trace["steps"][1]["snapshot"];
+    assert_eq!(row(after, "/root/grp")["relevant"], true);
+    assert_eq!(row(after, "/root/grp/grouped-a")["value"], "second = hello");
+    assert_eq!(trace["steps"][2]["ok"], false);
+    // The same inputs give the same trace, byte for byte.
+    let (_, again, _) = canvass(&["form", "replay", &form, steps.to_str().unwrap()]);
+    assert_eq!(again, out);
+    let (code, _, err) = canvass(&["form", "replay", &form, steps.to_str().unwrap(), "--now", "yesterday"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("is not an ISO-8601 time"), "{err}");
 }

@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use canvass_app::{App, SystemClock};
-use canvass_form::DEMO_NPS_ID;
+use canvass_form::demo::DEMO_NPS_ID;
 
 use crate::support::{raw, TempDb};
 

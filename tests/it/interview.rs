@@ -1,7 +1,7 @@
 //! Interview use cases through canvass-app on a real SQLite file and a fixed clock.
 
 use canvass_app::{App, Error, ErrorKind, Screen};
-use canvass_form::DEMO_NPS_ID;
+use canvass_form::demo::DEMO_NPS_ID;
 
 use crate::support::{TempDb, FIXED_NOW_MS};
 

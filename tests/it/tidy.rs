@@ -204,7 +204,9 @@ fn the_engine_does_no_io() {
     let root = repo_root();
     let files = rust_files(&root.join("src-tauri/crates/canvass-form/src"));
     assert!(!files.is_empty());
-    for f in files {
+    // Test modules may read their fixture files; library code may not.
+    let is_test = |f: &Path| f.file_name().is_some_and(|n| n == "tests.rs" || n == "test_util.rs");
+    for f in files.into_iter().filter(|f| !is_test(f)) {
         let rel = f.strip_prefix(root).unwrap().display().to_string();
         for (n, line) in std::fs::read_to_string(&f).unwrap().lines().enumerate() {
             let code = line.trim_start();

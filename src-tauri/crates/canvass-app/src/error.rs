@@ -10,7 +10,7 @@ pub enum Error {
     Store(#[from] canvass_store::Error),
     /// An answer does not fit its question, or a required question is empty.
     #[error(transparent)]
-    Answer(#[from] canvass_form::Error),
+    Answer(#[from] canvass_form::demo::Error),
     /// No study with this id is installed, e.g. `start_interview("nope")`.
     #[error("no study with id {id}")]
     UnknownStudy { id: String },

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use canvass_form::{Answers, ItemKind, Questionnaire};
+use canvass_form::demo::{Answers, ItemKind, Questionnaire};
 use canvass_store::{InterviewRow, NewEvent, NewInterview, NewSession, OutboxRow, Store, Write};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -152,7 +152,7 @@ impl App {
         Ok(App {
             inner: Mutex::new(Inner { store, sessions: HashMap::new() }),
             clock,
-            forms: vec![canvass_form::demo_nps()],
+            forms: vec![canvass_form::demo::demo_nps()],
         })
     }
 

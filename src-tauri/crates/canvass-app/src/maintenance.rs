@@ -76,12 +76,12 @@ pub fn backup_database(db: &Path, dest: &Path) -> Result<()> {
 /// current file is first saved beside the backups so a wrong restore can be undone.
 pub fn restore_database(db: &Path, from: &Path, clock: &dyn Clock) -> Result<canvass_store::DbReport> {
     let damaged_backup = |problems| canvass_store::Error::DamagedBackup { path: from.to_owned(), problems };
-    let report = match canvass_store::inspect(from) {
-        Ok(r) if r.is_healthy() => r,
+    match canvass_store::inspect(from) {
+        Ok(r) if r.is_healthy() => {}
         Ok(r) => return Err(damaged_backup(r.integrity).into()),
         Err(e @ canvass_store::Error::Corrupt(_)) => return Err(damaged_backup(vec![e.to_string()]).into()),
         Err(e) => return Err(e.into()),
-    };
+    }
     if db.exists() {
         let dir = backup_dir(db);
         std::fs::create_dir_all(&dir).map_err(|source| canvass_store::Error::Io { path: dir.clone(), source })?;

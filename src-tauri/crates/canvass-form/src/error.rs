@@ -1,27 +1,35 @@
-//! Errors of the questionnaire model: a value that does not fit its question, or a name the form does not have.
+//! The crate's error type: what an API call on a running interview could not do.
+//!
+//! Author problems in a form are `Diagnostic` values returned by the importers, never errors.
 
-/// What went wrong when a value or a name was checked against a questionnaire.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a runtime or replay operation failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
-    /// A name that is not an item of the form, e.g. `answer("colour", ..)` on the NPS demo.
-    #[error("the questionnaire has no question named `{name}`")]
-    UnknownItem { name: String },
-    /// A number outside a range question's bounds, e.g. `11` for a 0–10 score.
-    #[error("{value} is outside the allowed range {min} to {max}")]
-    OutOfRange { item: String, value: String, min: i64, max: i64 },
-    /// Text where a whole number was expected, e.g. `nine` for a score.
-    #[error("`{value}` is not a whole number")]
-    NotAnInteger { item: String, value: String },
-    /// A choice the list does not offer, e.g. `9` on a five-option question.
-    #[error("`{value}` is not one of this question's options")]
-    UnknownChoice { item: String, value: String },
-    /// An answer given to an item that only displays text, such as a closing note.
-    #[error("question `{item}` displays text and takes no answer")]
-    NotAnswerable { item: String },
-    /// Moving on from a required question that has no answer.
-    #[error("this question needs an answer before moving on")]
-    Required { item: String },
+    /// A path that names no node of the interview, e.g. `/data/nope` or `/data/member[9]/age`.
+    #[error("no node at `{0}`")]
+    UnknownPath(String),
+    /// A value was set on a group, repeat or the root, e.g. `/data/household`.
+    #[error("`{0}` does not hold a value")]
+    NotAQuestion(String),
+    /// A value was set on a read-only node such as a note or a calculate.
+    #[error("`{0}` is read-only")]
+    ReadOnly(String),
+    /// `add_repeat` or `remove_repeat` on something that is not a user-controlled repeat.
+    #[error("`{0}` is not a repeat the interviewer controls")]
+    NotARepeat(String),
+    /// A replay steps document that is not valid JSON or not the documented shape.
+    #[error("invalid steps: {0}")]
+    BadSteps(String),
+    /// An expression failed to evaluate; the importer should have reported it, e.g. a call to an
+    /// unknown function.
+    #[error("evaluating `{expression}` at `{path}`")]
+    Eval {
+        path: String,
+        expression: String,
+        #[source]
+        source: crate::expr::EvalError,
+    },
 }
 
-/// Result type of this crate.
+/// The crate's result type.
 pub type Result<T> = std::result::Result<T, Error>;

@@ -1,294 +1,364 @@
-//! The questionnaire model: items, choices, label variants and the routing rules over them.
+//! The questionnaire model that both importers produce and the runtime interprets.
 //!
-//! Values are strings, as in ODK: an integer answer is stored as `"9"`, a
-//! select_one answer as the choice's name, an empty string means no answer.
-//! Keeping one representation from model to store to export means no layer
-//! has to guess how another one encoded a value.
+//! The model is a flat arena of nodes (`Questionnaire::nodes`, index 0 is the root element) so that
+//! the runtime and the dependency graph can refer to nodes by index without lifetimes. Paths are
+//! template paths without repeat indices (`/data/member/age`), as pyxform names them.
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use crate::diagnostic::Location;
+use crate::expr::Expr;
 
-use crate::error::{Error, Result};
+/// Index of a node in `Questionnaire::nodes`.
+pub type NodeIndex = usize;
 
-/// Answers given so far, by item name.
-pub type Answers = BTreeMap<String, String>;
+/// A text in every language it was written in; the key is the language name as written in the
+/// column suffix (`English (en)`), or `default` for a column without a suffix, as pyxform does.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Text(pub BTreeMap<String, String>);
 
-/// One questionnaire version: its identity and its items in order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Questionnaire {
-    /// Stable id of the questionnaire (the XLSForm `form_id`).
-    pub id: String,
-    /// Version string (the XLSForm `version`); interviews are pinned to it.
-    pub version: String,
-    /// Title shown to interviewers.
-    pub title: String,
-    /// Items in form order.
-    pub items: Vec<Item>,
+/// The language key used for text columns without a `::Language` suffix.
+pub const DEFAULT_LANGUAGE_KEY: &str = "default";
+
+impl Text {
+    /// True when no language has text.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The text in `language`, falling back to `fallback` (the form's default language), then to the
+    /// unsuffixed column, then to any language, so a missing translation still shows something.
+    pub fn get(&self, language: Option<&str>, fallback: Option<&str>) -> Option<&str> {
+        language
+            .and_then(|l| self.0.get(l))
+            .or_else(|| fallback.and_then(|l| self.0.get(l)))
+            .or_else(|| self.0.get(DEFAULT_LANGUAGE_KEY))
+            .or_else(|| self.0.values().next())
+            .map(String::as_str)
+    }
 }
 
-/// One question or note.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Item {
-    /// Unique name, used as the answer's path.
-    pub name: String,
-    /// What kind of value the item takes.
-    pub kind: ItemKind,
-    /// Label variants; the first whose condition holds is shown, `when: None` always holds.
-    pub label: Vec<LabelVariant>,
-    /// Optional hint shown under the label.
-    pub hint: Option<String>,
-    /// Whether the interviewer must answer before moving on.
-    pub required: bool,
-    /// Shown only when this holds; `None` means always shown.
-    pub relevant: Option<Condition>,
+/// A parsed expression together with its source and what it reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expression {
+    /// The expression as written by the author.
+    pub source: String,
+    pub expr: Expr,
+    /// Template paths of the nodes it reads (`${name}` references and resolvable XPath paths).
+    pub deps: Vec<String>,
+    /// True when it reads something no static path describes (`//x`, `current()`, `ancestor::`),
+    /// so the runtime must re-evaluate it after every change.
+    pub dynamic: bool,
 }
 
-/// The kind of value an item takes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum ItemKind {
-    /// A whole number between `min` and `max` inclusive (XLSForm `range`).
-    Range { min: i64, max: i64 },
-    /// One option out of a list (XLSForm `select_one`).
-    SelectOne { choices: Vec<Choice> },
-    /// Free text.
+/// A question's `default`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DefaultValue {
+    /// Written into the blank instance as is.
+    Literal(String),
+    /// Evaluated once, when the record is created or the repeat instance is added.
+    Dynamic(Expression),
+}
+
+/// How many instances a repeat has.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RepeatCount {
+    /// The interviewer adds and removes instances.
+    User,
+    /// A fixed `repeat_count`.
+    Fixed(u32),
+    /// A `repeat_count` expression (`jr:count`), re-evaluated as answers change.
+    Dynamic(Expression),
+}
+
+/// Question types, named as XLSForm names them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QuestionType {
     Text,
-    /// Text to read or display; takes no answer.
+    Integer,
+    Decimal,
+    Range { start: f64, end: f64, step: f64 },
+    SelectOne,
+    SelectMultiple,
+    Rank,
     Note,
+    Acknowledge,
+    Date,
+    Time,
+    DateTime,
+    Calculate,
+    Hidden,
+    Geopoint,
+    Geotrace,
+    Geoshape,
+    Image,
+    Audio,
+    BackgroundAudio,
+    Video,
+    File,
+    Barcode,
+    Start,
+    End,
+    Today,
+    DeviceId,
+    Username,
+    PhoneNumber,
+    Email,
+    SubscriberId,
+    SimSerial,
+    Audit,
+    /// An XForm `meta/instanceID` or similar model-only value with no control.
+    ModelValue,
 }
 
-/// One option of a select question.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+impl QuestionType {
+    /// The XForms data type the value is stored as (`replay-format.md` `type`).
+    pub fn data_type(&self) -> &'static str {
+        use QuestionType::*;
+        match self {
+            Integer => "int",
+            Decimal => "decimal",
+            Range { start, end, step } => {
+                if [start, end, step].iter().all(|v| v.fract() == 0.0) {
+                    "int"
+                } else {
+                    "decimal"
+                }
+            }
+            Date | Today => "date",
+            Time => "time",
+            DateTime | Start | End => "dateTime",
+            Geopoint => "geopoint",
+            Geotrace => "geotrace",
+            Geoshape => "geoshape",
+            Image | Audio | BackgroundAudio | Video | File | Audit => "binary",
+            Barcode => "barcode",
+            _ => "string",
+        }
+    }
+
+    /// True for the select family, which offers choices.
+    pub fn has_choices(&self) -> bool {
+        matches!(self, QuestionType::SelectOne | QuestionType::SelectMultiple | QuestionType::Rank)
+    }
+
+    /// The preload a metadata type gets (`replay-format.md` `preload`).
+    pub fn preload(&self) -> Option<&'static str> {
+        match self {
+            QuestionType::Start => Some("timestamp:start"),
+            QuestionType::End => Some("timestamp:end"),
+            QuestionType::Today => Some("date:today"),
+            QuestionType::DeviceId => Some("property:deviceid"),
+            QuestionType::Username => Some("property:username"),
+            QuestionType::PhoneNumber => Some("property:phonenumber"),
+            QuestionType::Email => Some("property:email"),
+            QuestionType::SubscriberId => Some("property:subscriberid"),
+            QuestionType::SimSerial => Some("property:simserial"),
+            _ => None,
+        }
+    }
+}
+
+/// What a node is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    /// The root element (`/data`).
+    Root,
+    Group { field_list: bool },
+    Repeat { count: RepeatCount },
+    Question(QuestionType),
+}
+
+/// Where a select's choices come from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChoiceSource {
+    /// The choice list (XLSForm `list_name`, or the XForm secondary instance id).
+    pub list: String,
+    /// Predicate evaluated with each choice item as context (XLSForm `choice_filter`).
+    pub filter: Option<Expression>,
+}
+
+/// The bind expressions of a node.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Binds {
+    pub relevant: Option<Expression>,
+    pub constraint: Option<Expression>,
+    pub required: Option<Expression>,
+    pub calculation: Option<Expression>,
+    pub read_only: Option<Expression>,
+    pub default: Option<DefaultValue>,
+    /// Template paths of the questions whose change runs `calculation` (XLSForm `trigger`).
+    pub trigger: Vec<String>,
+}
+
+/// One node of the questionnaire tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub name: String,
+    /// Template path, `/data/group/q`.
+    pub path: String,
+    pub kind: NodeKind,
+    pub parent: Option<NodeIndex>,
+    pub children: Vec<NodeIndex>,
+    pub label: Text,
+    pub hint: Text,
+    pub guidance_hint: Text,
+    pub constraint_message: Text,
+    pub required_message: Text,
+    /// CATI: the exact text the interviewer reads to the respondent.
+    pub read_aloud: Text,
+    /// CATI: instructions for the interviewer only, never read out.
+    pub instructions: Text,
+    pub binds: Binds,
+    pub choices: Option<ChoiceSource>,
+    pub appearance: Option<String>,
+    /// `parameters` as `key=value` pairs (`randomize`, `seed`, `start`...).
+    pub parameters: BTreeMap<String, String>,
+    /// `seed=${x}` parsed as an expression when `randomize=true`.
+    pub seed: Option<Expression>,
+    /// Where the node was defined, for runtime messages that point back at the form.
+    pub location: Location,
+}
+
+impl Node {
+    /// A blank node of `kind` named `name`; the importer fills in the rest.
+    pub fn new(name: impl Into<String>, kind: NodeKind, location: Location) -> Node {
+        Node {
+            name: name.into(),
+            path: String::new(),
+            kind,
+            parent: None,
+            children: Vec::new(),
+            label: Text::default(),
+            hint: Text::default(),
+            guidance_hint: Text::default(),
+            constraint_message: Text::default(),
+            required_message: Text::default(),
+            read_aloud: Text::default(),
+            instructions: Text::default(),
+            binds: Binds::default(),
+            choices: None,
+            appearance: None,
+            parameters: BTreeMap::new(),
+            seed: None,
+            location,
+        }
+    }
+
+    /// The question type, if the node is a question.
+    pub fn question_type(&self) -> Option<&QuestionType> {
+        match &self.kind {
+            NodeKind::Question(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// True for repeats.
+    pub fn is_repeat(&self) -> bool {
+        matches!(self.kind, NodeKind::Repeat { .. })
+    }
+
+    /// True for nodes that hold a value (questions), false for the root, groups and repeats.
+    pub fn is_leaf(&self) -> bool {
+        matches!(self.kind, NodeKind::Question(_))
+    }
+
+    /// Every expression bound to the node, for dependency analysis.
+    pub fn expressions(&self) -> Vec<&Expression> {
+        let b = &self.binds;
+        let mut out: Vec<&Expression> = [&b.relevant, &b.constraint, &b.required, &b.calculation, &b.read_only].into_iter().flatten().collect();
+        if let Some(DefaultValue::Dynamic(e)) = &b.default {
+            out.push(e);
+        }
+        if let NodeKind::Repeat { count: RepeatCount::Dynamic(e) } = &self.kind {
+            out.push(e);
+        }
+        if let Some(f) = self.choices.as_ref().and_then(|c| c.filter.as_ref()) {
+            out.push(f);
+        }
+        if let Some(s) = &self.seed {
+            out.push(s);
+        }
+        out
+    }
+}
+
+/// One choice of a choice list.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Choice {
     /// The stored value.
     pub name: String,
-    /// What the interviewer sees.
-    pub label: String,
+    pub label: Text,
+    /// Other columns (`state`, `district`...) that choice filters refer to by bare name.
+    pub extra: BTreeMap<String, String>,
 }
 
-/// One wording of a label and the condition under which it applies.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LabelVariant {
-    /// When this wording applies; `None` means always.
-    pub when: Option<Condition>,
-    /// The wording, with `${name}` placeholders for earlier answers.
-    pub text: String,
+/// A named list of choices.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChoiceList {
+    pub name: String,
+    pub choices: Vec<Choice>,
 }
 
-/// A condition over the answers. The ODK expression language (issue #3) replaces this.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Condition {
-    /// Holds when `item` has a whole-number answer between `min` and `max` inclusive.
-    AnswerBetween { item: String, min: i64, max: i64 },
-}
-
-impl Condition {
-    /// Evaluates the condition; a missing or non-numeric answer makes it false, as in ODK.
-    pub fn holds(&self, answers: &Answers) -> bool {
-        match self {
-            Condition::AnswerBetween { item, min, max } => answers
-                .get(item)
-                .and_then(|v| v.trim().parse::<i64>().ok())
-                .is_some_and(|n| (*min..=*max).contains(&n)),
-        }
-    }
+/// A whole form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Questionnaire {
+    /// `form_id` setting, else the file stem.
+    pub id: String,
+    pub version: Option<String>,
+    pub title: String,
+    /// Root element name (`data` unless the settings `name` says otherwise).
+    pub root_name: String,
+    pub default_language: Option<String>,
+    /// Every language a text column is written in, in first-seen order.
+    pub languages: Vec<String>,
+    /// The settings sheet (or XForm header facts) as key/value pairs.
+    pub settings: BTreeMap<String, String>,
+    /// The node arena; index 0 is the root element.
+    pub nodes: Vec<Node>,
+    pub choice_lists: BTreeMap<String, ChoiceList>,
+    /// `instance_name` setting.
+    pub instance_name: Option<Expression>,
 }
 
 impl Questionnaire {
-    /// Position of the item called `name`.
-    pub fn index_of(&self, name: &str) -> Result<usize> {
-        self.items
-            .iter()
-            .position(|i| i.name == name)
-            .ok_or_else(|| Error::UnknownItem { name: name.to_owned() })
+    /// The node with template path `path`.
+    pub fn find(&self, path: &str) -> Option<NodeIndex> {
+        self.nodes.iter().position(|n| n.path == path)
     }
 
-    /// The item called `name`.
-    pub fn item(&self, name: &str) -> Result<&Item> {
-        Ok(&self.items[self.index_of(name)?])
+    /// The nodes named `name` (an XLSForm `${name}` must match exactly one).
+    pub fn by_name(&self, name: &str) -> Vec<NodeIndex> {
+        (0..self.nodes.len()).filter(|&i| i != 0 && self.nodes[i].name == name).collect()
     }
 
-    /// Checks `value` against the item and returns it in canonical form.
-    ///
-    /// An empty (or all-blank) value clears the answer and is always accepted here;
-    /// whether the question may stay empty is [`Questionnaire::check_required`]'s call.
-    pub fn validate(&self, name: &str, value: &str) -> Result<String> {
-        let item = self.item(name)?;
-        let trimmed = value.trim();
-        if trimmed.is_empty() {
-            return match item.kind {
-                ItemKind::Note => Err(Error::NotAnswerable { item: name.to_owned() }),
-                _ => Ok(String::new()),
-            };
-        }
-        match &item.kind {
-            ItemKind::Range { min, max } => {
-                let n: i64 = trimmed.parse().map_err(|_| Error::NotAnInteger {
-                    item: name.to_owned(),
-                    value: value.to_owned(),
-                })?;
-                if !(*min..=*max).contains(&n) {
-                    return Err(Error::OutOfRange {
-                        item: name.to_owned(),
-                        value: value.to_owned(),
-                        min: *min,
-                        max: *max,
-                    });
-                }
-                Ok(n.to_string())
-            }
-            ItemKind::SelectOne { choices } => choices
-                .iter()
-                .find(|c| c.name == trimmed)
-                .map(|c| c.name.clone())
-                .ok_or_else(|| Error::UnknownChoice { item: name.to_owned(), value: value.to_owned() }),
-            // Free text keeps the interviewer's spacing inside the text; only the
-            // ends are trimmed so that "  " never counts as an answer.
-            ItemKind::Text => Ok(trimmed.to_owned()),
-            ItemKind::Note => Err(Error::NotAnswerable { item: name.to_owned() }),
-        }
-    }
-
-    /// Fails with [`Error::Required`] when `name` is required, shown, and unanswered.
-    pub fn check_required(&self, name: &str, answers: &Answers) -> Result<()> {
-        let item = self.item(name)?;
-        let empty = answers.get(name).is_none_or(|v| v.is_empty());
-        if item.required && empty && self.is_relevant(item, answers) {
-            return Err(Error::Required { item: name.to_owned() });
-        }
-        Ok(())
-    }
-
-    /// The label to show for `item` given the answers so far, with `${name}` piped in.
-    pub fn label(&self, item: &Item, answers: &Answers) -> String {
-        let text = item
-            .label
-            .iter()
-            .find(|v| v.when.as_ref().is_none_or(|c| c.holds(answers)))
-            .map(|v| v.text.as_str())
-            .unwrap_or("");
-        pipe(text, answers)
-    }
-
-    /// Whether the item is shown given the answers.
-    pub fn is_relevant(&self, item: &Item, answers: &Answers) -> bool {
-        item.relevant.as_ref().is_none_or(|c| c.holds(answers))
-    }
-
-    /// The first shown item.
-    pub fn first(&self, answers: &Answers) -> Option<usize> {
-        self.items.iter().position(|i| self.is_relevant(i, answers))
-    }
-
-    /// The next shown item after position `from`, or `None` at the end.
-    pub fn next_after(&self, from: usize, answers: &Answers) -> Option<usize> {
-        (from + 1..self.items.len()).find(|&i| self.is_relevant(&self.items[i], answers))
-    }
-
-    /// The previous shown item before position `from`, or `None` at the start.
-    pub fn previous_before(&self, from: usize, answers: &Answers) -> Option<usize> {
-        (0..from).rev().find(|&i| self.is_relevant(&self.items[i], answers))
-    }
-}
-
-/// Replaces `${name}` with the answer to `name` (empty when unanswered), as ODK piping does.
-fn pipe(text: &str, answers: &Answers) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        match after.find('}') {
-            Some(end) => {
-                let name = &after[..end];
-                out.push_str(answers.get(name).map(String::as_str).unwrap_or(""));
-                rest = &after[end + 1..];
-            }
-            // An unclosed placeholder is shown as written rather than dropped, so
-            // the author sees the typo in the question text.
-            None => {
-                out.push_str(&rest[start..]);
-                rest = "";
+    /// Node indices in document order (pre-order from the root).
+    pub fn document_order(&self) -> Vec<NodeIndex> {
+        let mut out = Vec::with_capacity(self.nodes.len());
+        let mut stack = vec![0];
+        while let Some(i) = stack.pop() {
+            out.push(i);
+            if let Some(n) = self.nodes.get(i) {
+                stack.extend(n.children.iter().rev());
             }
         }
-    }
-    out.push_str(rest);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::demo_nps;
-
-    fn answers(pairs: &[(&str, &str)]) -> Answers {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        out
     }
 
-    #[test]
-    fn piping_replaces_known_names_and_blanks_unknown_ones() {
-        let a = answers(&[("nps", "9")]);
-        assert_eq!(pipe("You gave ${nps}.", &a), "You gave 9.");
-        assert_eq!(pipe("Missing: [${x}]", &a), "Missing: []");
-        assert_eq!(pipe("Open ${nps", &a), "Open ${nps");
+    /// True when `ancestor` is `node` or one of its ancestors.
+    pub fn is_ancestor_or_self(&self, ancestor: NodeIndex, node: NodeIndex) -> bool {
+        let mut cur = Some(node);
+        while let Some(c) = cur {
+            if c == ancestor {
+                return true;
+            }
+            cur = self.nodes.get(c).and_then(|n| n.parent);
+        }
+        false
     }
 
-    #[test]
-    fn range_values_are_checked_and_canonical() {
-        let q = demo_nps();
-        assert_eq!(q.validate("nps", " 07 ").unwrap(), "7");
-        assert!(matches!(q.validate("nps", "11"), Err(Error::OutOfRange { .. })));
-        assert!(matches!(q.validate("nps", "-1"), Err(Error::OutOfRange { .. })));
-        assert!(matches!(q.validate("nps", "nine"), Err(Error::NotAnInteger { .. })));
-        assert_eq!(q.validate("nps", "").unwrap(), "");
-    }
-
-    #[test]
-    fn select_one_accepts_only_listed_choices() {
-        let q = demo_nps();
-        assert_eq!(q.validate("reason", "2").unwrap(), "2");
-        assert!(matches!(q.validate("reason", "9"), Err(Error::UnknownChoice { .. })));
-    }
-
-    #[test]
-    fn notes_take_no_answer_and_unknown_names_are_reported() {
-        let q = demo_nps();
-        assert!(matches!(q.validate("thanks", "x"), Err(Error::NotAnswerable { .. })));
-        assert!(matches!(q.validate("colour", "x"), Err(Error::UnknownItem { .. })));
-    }
-
-    #[test]
-    fn follow_up_wording_follows_the_score_band() {
-        let q = demo_nps();
-        let item = q.item("reason").unwrap();
-        let band = |score: &str| q.label(item, &answers(&[("nps", score)]));
-        assert!(band("0").contains("not recommend"), "{}", band("0"));
-        assert!(band("6").contains("not recommend"));
-        assert!(band("7").contains("more likely"), "{}", band("7"));
-        assert!(band("8").contains("more likely"));
-        assert!(band("9").contains("like most"), "{}", band("9"));
-        assert!(band("10").contains("like most"));
-        assert!(band("10").contains("10"), "the score is piped into the wording");
-    }
-
-    #[test]
-    fn required_applies_only_to_empty_answers() {
-        let q = demo_nps();
-        assert!(matches!(q.check_required("nps", &answers(&[])), Err(Error::Required { .. })));
-        assert!(q.check_required("nps", &answers(&[("nps", "0")])).is_ok());
-        assert!(q.check_required("comment", &answers(&[])).is_ok());
-    }
-
-    #[test]
-    fn navigation_walks_the_items_in_order() {
-        let q = demo_nps();
-        let a = answers(&[]);
-        assert_eq!(q.first(&a), Some(0));
-        assert_eq!(q.next_after(0, &a), Some(1));
-        assert_eq!(q.next_after(q.items.len() - 1, &a), None);
-        assert_eq!(q.previous_before(1, &a), Some(0));
-        assert_eq!(q.previous_before(0, &a), None);
+    /// The number of questions (leaves), for sanity checks.
+    pub fn question_count(&self) -> usize {
+        self.nodes.iter().filter(|n| n.is_leaf()).count()
     }
 }

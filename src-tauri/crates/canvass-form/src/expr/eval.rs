@@ -53,6 +53,10 @@ pub trait Document {
             None => 1,
         }
     }
+    /// Translated text with itext id `id` in `language`, for `jr:itext`.
+    fn itext(&self, _id: &str, _language: Option<&str>) -> Option<String> {
+        None
+    }
     /// Label of choice `choice` of the select question `question` (as written in the second
     /// argument of `jr:choice-name`, e.g. `/data/q` or `${q}`) in `language`.
     fn choice_label(&self, _question: &str, _choice: &str, _language: Option<&str>, _context: NodeId) -> Option<String> {
@@ -75,6 +79,14 @@ pub struct Context {
 /// Evaluates `expr` with `ctx_node` as both the context node and `current()`.
 pub fn eval(expr: &Expr, doc: &dyn Document, ctx_node: NodeId, ctx: &Context) -> Result<Value, EvalError> {
     let ev = Evaluator { doc, ctx, current: ctx_node, draws: Cell::new(0), depth: Cell::new(0) };
+    ev.eval(expr, &Focus::single(NodeRef::Element(ctx_node)))
+}
+
+/// Evaluates `expr` with `ctx_node` as the context node and `current` as `current()` and as the
+/// anchor for `${name}` references; a choice filter runs with each choice item as context while
+/// its `${name}` references still resolve from the select question.
+pub fn eval_with_current(expr: &Expr, doc: &dyn Document, ctx_node: NodeId, current: NodeId, ctx: &Context) -> Result<Value, EvalError> {
+    let ev = Evaluator { doc, ctx, current, draws: Cell::new(0), depth: Cell::new(0) };
     ev.eval(expr, &Focus::single(NodeRef::Element(ctx_node)))
 }
 

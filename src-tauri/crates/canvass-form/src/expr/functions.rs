@@ -55,6 +55,7 @@ pub const FUNCTIONS: &[(&str, Arity)] = &[
     ("selected-at", a(2, 2)),
     ("count-selected", a(1, 1)),
     ("jr:choice-name", a(2, 2)),
+    ("jr:itext", a(1, 1)),
     ("join", at_least(1)),
     // Node-sets and repeats.
     ("count", a(1, 1)),
@@ -285,6 +286,11 @@ fn selects(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Resu
             Ok(Value::String(item.unwrap_or("").to_string()))
         }
         "count-selected" => num(f.str(0)?.split_whitespace().count() as f64),
+        "jr:itext" => {
+            // Translated text by itext id (pyxform's choice labels), blank when the form has none.
+            let id = f.str(0)?;
+            Ok(Value::String(ev.doc.itext(&id, ev.ctx.language.as_deref()).unwrap_or_default()))
+        }
         "jr:choice-name" => {
             let choice = f.str(0)?;
             let question = match &args[1].kind {

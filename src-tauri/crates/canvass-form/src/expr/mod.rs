@@ -48,7 +48,7 @@ mod tests;
 pub use ast::{Expr, ExprKind};
 pub use check::{check, references};
 pub use error::{Diagnostic, EvalError, Severity};
-pub use eval::{eval, eval_bool, eval_string, Context, Document};
+pub use eval::{eval, eval_bool, eval_string, eval_with_current, Context, Document};
 pub use functions::{arity, check_call, is_known_function, Arity};
 pub use parser::parse;
 pub use value::{NodeId, NodeRef, Value};

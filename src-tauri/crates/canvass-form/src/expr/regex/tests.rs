@@ -1,4 +1,4 @@
-//! Regex tests: full-match behaviour, bounded work on long input, rejected patterns.
+//! Regex tests: full-match behaviour, linear work on long input, rejected patterns.
 
 use super::Regex;
 
@@ -35,13 +35,14 @@ fn full_match_table() {
 fn long_inputs_stay_bounded() {
     let long = "ab".repeat(50_000);
     assert!(Regex::new(".*").unwrap().full_match(&long).unwrap());
-    assert!(Regex::new("(ab)*").unwrap().full_match(&long).is_err());
+    // The `regex` crate matches in linear time, so even a nested repeat over long input completes.
+    assert!(Regex::new("(ab)*").unwrap().full_match(&long).unwrap());
     assert!(Regex::new("(a|b)*c").unwrap().full_match(&"ab".repeat(20)).is_ok());
 }
 
 #[test]
 fn bad_patterns_are_errors() {
-    for re in ["(", "[a", "*a", "a{2,1}", "\\", "a)", "\\k"] {
+    for re in ["(", "[a", "*a", "a{2,1}", "\\", "a)", "\\k", "a)|(b"] {
         assert!(Regex::new(re).is_err(), "{re}");
     }
 }

@@ -4,7 +4,7 @@
 //! a follow-up whose wording depends on the score band (detractor 0–6,
 //! passive 7–8, promoter 9–10), an optional comment and a closing note.
 
-use crate::model::{Choice, Condition, Item, ItemKind, LabelVariant, Questionnaire};
+use super::model::{Choice, Condition, Item, ItemKind, LabelVariant, Questionnaire};
 
 /// The demo questionnaire's id.
 pub const DEMO_NPS_ID: &str = "demo_nps";

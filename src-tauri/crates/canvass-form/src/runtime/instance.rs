@@ -1,0 +1,873 @@
+//! One interview's state over a `Questionnaire`: the instance tree, its evaluation and its edits.
+//!
+//! The tree is an arena of `RNode`s: id 0 is the primary instance's document node, id 1 its root
+//! element; each choice list follows as a secondary instance (`instance('list')/root/item`).
+//! Edits re-evaluate only the nodes downstream of the change in the dependency graph built at
+//! load; `recompute_all` is the full pass kept as the test oracle.
+
+use std::collections::HashMap;
+
+use crate::error::{Error, Result};
+use crate::expr::{self, Context, Document, NodeId};
+use crate::model::{DefaultValue, NodeIndex, NodeKind, QuestionType, Questionnaire, RepeatCount};
+use crate::runtime::deps;
+
+/// Computed state of one instance node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct State {
+    relevant: bool,
+    required: bool,
+    read_only: bool,
+    constraint_ok: bool,
+}
+
+#[derive(Debug, Clone)]
+struct RNode {
+    name: String,
+    /// The model node it instantiates; `None` for document nodes and secondary instances.
+    model: Option<NodeIndex>,
+    parent: Option<NodeId>,
+    children: Vec<NodeId>,
+    value: String,
+    attrs: Vec<(String, String)>,
+    state: State,
+    alive: bool,
+}
+
+/// What an edit changed: the instance paths whose value or state differs afterwards.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Nodes that are new or whose value or state differs, in document order.
+    pub paths: Vec<String>,
+    /// Repeat instances that were removed (their descendants went with them), as they were named
+    /// before the edit.
+    pub removed: Vec<String>,
+}
+
+/// A node's state as the UI and the replay see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeState {
+    /// Instance path with repeat positions, `/data/member[2]/age`.
+    pub path: String,
+    /// The stored value, blank while the node is not relevant.
+    pub value: String,
+    pub relevant: bool,
+    pub required: bool,
+    pub read_only: bool,
+    /// False only when relevant, not blank and the constraint is false.
+    pub constraint_ok: bool,
+    /// False only when relevant, required and blank.
+    pub required_ok: bool,
+}
+
+/// One interview.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    form: Questionnaire,
+    ctx: Context,
+    nodes: Vec<RNode>,
+    /// Live instance nodes of every model node, in document order.
+    instances: Vec<Vec<NodeId>>,
+    dependents: Vec<Vec<NodeIndex>>,
+    order: Vec<NodeIndex>,
+    dynamic: Vec<bool>,
+    secondary: HashMap<String, NodeId>,
+    /// itext id (`list-3`) of each secondary item → (list, choice index), for `jr:itext`.
+    itext: HashMap<String, (String, usize)>,
+    /// Evaluation failures seen so far (a form the importer accepted should have none).
+    errors: Vec<Error>,
+    /// Model nodes evaluated since creation, to check that edits stay incremental.
+    evaluations: usize,
+    /// Instance nodes whose value or state changed during the current edit.
+    touched: Vec<NodeId>,
+    /// Paths of repeat instances removed during the current edit.
+    removed: Vec<String>,
+}
+
+const ROOT_STATE: State = State { relevant: true, required: false, read_only: false, constraint_ok: true };
+
+impl Instance {
+    /// Creates a blank interview: repeat instances per their counts (one for interviewer-controlled
+    /// repeats, as ODK's web engine does), defaults applied once, everything evaluated.
+    pub fn new(form: Questionnaire, ctx: Context) -> Instance {
+        let dependents = deps::dependents(&form);
+        let order = deps::topological_order(&form, &dependents);
+        let dynamic = form.nodes.iter().map(|n| n.expressions().iter().any(|e| e.dynamic)).collect();
+        let n_model = form.nodes.len();
+        let mut inst = Instance {
+            ctx,
+            nodes: Vec::new(),
+            instances: vec![Vec::new(); n_model],
+            dependents,
+            order,
+            dynamic,
+            secondary: HashMap::new(),
+            itext: HashMap::new(),
+            errors: Vec::new(),
+            evaluations: 0,
+            touched: Vec::new(),
+            removed: Vec::new(),
+            form,
+        };
+        let doc = inst.push(RNode {
+            name: "#document".into(),
+            model: None,
+            parent: None,
+            children: Vec::new(),
+            value: String::new(),
+            attrs: Vec::new(),
+            state: ROOT_STATE,
+            alive: true,
+        });
+        let root = inst.create(0, doc, usize::MAX);
+        let mut attrs = vec![("id".to_string(), inst.form.id.clone())];
+        if let Some(v) = &inst.form.version {
+            attrs.push(("version".into(), v.clone()));
+        }
+        if let Some(r) = inst.nodes.get_mut(root.0 as usize) {
+            r.attrs = attrs;
+        }
+        inst.build_secondary();
+        inst.apply_dynamic_defaults(root);
+        inst.recompute_all();
+        inst
+    }
+
+    /// The form this interview runs.
+    pub fn form(&self) -> &Questionnaire {
+        &self.form
+    }
+
+    /// The evaluation context (clock, seed, language).
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// Switches the language used for labels and `jr:choice-name`; values never change.
+    pub fn set_language(&mut self, language: Option<String>) {
+        self.ctx.language = language;
+    }
+
+    /// How many model-node evaluations have run since creation (a work measure, not a clock).
+    pub fn evaluation_count(&self) -> usize {
+        self.evaluations
+    }
+
+    /// Evaluation failures recorded so far.
+    pub fn eval_errors(&self) -> &[Error] {
+        &self.errors
+    }
+
+    fn push(&mut self, n: RNode) -> NodeId {
+        let id = NodeId(self.nodes.len() as u32);
+        if let Some(p) = n.parent.and_then(|p| self.nodes.get_mut(p.0 as usize)) {
+            p.children.push(id);
+        }
+        self.nodes.push(n);
+        id
+    }
+
+    fn node(&self, id: NodeId) -> Option<&RNode> {
+        self.nodes.get(id.0 as usize)
+    }
+
+    /// Creates the instance element of model node `m` under `parent` (inserted at `at` among the
+    /// parent's children, or appended), with its subtree and literal defaults and preloads.
+    fn create(&mut self, m: NodeIndex, parent: NodeId, at: usize) -> NodeId {
+        let Some(model) = self.form.nodes.get(m) else { return parent };
+        let mut value = match &model.binds.default {
+            Some(DefaultValue::Literal(v)) => v.clone(),
+            _ => String::new(),
+        };
+        match model.question_type() {
+            Some(QuestionType::Start) | Some(QuestionType::End) => value = self.ctx.now.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string(),
+            Some(QuestionType::Today) => value = self.ctx.now.format("%Y-%m-%d").to_string(),
+            _ => {}
+        }
+        let children = model.children.clone();
+        let id = NodeId(self.nodes.len() as u32);
+        self.nodes.push(RNode { name: model.name.clone(), model: Some(m), parent: Some(parent), children: Vec::new(), value, attrs: Vec::new(), state: ROOT_STATE, alive: true });
+        if let Some(p) = self.nodes.get_mut(parent.0 as usize) {
+            let at = at.min(p.children.len());
+            p.children.insert(at, id);
+        }
+        self.register(m, id);
+        self.touched.push(id);
+        for c in children {
+            let count = match self.form.nodes.get(c).map(|n| &n.kind) {
+                Some(NodeKind::Repeat { count: RepeatCount::User }) => 1,
+                Some(NodeKind::Repeat { count: RepeatCount::Fixed(n) }) => *n as usize,
+                // Counted by expression: created by the first evaluation.
+                Some(NodeKind::Repeat { count: RepeatCount::Dynamic(_) }) => 0,
+                _ => 1,
+            };
+            for _ in 0..count {
+                self.create(c, id, usize::MAX);
+            }
+        }
+        id
+    }
+
+    /// Adds `id` to the instance list of `m`, keeping document order.
+    fn register(&mut self, m: NodeIndex, id: NodeId) {
+        let pos = {
+            let list = &self.instances[m];
+            let key = self.order_key(id);
+            list.iter().position(|&x| self.order_key(x) > key).unwrap_or(list.len())
+        };
+        self.instances[m].insert(pos, id);
+    }
+
+    /// Positions from the root down, which sort nodes in document order.
+    fn order_key(&self, id: NodeId) -> Vec<usize> {
+        let mut key = Vec::new();
+        let mut cur = id;
+        while let Some(p) = self.node(cur).and_then(|n| n.parent) {
+            let pos = self.node(p).and_then(|pn| pn.children.iter().position(|&c| c == cur)).unwrap_or(0);
+            key.push(pos);
+            cur = p;
+        }
+        key.reverse();
+        key
+    }
+
+    /// Secondary instances, one per choice list: `root/item` with `name`, `label`, `itextId` and
+    /// every extra column.
+    fn build_secondary(&mut self) {
+        let lists: Vec<_> = self.form.choice_lists.values().cloned().collect();
+        let lang = self.form.default_language.clone();
+        for list in lists {
+            let doc = self.push(RNode { name: "#document".into(), model: None, parent: None, children: Vec::new(), value: String::new(), attrs: Vec::new(), state: ROOT_STATE, alive: true });
+            let root = self.leaf(doc, "root", "");
+            for (i, c) in list.choices.iter().enumerate() {
+                let item = self.leaf(root, "item", "");
+                let itext_id = format!("{}-{i}", list.name);
+                self.leaf(item, "name", &c.name);
+                self.leaf(item, "label", c.label.get(lang.as_deref(), lang.as_deref()).unwrap_or(""));
+                self.leaf(item, "itextId", &itext_id);
+                for (k, v) in &c.extra {
+                    if k != "name" && k != "label" && k != "itextId" && crate::import::is_valid_name(k) {
+                        self.leaf(item, k, v);
+                    }
+                }
+                self.itext.insert(itext_id, (list.name.clone(), i));
+            }
+            self.secondary.insert(list.name.clone(), doc);
+        }
+    }
+
+    fn leaf(&mut self, parent: NodeId, name: &str, value: &str) -> NodeId {
+        self.push(RNode { name: name.into(), model: None, parent: Some(parent), children: Vec::new(), value: value.into(), attrs: Vec::new(), state: ROOT_STATE, alive: true })
+    }
+
+    /// Evaluates the dynamic defaults in the subtree at `top`, once, in document order.
+    fn apply_dynamic_defaults(&mut self, top: NodeId) {
+        let mut stack = vec![top];
+        while let Some(id) = stack.pop() {
+            let Some(n) = self.node(id) else { continue };
+            let children = n.children.clone();
+            if let Some(m) = n.model {
+                if let Some(model) = self.form.nodes.get(m) {
+                    if let Some(DefaultValue::Dynamic(e)) = &model.binds.default {
+                        let v = expr::eval_string(&e.expr, self, id, &self.ctx);
+                        match v {
+                            Ok(v) => self.nodes[id.0 as usize].value = v,
+                            Err(source) => self.errors.push(Error::Eval { path: self.path_of(id), expression: e.source.clone(), source }),
+                        }
+                    } else if model.name == "instanceID" && matches!(model.question_type(), Some(QuestionType::ModelValue)) {
+                        // Every record gets `uuid:` + a UUID v4, drawn from the context's seed.
+                        let (e, _) = expr::parse("concat('uuid:', uuid())");
+                        if let Ok(v) = expr::eval_string(&e, self, id, &self.ctx) {
+                            self.nodes[id.0 as usize].value = v;
+                        }
+                    }
+                }
+            }
+            stack.extend(children.into_iter().rev());
+        }
+    }
+
+    /// The instance path of `id`, with positions on repeat instances.
+    pub fn path_of_node(&self, id: NodeId) -> String {
+        self.path_of(id)
+    }
+
+    fn path_of(&self, id: NodeId) -> String {
+        let mut parts = Vec::new();
+        let mut cur = Some(id);
+        while let Some(c) = cur {
+            let Some(n) = self.node(c) else { break };
+            if n.parent.is_none() {
+                break;
+            }
+            let is_repeat = n.model.and_then(|m| self.form.nodes.get(m)).is_some_and(|m| m.is_repeat());
+            if is_repeat {
+                parts.push(format!("{}[{}]", n.name, self.position(c)));
+            } else {
+                parts.push(n.name.clone());
+            }
+            cur = n.parent;
+        }
+        parts.reverse();
+        format!("/{}", parts.join("/"))
+    }
+
+    /// The node at an instance path such as `/data/member[2]/age` (a missing position means 1).
+    pub fn find(&self, path: &str) -> Option<NodeId> {
+        let mut cur = NodeId(0);
+        for seg in path.split('/').filter(|s| !s.is_empty()) {
+            let (name, pos) = match seg.split_once('[') {
+                Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()?),
+                None => (seg, 1),
+            };
+            let kids = self.children(cur, Some(name));
+            cur = *kids.get(pos.checked_sub(1)?)?;
+        }
+        (cur != NodeId(0)).then_some(cur)
+    }
+
+    /// Live instance nodes of model node `m`.
+    pub fn instances_of(&self, m: NodeIndex) -> &[NodeId] {
+        self.instances.get(m).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The model node an instance node instantiates.
+    pub fn model_of(&self, id: NodeId) -> Option<NodeIndex> {
+        self.node(id).and_then(|n| n.model)
+    }
+
+    /// Sets a question's value (its XForms string; `""` clears) and re-evaluates what depends on it.
+    pub fn set_answer(&mut self, path: &str, value: &str) -> Result<Changes> {
+        let id = self.find(path).ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        let m = self.model_of(id).ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        let model = &self.form.nodes[m];
+        let Some(ty) = model.question_type() else { return Err(Error::NotAQuestion(path.to_string())) };
+        let own_read_only = matches!(ty, QuestionType::Note | QuestionType::Calculate) || self.nodes[id.0 as usize].state.read_only;
+        if own_read_only {
+            return Err(Error::ReadOnly(path.to_string()));
+        }
+        let value = normalize(ty, value);
+        self.touched.clear();
+        self.removed.clear();
+        if self.nodes[id.0 as usize].value != value {
+            self.touched.push(id);
+        }
+        self.nodes[id.0 as usize].value = value;
+        // Triggered calculations run only when their trigger changes (XLSForm `trigger`).
+        let model_path = self.form.nodes[m].path.clone();
+        let triggered: Vec<NodeIndex> = (0..self.form.nodes.len()).filter(|&t| self.form.nodes[t].binds.trigger.contains(&model_path)).collect();
+        for &t in &triggered {
+            self.run_triggered(t);
+        }
+        let mut seeds = vec![m];
+        seeds.extend(triggered);
+        self.propagate(&seeds, false);
+        Ok(self.take_touched())
+    }
+
+    fn run_triggered(&mut self, t: NodeIndex) {
+        let targets = self.instances[t].clone();
+        let calc = self.form.nodes[t].binds.calculation.clone();
+        for id in targets {
+            let v = match &calc {
+                // A trigger without a calculation clears its target.
+                None => Ok(String::new()),
+                Some(e) => expr::eval_string(&e.expr, self, id, &self.ctx).map_err(|source| Error::Eval { path: self.path_of(id), expression: e.source.clone(), source }),
+            };
+            match v {
+                Ok(v) => {
+                    if self.nodes[id.0 as usize].value != v {
+                        self.touched.push(id);
+                    }
+                    self.nodes[id.0 as usize].value = v;
+                }
+                Err(e) => self.errors.push(e),
+            }
+        }
+    }
+
+    /// Appends an instance to an interviewer-controlled repeat (`/data/member`, `/data/hh[2]/member`).
+    pub fn add_repeat(&mut self, path: &str) -> Result<Changes> {
+        let (parent_path, name) = path.rsplit_once('/').ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        let parent = if parent_path.is_empty() { Some(NodeId(0)) } else { self.find(parent_path) }.ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        let pm = self.model_of(parent).ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        let m = self.form.nodes[pm].children.iter().copied().find(|&c| self.form.nodes[c].name == name).ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        if !matches!(self.form.nodes[m].kind, NodeKind::Repeat { count: RepeatCount::User }) {
+            return Err(Error::NotARepeat(path.to_string()));
+        }
+        let before = self.snapshot();
+        let at = self.insert_position(parent, pm, m);
+        let id = self.create(m, parent, at);
+        self.apply_dynamic_defaults(id);
+        self.propagate_subtree(m);
+        self.touched.clear();
+        self.removed.clear();
+        Ok(self.diff(&before))
+    }
+
+    /// Removes a repeat instance (`/data/member[2]`); later instances renumber down.
+    pub fn remove_repeat(&mut self, path: &str) -> Result<Changes> {
+        let id = self.find(path).ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        let m = self.model_of(id).ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        if !matches!(self.form.nodes[m].kind, NodeKind::Repeat { count: RepeatCount::User }) {
+            return Err(Error::NotARepeat(path.to_string()));
+        }
+        let before = self.snapshot();
+        self.detach(id);
+        self.propagate_subtree(m);
+        self.touched.clear();
+        self.removed.clear();
+        Ok(self.diff(&before))
+    }
+
+    /// Where a new instance of repeat `m` goes among `parent`'s children: after the last existing
+    /// instance, else before the first child that comes later in the model.
+    fn insert_position(&self, parent: NodeId, pm: NodeIndex, m: NodeIndex) -> usize {
+        let Some(p) = self.node(parent) else { return usize::MAX };
+        let model_children = &self.form.nodes[pm].children;
+        let rank = |x: NodeIndex| model_children.iter().position(|&c| c == x).unwrap_or(usize::MAX);
+        let my = rank(m);
+        p.children.iter().position(|&c| self.model_of(c).is_some_and(|cm| rank(cm) > my)).unwrap_or(p.children.len())
+    }
+
+    fn detach(&mut self, id: NodeId) {
+        if let Some(p) = self.node(id).and_then(|n| n.parent) {
+            if let Some(pn) = self.nodes.get_mut(p.0 as usize) {
+                pn.children.retain(|&c| c != id);
+            }
+        }
+        let mut stack = vec![id];
+        while let Some(x) = stack.pop() {
+            if let Some(n) = self.nodes.get_mut(x.0 as usize) {
+                n.alive = false;
+                stack.extend(n.children.iter().copied());
+                if let Some(m) = n.model {
+                    self.instances[m].retain(|&i| i != x);
+                }
+            }
+        }
+    }
+
+    /// Re-evaluates after a structural change of repeat `m`: the repeat, everything in it and
+    /// everything downstream.
+    fn propagate_subtree(&mut self, m: NodeIndex) {
+        let seeds: Vec<NodeIndex> = (0..self.form.nodes.len()).filter(|&x| self.form.is_ancestor_or_self(m, x)).collect();
+        self.propagate(&seeds, false);
+    }
+
+    /// Full evaluation of every node in dependency order: the oracle for incremental updates.
+    pub fn recompute_all(&mut self) {
+        let all: Vec<NodeIndex> = (0..self.form.nodes.len()).collect();
+        self.propagate(&all, true);
+        self.touched.clear();
+        self.removed.clear();
+    }
+
+    /// Evaluates the seeds and, in topological order, every node downstream of a change.
+    fn propagate(&mut self, seeds: &[NodeIndex], force_all: bool) {
+        let n = self.form.nodes.len();
+        let mut dirty = vec![force_all; n];
+        for &s in seeds {
+            if let Some(d) = dirty.get_mut(s) {
+                *d = true;
+            }
+            for &t in self.dependents.get(s).map(Vec::as_slice).unwrap_or(&[]) {
+                dirty[t] = true;
+            }
+        }
+        let order = self.order.clone();
+        for v in order {
+            if !(dirty[v] || self.dynamic[v]) {
+                continue;
+            }
+            let (changed, structural) = self.evaluate(v);
+            if changed {
+                for &t in &self.dependents[v] {
+                    dirty[t] = true;
+                }
+            }
+            if structural {
+                for (x, d) in dirty.iter_mut().enumerate() {
+                    if self.form.is_ancestor_or_self(v, x) {
+                        *d = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Evaluates model node `m` on all its instances: whether anything observable changed, and
+    /// whether repeat instances were added or removed (then its whole subtree needs evaluating).
+    fn evaluate(&mut self, m: NodeIndex) -> (bool, bool) {
+        self.evaluations += 1;
+        let mut changed = false;
+        let mut structural = false;
+        let model = self.form.nodes[m].clone();
+        // Expression-counted repeats: evaluated per parent instance; extra instances are removed,
+        // as ODK's web engine does (Collect keeps them).
+        if let NodeKind::Repeat { count: RepeatCount::Dynamic(e) } = &model.kind {
+            let parent_model = model.parent.unwrap_or(0);
+            for p in self.instances[parent_model].clone() {
+                let want = match expr::eval(&e.expr, self, p, &self.ctx) {
+                    Ok(v) => {
+                        let n = v.to_num(self, *self.ctx.now.offset());
+                        if n.is_finite() && n > 0.0 { (n as usize).min(10_000) } else { 0 }
+                    }
+                    Err(source) => {
+                        self.errors.push(Error::Eval { path: self.path_of(p), expression: e.source.clone(), source });
+                        0
+                    }
+                };
+                let have: Vec<NodeId> = self.children(p, Some(&model.name));
+                if have.len() != want {
+                    changed = true;
+                    structural = true;
+                }
+                for extra in have.iter().skip(want).rev() {
+                    self.removed.push(self.path_of(*extra));
+                    self.detach(*extra);
+                }
+                for _ in have.len()..want {
+                    let at = self.insert_position(p, parent_model, m);
+                    let id = self.create(m, p, at);
+                    self.apply_dynamic_defaults(id);
+                }
+            }
+        }
+        let ids = self.instances[m].clone();
+        // Relevance first: calculations and checks below read it.
+        let mut states: Vec<State> = Vec::with_capacity(ids.len());
+        for &id in &ids {
+            let parent_state = self.node(id).and_then(|n| n.parent).and_then(|p| self.node(p)).map_or(ROOT_STATE, |p| p.state);
+            let own = match &model.binds.relevant {
+                Some(e) => self.eval_bool(e, id, true),
+                None => true,
+            };
+            let mut s = self.nodes[id.0 as usize].state;
+            s.relevant = own && parent_state.relevant;
+            let ro = match &model.binds.read_only {
+                Some(e) => self.eval_bool(e, id, false),
+                None => false,
+            };
+            s.read_only = ro || parent_state.read_only || matches!(model.question_type(), Some(QuestionType::Note));
+            states.push(s);
+        }
+        for (&id, s) in ids.iter().zip(&states) {
+            let node = &mut self.nodes[id.0 as usize];
+            if node.state.relevant != s.relevant || node.state.read_only != s.read_only {
+                changed = true;
+                self.touched.push(id);
+            }
+            node.state.relevant = s.relevant;
+            node.state.read_only = s.read_only;
+        }
+        if let (Some(e), true) = (&model.binds.calculation, model.binds.trigger.is_empty()) {
+            let values: Vec<String> = ids
+                .iter()
+                .map(|&id| match expr::eval_string(&e.expr, self, id, &self.ctx) {
+                    Ok(v) => v,
+                    Err(source) => {
+                        self.errors.push(Error::Eval { path: self.path_of(id), expression: e.source.clone(), source });
+                        String::new()
+                    }
+                })
+                .collect();
+            for (&id, v) in ids.iter().zip(values) {
+                let node = &mut self.nodes[id.0 as usize];
+                if node.value != v {
+                    node.value = v;
+                    changed = true;
+                    self.touched.push(id);
+                }
+            }
+        }
+        let checks: Vec<(bool, bool)> = ids
+            .iter()
+            .map(|&id| {
+                let required = match &model.binds.required {
+                    Some(e) => self.eval_bool(e, id, false),
+                    None => false,
+                };
+                let n = &self.nodes[id.0 as usize];
+                let constraint_ok = match &model.binds.constraint {
+                    Some(e) if n.state.relevant && !n.value.is_empty() => self.eval_bool(e, id, true),
+                    _ => true,
+                };
+                (required, constraint_ok)
+            })
+            .collect();
+        for (&id, (required, constraint_ok)) in ids.iter().zip(checks) {
+            let node = &mut self.nodes[id.0 as usize];
+            if node.state.required != required || node.state.constraint_ok != constraint_ok {
+                changed = true;
+                self.touched.push(id);
+            }
+            node.state.required = required;
+            node.state.constraint_ok = constraint_ok;
+        }
+        // Choice filters and seeds have no stored state: choices are computed when asked for.
+        (changed, structural)
+    }
+
+    /// Evaluates a boolean bind, recording a failure and answering `fallback`.
+    fn eval_bool(&mut self, e: &crate::model::Expression, id: NodeId, fallback: bool) -> bool {
+        match expr::eval_bool(&e.expr, self, id, &self.ctx) {
+            Ok(b) => b,
+            Err(source) => {
+                self.errors.push(Error::Eval { path: self.path_of(id), expression: e.source.clone(), source });
+                fallback
+            }
+        }
+    }
+
+    /// State of the node at an instance path.
+    pub fn node_state(&self, path: &str) -> Result<NodeState> {
+        let id = self.find(path).ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        Ok(self.state_of(id))
+    }
+
+    /// State of an instance node.
+    pub fn state_of(&self, id: NodeId) -> NodeState {
+        let Some(n) = self.node(id) else {
+            return NodeState { path: String::new(), value: String::new(), relevant: false, required: false, read_only: false, constraint_ok: true, required_ok: true };
+        };
+        let leaf = n.model.and_then(|m| self.form.nodes.get(m)).is_some_and(|m| m.is_leaf());
+        let value = if n.state.relevant && leaf { n.value.clone() } else { String::new() };
+        NodeState {
+            path: self.path_of(id),
+            required_ok: !(n.state.relevant && n.state.required && leaf && n.value.is_empty()),
+            value,
+            relevant: n.state.relevant,
+            required: n.state.required,
+            read_only: n.state.read_only,
+            constraint_ok: n.state.constraint_ok,
+        }
+    }
+
+    /// Every live node of the primary instance below the root element, in document order.
+    pub fn all_nodes(&self) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        let mut stack: Vec<NodeId> = self.node(NodeId(1)).map(|r| r.children.iter().rev().copied().collect()).unwrap_or_default();
+        while let Some(id) = stack.pop() {
+            out.push(id);
+            if let Some(n) = self.node(id) {
+                stack.extend(n.children.iter().rev().copied());
+            }
+        }
+        out
+    }
+
+    /// States of every node, for comparing two interviews (the incremental/full oracle test).
+    pub fn snapshot(&self) -> Vec<NodeState> {
+        self.all_nodes().into_iter().map(|id| self.state_of(id)).collect()
+    }
+
+    /// The paths touched by the current edit, in document order, without repeats.
+    fn take_touched(&mut self) -> Changes {
+        let mut ids = std::mem::take(&mut self.touched);
+        ids.retain(|&id| self.node(id).is_some_and(|n| n.alive));
+        let mut keyed: Vec<(Vec<usize>, NodeId)> = ids.into_iter().map(|id| (self.order_key(id), id)).collect();
+        keyed.sort();
+        keyed.dedup_by(|a, b| a.1 == b.1);
+        let removed = std::mem::take(&mut self.removed);
+        Changes { paths: keyed.into_iter().map(|(_, id)| self.path_of(id)).collect(), removed }
+    }
+
+    fn diff(&self, before: &[NodeState]) -> Changes {
+        let old: HashMap<&str, &NodeState> = before.iter().map(|s| (s.path.as_str(), s)).collect();
+        let now = self.snapshot();
+        let new: std::collections::HashSet<&str> = now.iter().map(|s| s.path.as_str()).collect();
+        let removed = before.iter().filter(|s| !new.contains(s.path.as_str())).map(|s| s.path.clone()).collect();
+        let paths = now.iter().filter(|s| old.get(s.path.as_str()).is_none_or(|o| *o != *s)).map(|s| s.path.clone()).collect();
+        Changes { paths, removed }
+    }
+
+    /// The names of the choices a select offers now: its list after the choice filter, then
+    /// shuffled when `randomize=true` (seeded by `seed`, else by the context's seed).
+    pub fn choices(&self, path: &str) -> Result<Vec<String>> {
+        let id = self.find(path).ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        Ok(self.choices_of(id))
+    }
+
+    /// `choices` for an instance node.
+    pub fn choices_of(&self, id: NodeId) -> Vec<String> {
+        let Some(model) = self.model_of(id).and_then(|m| self.form.nodes.get(m)) else { return Vec::new() };
+        let Some(src) = &model.choices else { return Vec::new() };
+        let Some(list) = self.form.choice_lists.get(&src.list) else { return Vec::new() };
+        let items: Vec<NodeId> = self.secondary.get(&src.list).map(|&d| self.children(d, Some("root"))).and_then(|r| r.first().map(|&r| self.children(r, Some("item")))).unwrap_or_default();
+        let mut out: Vec<String> = list
+            .choices
+            .iter()
+            .zip(items.iter().copied().map(Some).chain(std::iter::repeat(None)))
+            .filter(|(_, item)| match (&src.filter, item) {
+                (Some(f), Some(item)) => expr::eval_with_current(&f.expr, self, *item, id, &self.ctx).map(|v| v.to_bool(self)).unwrap_or(false),
+                _ => true,
+            })
+            .map(|(c, _)| c.name.clone())
+            .collect();
+        if model.parameters.get("randomize").is_some_and(|v| v == "true") {
+            let seed = match &model.seed {
+                Some(e) => expr::eval(&e.expr, self, id, &self.ctx).map(|v| v.to_num(self, *self.ctx.now.offset())).unwrap_or(f64::NAN),
+                None => self.ctx.random_seed as f64,
+            };
+            let seed = if seed.is_finite() { seed as i64 } else { self.ctx.random_seed as i64 };
+            out = crate::expr::functions::shuffle(out, seed);
+        }
+        out
+    }
+
+    /// A node's label in the current language with `${name}` (or `${xpath}`) piped in.
+    pub fn label(&self, path: &str) -> Result<String> {
+        let id = self.find(path).ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        let Some(model) = self.model_of(id).and_then(|m| self.form.nodes.get(m)) else { return Ok(String::new()) };
+        let text = model.label.get(self.ctx.language.as_deref(), self.form.default_language.as_deref()).unwrap_or("");
+        Ok(self.pipe(text, id))
+    }
+
+    /// Replaces every `${x}` in `text` with the value of question `x` (or of XPath `x`) seen from `id`.
+    pub fn pipe(&self, text: &str, id: NodeId) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                out.push_str(&rest[start..]);
+                return out;
+            };
+            let inner = after[..end].trim();
+            let src = if crate::import::is_valid_name(inner) && !self.form.by_name(inner).is_empty() { format!("${{{inner}}}") } else { inner.to_string() };
+            let (e, diags) = expr::parse(&src);
+            if diags.is_empty() {
+                out.push_str(&expr::eval_string(&e, self, id, &self.ctx).unwrap_or_default());
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// The submitted record: `(path, value)` of every relevant question, non-relevant ones left out.
+    pub fn record(&self) -> Vec<(String, String)> {
+        self.all_nodes()
+            .into_iter()
+            .filter(|&id| self.model_of(id).and_then(|m| self.form.nodes.get(m)).is_some_and(|m| m.is_leaf()))
+            .map(|id| self.state_of(id))
+            .filter(|s| s.relevant)
+            .map(|s| (s.path, s.value))
+            .collect()
+    }
+}
+
+/// Stores a value as its type's canonical XForms string: numbers without padding, unparseable
+/// numbers blank (as ODK's web engine does).
+fn normalize(ty: &QuestionType, value: &str) -> String {
+    let v = value.trim();
+    match ty {
+        QuestionType::Integer | QuestionType::Decimal | QuestionType::Range { .. } if !v.is_empty() => match v.parse::<f64>() {
+            Ok(n) if n.is_finite() => {
+                let n = if matches!(ty, QuestionType::Integer) { n.trunc() } else { n };
+                crate::expr::value::format_number(n)
+            }
+            _ => String::new(),
+        },
+        QuestionType::SelectMultiple | QuestionType::Rank => v.split_whitespace().collect::<Vec<_>>().join(" "),
+        _ => value.to_string(),
+    }
+}
+
+impl Document for Instance {
+    fn root(&self) -> NodeId {
+        NodeId(0)
+    }
+
+    fn parent(&self, n: NodeId) -> Option<NodeId> {
+        self.node(n).and_then(|x| x.parent)
+    }
+
+    fn children(&self, n: NodeId, name: Option<&str>) -> Vec<NodeId> {
+        let Some(x) = self.node(n) else { return Vec::new() };
+        x.children.iter().copied().filter(|&c| name.is_none_or(|want| self.node(c).is_some_and(|cn| cn.name == want))).collect()
+    }
+
+    fn name(&self, n: NodeId) -> String {
+        self.node(n).map(|x| x.name.clone()).unwrap_or_default()
+    }
+
+    fn attribute(&self, n: NodeId, name: &str) -> Option<String> {
+        self.node(n)?.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    fn attribute_names(&self, n: NodeId) -> Vec<String> {
+        self.node(n).map(|x| x.attrs.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default()
+    }
+
+    fn value(&self, n: NodeId) -> String {
+        let Some(x) = self.node(n) else { return String::new() };
+        if !x.state.relevant {
+            return String::new();
+        }
+        if x.children.is_empty() {
+            return x.value.clone();
+        }
+        // An element's string value is the concatenation of its descendants' text.
+        x.children.iter().map(|&c| self.value(c)).collect()
+    }
+
+    fn resolve_ref(&self, name: &str, context: NodeId) -> Option<Vec<NodeId>> {
+        let target = *self.form.by_name(name).first()?;
+        // The nearest ancestor-or-self of the context whose model node contains the target: from
+        // there the target is in the same repeat instance, or all instances when outside.
+        let mut anchor = NodeId(1);
+        let mut cur = Some(context);
+        while let Some(c) = cur {
+            match self.model_of(c) {
+                Some(mc) if self.form.is_ancestor_or_self(mc, target) => {
+                    anchor = c;
+                    break;
+                }
+                _ => cur = self.parent(c),
+            }
+        }
+        let anchor_model = self.model_of(anchor).unwrap_or(0);
+        let mut chain = Vec::new();
+        let mut m = Some(target);
+        while let Some(x) = m {
+            if x == anchor_model {
+                break;
+            }
+            chain.push(x);
+            m = self.form.nodes.get(x).and_then(|n| n.parent);
+        }
+        chain.reverse();
+        let mut nodes = vec![anchor];
+        for step in chain {
+            nodes = nodes.iter().flat_map(|&n| self.children(n, None).into_iter().filter(|&c| self.model_of(c) == Some(step))).collect();
+        }
+        Some(nodes)
+    }
+
+    fn instance_root(&self, id: &str) -> Option<NodeId> {
+        self.secondary.get(id).copied()
+    }
+
+    fn choice_label(&self, question: &str, choice: &str, language: Option<&str>, context: NodeId) -> Option<String> {
+        let q = question.trim();
+        let m = match q.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+            Some(name) => self.resolve_ref(name, context).and_then(|v| v.first().copied()).and_then(|id| self.model_of(id))?,
+            None => self.form.find(&crate::import::xform_clean_path(q))?,
+        };
+        let list = self.form.choice_lists.get(&self.form.nodes.get(m)?.choices.as_ref()?.list)?;
+        let c = list.choices.iter().find(|c| c.name == choice)?;
+        c.label.get(language, self.form.default_language.as_deref()).map(str::to_string)
+    }
+
+    fn itext(&self, id: &str, language: Option<&str>) -> Option<String> {
+        let (list, i) = self.itext.get(id)?;
+        let c = self.form.choice_lists.get(list)?.choices.get(*i)?;
+        c.label.get(language, self.form.default_language.as_deref()).map(str::to_string)
+    }
+}
+
+#[cfg(test)]
+mod tests;
