@@ -12,6 +12,8 @@ mod store;
 mod interview;
 // The session log: events written with each change, anti-tamper timestamps, resume after a crash.
 mod paradata;
+// Session-log exports (audit.csv, CSV, JSON Lines, paradata.tab) pinned by golden files.
+mod paradata_export;
 // Rotating backups, the start-up integrity check, and restore from the CLI.
 mod backup;
 // SIGKILL at random moments, 200 times: nothing reported saved is lost, and resume is exact.

@@ -20,6 +20,13 @@ pub enum Error {
     /// The database failed its integrity check at start-up; the newest backup is named when there is one.
     #[error("{}", damaged_message(path, latest_backup.as_deref()))]
     DatabaseDamaged { path: PathBuf, problems: Vec<String>, latest_backup: Option<PathBuf> },
+    /// Writing an export file failed, e.g. the folder is read-only or the disk is full.
+    #[error("cannot write the export file {}", path.display())]
+    Export {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// A command named a database file that does not exist.
     #[error("no database at {}", path.display())]
     DatabaseMissing { path: PathBuf },
@@ -70,6 +77,7 @@ impl Error {
             Error::InterviewClosed { .. } => ErrorKind::Conflict,
             Error::DatabaseDamaged { .. } | Error::Store(S::Corrupt(_)) => ErrorKind::DamagedDatabase,
             Error::DatabaseMissing { .. } => ErrorKind::NotFound,
+            Error::Export { .. } => ErrorKind::Storage,
             Error::Store(S::InterviewNotFound { .. }) => ErrorKind::NotFound,
             Error::Store(S::IncompatibleDatabase { .. }) => ErrorKind::IncompatibleDatabase,
             Error::Store(_) => ErrorKind::Storage,

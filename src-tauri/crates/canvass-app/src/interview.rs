@@ -350,6 +350,24 @@ impl App {
         })
     }
 
+    /// The logs of `ids` (every interview, oldest first, when `None`) for exports.
+    pub fn paradata_logs(&self, ids: Option<&[String]>) -> Result<Vec<crate::export::paradata::InterviewLog>> {
+        let ids: Vec<String> = match ids {
+            Some(ids) => ids.to_vec(),
+            None => {
+                let mut all = self.lock().store.list_interviews()?;
+                all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+                all.into_iter().map(|r| r.id).collect()
+            }
+        };
+        ids.into_iter()
+            .map(|id| {
+                let events = self.paradata(&id)?;
+                Ok(crate::export::paradata::InterviewLog { interview_id: id, interviewer: String::new(), device: String::new(), events })
+            })
+            .collect()
+    }
+
     /// The session's paradata, in order: for supervisors, exports and tests.
     pub fn paradata(&self, interview_id: &str) -> Result<Vec<ParadataEvent>> {
         let inner = self.lock();

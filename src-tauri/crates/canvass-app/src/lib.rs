@@ -9,6 +9,7 @@
 
 mod clock;
 mod error;
+pub mod export;
 mod interview;
 mod maintenance;
 

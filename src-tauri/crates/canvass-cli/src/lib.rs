@@ -34,6 +34,28 @@ enum Command {
     /// Check and replay questionnaires (XLSForm .xlsx/.xls or XForm .xml) before fieldwork.
     #[command(subcommand)]
     Form(FormCommand),
+    /// Export data and session logs for supervisors and analysts.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// Export session logs (paradata): ODK audit.csv per interview, one CSV or JSON Lines file, or Survey Solutions paradata.tab.
+    Paradata {
+        /// The database file.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// audit-csv, csv, jsonl or tab.
+        #[arg(long, value_parser = ["audit-csv", "csv", "jsonl", "tab"])]
+        format: String,
+        /// The folder to write into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Only these interviews (repeatable); all of them when absent.
+        #[arg(long = "interview", value_name = "ID")]
+        interviews: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -129,6 +151,9 @@ where
         Command::Db(DbCommand::Restore { db, from }) => db_restore(&db, &from, out),
         Command::Interview(InterviewCommand::List { db, json }) => interview_list(&db, json, out),
         Command::Interview(InterviewCommand::Show { db, id, json }) => interview_show(&db, &id, json, out),
+        Command::Export(ExportCommand::Paradata { db, format, out: dir, interviews }) => {
+            export_paradata(&db, &format, &dir, &interviews, out)
+        }
         Command::Form(FormCommand::Check { form }) => form_check(&form, out),
         Command::Form(FormCommand::Replay { form, steps, now }) => form_replay(&form, &steps, &now, out),
     };
@@ -226,6 +251,24 @@ fn interview_list(db: &Path, json: bool, out: &mut dyn Write) -> Result<u8, Stri
         s
     };
     writeln!(out, "{text}").map_err(|e| e.to_string())?;
+    Ok(0)
+}
+
+fn export_paradata(db: &Path, format: &str, dir: &Path, ids: &[String], out: &mut dyn Write) -> Result<u8, String> {
+    // clap has already limited the value to the four names parse() knows.
+    let format = canvass_app::export::paradata::ParadataFormat::parse(format).ok_or_else(|| format!("unknown format {format}"))?;
+    let app = open_existing(db)?;
+    let selection = (!ids.is_empty()).then_some(ids);
+    let summary = canvass_app::export::export_paradata(&app, format, dir, selection).map_err(|e| describe(&e))?;
+    writeln!(
+        out,
+        "exported {} events of {} interviews to {} file(s) in {}",
+        summary.events,
+        summary.interviews,
+        summary.files.len(),
+        dir.display()
+    )
+    .map_err(|e| e.to_string())?;
     Ok(0)
 }
 
