@@ -1,0 +1,105 @@
+//! Benchmark: durable answer saves through canvass-app, next to a bare SQLite WAL+FULL commit, at 100 and 50,000 interviews.
+//!
+//! Every figure comes from the same run on the same disk, so the ratios hold
+//! even on a noisy machine. The bare baseline is one `INSERT OR REPLACE` into a
+//! `WITHOUT ROWID` answers table in its own `BEGIN IMMEDIATE … COMMIT`, which is
+//! the least any durable save can cost. `CANVASS_BENCH_SAVES` sets the count.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use canvass_app::{App, SystemClock};
+use canvass_form::demo::DEMO_NPS_ID;
+
+fn main() {
+    let saves: usize = std::env::var("CANVASS_BENCH_SAVES").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000);
+    let dir = tempfile::tempdir().unwrap();
+
+    let bare = bare_commits(&dir.path().join("bare.sqlite"), saves);
+    report("bare SQLite WAL+FULL commit", &bare, None);
+
+    for interviews in [100usize, 50_000] {
+        let db = dir.path().join(format!("app-{interviews}.sqlite"));
+        drop(App::open(&db, Arc::new(SystemClock::new())).unwrap());
+        let filled = Instant::now();
+        fill(&db, interviews);
+        let fill_time = filled.elapsed();
+        let app = App::open(&db, Arc::new(SystemClock::new())).unwrap();
+        let id = app.start_interview(DEMO_NPS_ID).unwrap().interview_id;
+        let mut times = Vec::with_capacity(saves);
+        for n in 0..saves {
+            // Alternate two values so every save changes the answer and logs an event.
+            let value = if n % 2 == 0 { "7" } else { "8" };
+            let t = Instant::now();
+            app.record_answer(&id, "nps", value).unwrap();
+            times.push(t.elapsed());
+        }
+        println!("({interviews} interviews in the file, filled in {:.1} s)", fill_time.as_secs_f64());
+        report(&format!("record_answer with {interviews} interviews"), &times, Some(&bare));
+    }
+}
+
+/// Inserts `n` completed interviews with ten answers each, in key order, in one transaction.
+fn fill(db: &Path, n: usize) {
+    let mut conn = rusqlite::Connection::open(db).unwrap();
+    let tx = conn.transaction().unwrap();
+    {
+        let mut iv = tx
+            .prepare(
+                "INSERT INTO interviews (id, questionnaire_id, questionnaire_version, status, created_at, updated_at, completed_at)
+                 VALUES (?1, 'demo_nps', '2026-11-22', 'completed', ?2, ?2, ?2)",
+            )
+            .unwrap();
+        let mut an = tx.prepare("INSERT INTO answers (interview_id, item_path, value, updated_at) VALUES (?1, ?2, ?3, ?4)").unwrap();
+        for i in 0..n {
+            let id = format!("00000000-0000-7000-8000-{i:012}");
+            iv.execute(rusqlite::params![id, i as i64]).unwrap();
+            for q in 0..10 {
+                an.execute(rusqlite::params![id, format!("q{q:02}"), format!("value {i} {q}"), i as i64]).unwrap();
+            }
+        }
+    }
+    tx.commit().unwrap();
+}
+
+fn bare_commits(path: &Path, n: usize) -> Vec<Duration> {
+    let mut conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
+         CREATE TABLE answers (interview_id TEXT, item_path TEXT, value TEXT, updated_at INTEGER,
+                               PRIMARY KEY (interview_id, item_path)) WITHOUT ROWID;",
+    )
+    .unwrap();
+    let mut times = Vec::with_capacity(n);
+    for i in 0..n {
+        let t = Instant::now();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).unwrap();
+        tx.execute("INSERT OR REPLACE INTO answers VALUES ('i', 'nps', ?1, ?2)", rusqlite::params![(i % 2).to_string(), i as i64])
+            .unwrap();
+        tx.commit().unwrap();
+        times.push(t.elapsed());
+    }
+    times
+}
+
+fn report(what: &str, times: &[Duration], baseline: Option<&[Duration]>) {
+    let (p50, p99, max) = percentiles(times);
+    let mut line = format!("{what}: p50 {} µs, p99 {} µs, max {} µs ({} saves)", p50, p99, max, times.len());
+    if let Some(b) = baseline {
+        let (b50, b99, _) = percentiles(b);
+        line.push_str(&format!(
+            "; {:.2}× bare at p50, {:.2}× at p99 (target ≤ 1.5×)",
+            p50 as f64 / b50 as f64,
+            p99 as f64 / b99 as f64
+        ));
+    }
+    println!("{line}");
+}
+
+fn percentiles(times: &[Duration]) -> (u128, u128, u128) {
+    let mut us: Vec<u128> = times.iter().map(|d| d.as_micros()).collect();
+    us.sort_unstable();
+    let at = |q: f64| us[((us.len() - 1) as f64 * q).round() as usize];
+    (at(0.50), at(0.99), *us.last().unwrap())
+}
