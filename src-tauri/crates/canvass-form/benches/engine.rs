@@ -377,7 +377,7 @@ fn walk(start: &Instance, order: &[(String, Kind)], oracle: bool) -> Walk {
         if !inst.node_state(path).unwrap().constraint_ok {
             w.invalid += 1;
         }
-        if oracle && w.times.len() % RECOMPUTE_EVERY == 0 {
+        if oracle && w.times.len().is_multiple_of(RECOMPUTE_EVERY) {
             let before = inst.snapshot();
             let evals = inst.evaluation_count();
             let t = Instant::now();
