@@ -148,7 +148,8 @@ function renderInterview(screen) {
   document.getElementById("screen-title").textContent = screen.study_title;
 
   let body = null;
-  if (q.kind === "range") {
+  const scale = q.kind === "range" && q.max - q.min <= 20;
+  if (scale) {
     const options = [];
     for (let v = q.min; v <= q.max; v++) {
       const s = String(v);
@@ -158,16 +159,24 @@ function renderInterview(screen) {
       }, s));
     }
     body = el("div", { class: "scale", role: "group", "aria-labelledby": "q-label" }, options);
-  } else if (q.kind === "select_one") {
+  } else if (q.kind === "select_one" || q.kind === "select_multiple") {
+    const chosen = new Set(q.value.split(" ").filter(Boolean));
     body = el("div", { class: "choices", role: "group", "aria-labelledby": "q-label" },
       q.choices.map((c, i) => el("button", {
-        type: "button", class: "option choice", "data-value": c.value, "aria-pressed": q.value === c.value ? "true" : "false",
-        onclick: () => answer(c.value),
+        type: "button", class: "option choice", "data-value": c.value, "aria-pressed": chosen.has(c.value) ? "true" : "false",
+        onclick: () => choose(c.value),
       }, el("kbd", {}, String(i + 1)), el("span", {}, c.label))));
-  } else if (q.kind === "text") {
+  } else if (q.kind === "acknowledge") {
+    body = el("div", { class: "choices" }, el("button", {
+      type: "button", class: "option choice", "data-value": "OK", "aria-pressed": q.value === "OK" ? "true" : "false",
+      onclick: () => answer("OK"),
+    }, el("kbd", {}, "1"), el("span", {}, t("interview.acknowledge"))));
+  } else if (q.kind !== "note") {
+    const types = { range: "number", number: "number", decimal: "text", date: "date", time: "time", datetime: "datetime-local" };
     body = el("input", {
-      id: "q-text", type: "text", class: "text-answer", "aria-labelledby": "q-label", autocomplete: "off",
-      placeholder: t("interview.text_placeholder"), value: q.value,
+      id: "q-text", type: types[q.kind] || "text", class: "text-answer", "aria-labelledby": "q-label", autocomplete: "off",
+      inputmode: q.kind === "decimal" ? "decimal" : null, placeholder: t("interview.text_placeholder"), value: q.value,
+      readonly: q.read_only,
     });
     body.addEventListener("input", () => {
       clearTimeout(state.textTimer);
@@ -181,9 +190,11 @@ function renderInterview(screen) {
     el("section", { id: "interview", "data-item": q.name, "data-kind": q.kind, "aria-labelledby": "q-label" },
       el("p", { class: "progress muted", id: "progress" }, t("interview.progress", screen.position, screen.total)),
       el("h1", { id: "q-label", class: "question", tabindex: "-1" }, q.label),
+      q.read_aloud ? el("blockquote", { class: "read-aloud", id: "q-read-aloud" }, q.read_aloud) : null,
+      q.instructions ? el("p", { class: "instructions", id: "q-instructions" }, el("strong", {}, t("interview.instructions")), " ", q.instructions) : null,
       q.hint ? el("p", { class: "hint muted" }, q.hint) : null,
       body,
-      el("p", { id: "q-error", class: "field-error", "aria-live": "assertive" }),
+      el("p", { id: "q-error", class: "field-error", "aria-live": "assertive" }, q.error || ""),
       el("div", { class: "nav" },
         el("button", { type: "button", id: "back", disabled: q.is_first, onclick: back }, t("interview.back"), el("kbd", {}, "Alt+←")),
         el("button", { type: "button", id: "pause", class: "link", onclick: pause }, t("interview.home"), el("kbd", {}, "Esc")),
@@ -191,8 +202,8 @@ function renderInterview(screen) {
           q.is_last ? t("interview.finish") : t("interview.next"), el("kbd", {}, "Enter"))),
       el("p", { class: "keys muted" }, t("interview.keys"))));
 
-  if (q.kind === "text") {
-    const input = document.getElementById("q-text");
+  const input = document.getElementById("q-text");
+  if (input) {
     input.focus();
     input.setSelectionRange(input.value.length, input.value.length);
   } else if (changedQuestion) {
@@ -204,7 +215,7 @@ async function answer(value) {
   const s = state.screen;
   if (!s) return;
   setSave("saving");
-  const screen = await attempt(() => api.recordAnswer(s.interview_id, s.question.name, value));
+  const screen = await attempt(() => api.recordAnswer(s.interview_id, s.question.path, value));
   if (screen) {
     setSave("saved");
     // Keep focus where it was (the scale or list) by re-rendering the same question.
@@ -218,9 +229,9 @@ async function saveText() {
   clearTimeout(state.textTimer);
   const s = state.screen;
   const input = document.getElementById("q-text");
-  if (!s || !input || s.question.kind !== "text" || input.value.trim() === s.question.value) return;
+  if (!s || !input || input.value.trim() === s.question.value) return;
   setSave("saving");
-  const screen = await attempt(() => api.recordAnswer(s.interview_id, s.question.name, input.value));
+  const screen = await attempt(() => api.recordAnswer(s.interview_id, s.question.path, input.value));
   if (screen) {
     setSave("saved");
     state.screen = screen;
@@ -230,7 +241,7 @@ async function saveText() {
 async function next() {
   const s = state.screen;
   if (!s) return;
-  if (s.question.kind === "text") await saveText();
+  if (document.getElementById("q-text")) await saveText();
   const screen = await attempt(() => api.nextItem(s.interview_id));
   if (screen) renderInterview(screen);
 }
@@ -238,7 +249,7 @@ async function next() {
 async function back() {
   const s = state.screen;
   if (!s || s.question.is_first) return;
-  if (s.question.kind === "text") await saveText();
+  if (document.getElementById("q-text")) await saveText();
   const screen = await attempt(() => api.previousItem(s.interview_id));
   if (screen) renderInterview(screen);
 }
@@ -246,7 +257,7 @@ async function back() {
 async function pause() {
   const s = state.screen;
   if (!s) return;
-  if (s.question.kind === "text") await saveText();
+  if (document.getElementById("q-text")) await saveText();
   try {
     await api.pauseInterview(s.interview_id);
   } catch (err) {
@@ -254,6 +265,15 @@ async function pause() {
     return;
   }
   await attempt(showHome);
+}
+
+/** A choice click or digit: sets a single choice, or toggles one of several. */
+function choose(value) {
+  const q = state.screen.question;
+  if (q.kind !== "select_multiple") return answer(value);
+  const chosen = q.value.split(" ").filter(Boolean);
+  const next = chosen.includes(value) ? chosen.filter((v) => v !== value) : [...chosen, value];
+  return answer(next.join(" "));
 }
 
 /** Digits on a range question type ahead: "1" then "0" gives 10; a digit that overflows starts again. */
@@ -265,9 +285,11 @@ function typeDigit(digit) {
     if (Number(candidate) < q.min || Number(candidate) > q.max) return;
     state.typed = candidate === "0" ? "" : candidate;
     answer(String(Number(candidate)));
-  } else if (q.kind === "select_one") {
+  } else if (q.kind === "select_one" || q.kind === "select_multiple") {
     const choice = q.choices[Number(digit) - 1];
-    if (choice) answer(choice.value);
+    if (choice) choose(choice.value);
+  } else if (q.kind === "acknowledge" && digit === "1") {
+    answer("OK");
   }
 }
 

@@ -25,6 +25,8 @@ const MESSAGES = {
     "interview.finish": "Finish",
     "interview.home": "Pause",
     "interview.required": "Required",
+    "interview.instructions": "Interviewer:",
+    "interview.acknowledge": "OK",
     "interview.text_placeholder": "Type the answer",
     "interview.keys": "Digits choose · Enter next · Alt+← or Backspace back · Esc pause",
     "save.saving": "Saving…",

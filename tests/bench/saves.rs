@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use canvass_app::{App, SystemClock};
-use canvass_form::demo::DEMO_NPS_ID;
+use canvass_app::DEMO_STUDY_ID as DEMO_NPS_ID;
 
 fn main() {
     let saves: usize = std::env::var("CANVASS_BENCH_SAVES").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000);

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use canvass_app::{backup_dir, App, ErrorKind, FixedClock, KEEP_BACKUPS};
-use canvass_form::demo::DEMO_NPS_ID;
+use canvass_app::DEMO_STUDY_ID as DEMO_NPS_ID;
 use canvass_store::{list_backups, Store, MIGRATIONS};
 
 use crate::support::{raw, TempDb, FIXED_NOW_MS};
@@ -151,7 +151,7 @@ fn cli_backup_writes_a_healthy_copy_and_show_prints_an_interview() {
     let shown: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(shown["status"], "in_progress");
     assert_eq!(shown["questionnaire_version"], "2026-11-22");
-    assert_eq!(shown["answers"], serde_json::json!({"nps": "4"}));
+    assert_eq!(shown["answers"], serde_json::json!({"/data/nps": "4"}));
     let (code, _, err) = cli(&["interview", "show", "--db", db.path.to_str().unwrap(), "nope"]);
     assert_eq!(code, 1);
     assert!(err.contains("no interview with id nope"), "{err}");

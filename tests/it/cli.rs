@@ -1,6 +1,6 @@
 //! The headless `canvass` CLI, run in-process through `canvass_cli::run` with captured output.
 
-use canvass_form::demo::DEMO_NPS_ID;
+use canvass_app::DEMO_STUDY_ID as DEMO_NPS_ID;
 
 use crate::support::{raw, TempDb};
 

@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use canvass_app::{App, SystemClock};
-use canvass_form::demo::DEMO_NPS_ID;
+use canvass_app::DEMO_STUDY_ID as DEMO_NPS_ID;
 
 use crate::support::{raw, TempDb};
 
@@ -109,7 +109,9 @@ fn verify(db: &Path, reported: &HashMap<String, Reported>, kill: usize) {
             .unwrap_or_else(|e| panic!("after kill {kill}: interview {id} reported but missing: {e}"));
         for (item, value) in &r.answers {
             let stored: Option<String> = conn
-                .query_row("SELECT value FROM answers WHERE interview_id = ?1 AND item_path = ?2", [id, item], |row| row.get(0))
+                .query_row("SELECT value FROM answers WHERE interview_id = ?1 AND item_path = ?2", [id, &format!("/data/{item}")], |row| {
+                    row.get(0)
+                })
                 .ok();
             assert_eq!(stored.as_deref(), Some(value.as_str()), "after kill {kill}: {id} {item} was reported saved");
         }
@@ -120,7 +122,7 @@ fn verify(db: &Path, reported: &HashMap<String, Reported>, kill: usize) {
         if status == "in_progress" {
             // The file may be ahead of the report (a commit whose line was never
             // printed) but never behind it.
-            let at = ITEMS.iter().position(|i| Some(*i) == current.as_deref()).unwrap();
+            let at = ITEMS.iter().position(|i| Some(format!("/data/{i}")) == current).unwrap();
             assert!(at >= r.position, "after kill {kill}: {id} stands at {current:?}, reported at {}", ITEMS[r.position]);
         }
         // Paradata sequence numbers have no gaps: every event committed whole.
@@ -135,7 +137,7 @@ fn verify(db: &Path, reported: &HashMap<String, Reported>, kill: usize) {
     let app = App::open(db, Arc::new(SystemClock::new())).unwrap();
     for i in app.list_interviews().unwrap().into_iter().filter(|i| i.status == "in_progress") {
         let screen = app.screen(&i.id).unwrap();
-        assert_eq!(screen.question.map(|q| q.name), i.current_item, "after kill {kill}: resume of {}", i.id);
+        assert_eq!(screen.question.map(|q| q.path), i.current_item, "after kill {kill}: resume of {}", i.id);
     }
 }
 

@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use canvass_app::{App, ErrorKind, FixedClock};
-use canvass_form::demo::DEMO_NPS_ID;
+use canvass_app::DEMO_STUDY_ID as DEMO_NPS_ID;
 
 #[test]
 fn a_full_disk_gives_a_clear_error_harms_nothing_and_work_resumes_when_space_is_back() {

@@ -240,9 +240,9 @@ async fn demo_interview_by_keyboard_then_kill_and_resume() -> TestResult {
     assert_eq!(
         answers,
         vec![
-            vec!["comment".to_string(), "Great coffee, slow delivery".into()],
-            vec!["nps".into(), "9".into()],
-            vec!["reason".into(), "2".into()],
+            vec!["/data/comment".to_string(), "Great coffee, slow delivery".into()],
+            vec!["/data/nps".into(), "9".into()],
+            vec!["/data/reason".into(), "2".into()],
         ]
     );
     assert_eq!(db_rows(&db, "SELECT id, state FROM outbox"), vec![vec![first_id.clone(), "pending".into()]]);
@@ -269,9 +269,9 @@ async fn demo_interview_by_keyboard_then_kill_and_resume() -> TestResult {
     let second = db_rows(&db, "SELECT id, status, current_item FROM interviews WHERE status != 'completed'");
     assert_eq!(second.len(), 1, "{second:?}");
     let second_id = second[0][0].clone();
-    assert_eq!(second[0][1..], ["in_progress".to_string(), "reason".into()]);
+    assert_eq!(second[0][1..], ["in_progress".to_string(), "/data/reason".into()]);
     let answers = db_rows(&db, &format!("SELECT item_path, value FROM answers WHERE interview_id = '{second_id}' ORDER BY item_path"));
-    assert_eq!(answers, vec![vec!["nps".to_string(), "3".into()], vec!["reason".into(), "4".into()]]);
+    assert_eq!(answers, vec![vec!["/data/nps".to_string(), "3".into()], vec!["/data/reason".into(), "4".into()]]);
     let integrity = db_rows(&db, "PRAGMA integrity_check");
     assert_eq!(integrity, vec![vec!["ok".to_string()]]);
 

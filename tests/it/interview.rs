@@ -1,7 +1,7 @@
 //! Interview use cases through canvass-app on a real SQLite file and a fixed clock.
 
 use canvass_app::{App, Error, ErrorKind, Screen};
-use canvass_form::demo::DEMO_NPS_ID;
+use canvass_app::DEMO_STUDY_ID as DEMO_NPS_ID;
 
 use crate::support::{TempDb, FIXED_NOW_MS};
 
@@ -52,13 +52,14 @@ fn the_demo_interview_runs_to_completion_and_queues_one_outbox_row() {
         store.answers(&id).unwrap().into_iter().map(|a| (a.item_path, a.value)).collect();
     assert_eq!(
         answers,
-        [("comment", "Great coffee"), ("nps", "9"), ("reason", "2")].map(|(a, b)| (a.to_string(), b.to_string()))
+        [("/data/comment", "Great coffee"), ("/data/nps", "9"), ("/data/reason", "2")].map(|(a, b)| (a.to_string(), b.to_string()))
     );
     let outbox = store.pending_outbox().unwrap();
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].id, id);
     let payload: serde_json::Value = serde_json::from_str(&outbox[0].payload).unwrap();
-    assert_eq!(payload["answers"]["nps"], "9");
+    assert_eq!(payload["answers"]["/data/nps"], "9");
+    assert_eq!(payload["answers"]["/data/reason_prompt"], "What do you like most about us?", "calculations are part of the record");
     assert_eq!(payload["completed_at"], FIXED_NOW_MS + 2_000);
 }
 

@@ -1,7 +1,7 @@
 //! The paradata log through canvass-app: what each use case records, anti-tamper time, and resume after a crash.
 
 use canvass_app::{App, FixedClock, ParadataEvent};
-use canvass_form::demo::DEMO_NPS_ID;
+use canvass_app::DEMO_STUDY_ID as DEMO_NPS_ID;
 
 use crate::support::{TempDb, FIXED_NOW_MS};
 

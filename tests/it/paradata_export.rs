@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use canvass_form::demo::DEMO_NPS_ID;
+use canvass_app::DEMO_STUDY_ID as DEMO_NPS_ID;
 
 use crate::support::{repo_root, TempDb};
 

@@ -8,9 +8,24 @@ pub enum Error {
     /// The local database failed; the store error says how (disk full, read-only, newer file...).
     #[error(transparent)]
     Store(#[from] canvass_store::Error),
-    /// An answer does not fit its question, or a required question is empty.
-    #[error(transparent)]
-    Answer(#[from] canvass_form::demo::Error),
+    /// A value that does not fit its question, e.g. `nine` for a whole number or `11` on a 0–10 scale.
+    #[error("{reason}")]
+    InvalidAnswer { item: String, reason: String },
+    /// An answer given to a question that takes none: a note, a calculation, a read-only field.
+    #[error("question `{item}` takes no answer")]
+    NotAnswerable { item: String },
+    /// Moving on from a required question with no answer; the message is the form's `required_message` or ours.
+    #[error("{message}")]
+    Required { item: String, message: String },
+    /// Moving on from an answer that breaks the form's constraint; the message is the form's `constraint_message` or ours.
+    #[error("{message}")]
+    ConstraintFailed { item: String, message: String },
+    /// A question name or path the interview does not have.
+    #[error("the questionnaire has no question `{item}`")]
+    UnknownItem { item: String },
+    /// A questionnaire that does not import cleanly, listed with its problems.
+    #[error("questionnaire {id} has errors: {}", problems.join("; "))]
+    FormInvalid { id: String, problems: Vec<String> },
     /// No study with this id is installed, e.g. `start_interview("nope")`.
     #[error("no study with id {id}")]
     UnknownStudy { id: String },
@@ -72,7 +87,12 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         use canvass_store::Error as S;
         match self {
-            Error::Answer(_) => ErrorKind::Validation,
+            Error::InvalidAnswer { .. }
+            | Error::NotAnswerable { .. }
+            | Error::Required { .. }
+            | Error::ConstraintFailed { .. }
+            | Error::UnknownItem { .. } => ErrorKind::Validation,
+            Error::FormInvalid { .. } => ErrorKind::NotFound,
             Error::UnknownStudy { .. } | Error::QuestionnaireMissing { .. } => ErrorKind::NotFound,
             Error::InterviewClosed { .. } => ErrorKind::Conflict,
             Error::DatabaseDamaged { .. } | Error::Store(S::Corrupt(_)) => ErrorKind::DamagedDatabase,

@@ -1,31 +1,46 @@
 //! The interview use cases: start, answer, move, complete, list; each answer durable when it returns.
+//!
+//! Interviews run on the engine: each open interview has an `Instance` rebuilt
+//! from its stored answers on first use and kept in memory while the app runs.
+//! Every change is validated against the instance, committed with its paradata
+//! in one store `Write`, and only then applied to the cached instance, so the
+//! memory never shows an answer the file does not hold.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use canvass_form::demo::{Answers, ItemKind, Questionnaire};
+use canvass_form::{import_form, Instance, Questionnaire};
 use canvass_store::{InterviewRow, NewEvent, NewInterview, NewSession, OutboxRow, Store, Write};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::clock::Clock;
 use crate::error::{Error, Result};
+use crate::runner::{self, QuestionView};
+
+/// The built-in demo study's id.
+pub const DEMO_STUDY_ID: &str = "demo_nps";
+
+/// The built-in demo study: an XLSForm like any other (see forms/demo_nps.xlsx).
+const DEMO_FORM: &[u8] = include_bytes!("../forms/demo_nps.xlsx");
 
 /// The application: installed questionnaires, the local store and the clock.
 pub struct App {
-    inner: Mutex<Inner>,
-    clock: Arc<dyn Clock>,
+    pub(crate) inner: Mutex<Inner>,
+    pub(crate) clock: Arc<dyn Clock>,
     forms: Vec<Questionnaire>,
 }
 
-/// What one lock guards: the store and the editing sessions open in this process.
-struct Inner {
-    store: Store,
+/// What one lock guards: the store, open editing sessions and live instances.
+pub(crate) struct Inner {
+    pub(crate) store: Store,
     /// Open paradata sessions by interview id. A session lives from starting or
     /// resuming an interview until pausing or completing it, or until the
     /// process ends; the next open of the interview then starts a new one.
     sessions: HashMap<String, Session>,
+    /// Engine state of the interviews touched since the app started.
+    instances: HashMap<String, Instance>,
 }
 
 /// An editing session: its id and the monotonic reading at its start.
@@ -56,10 +71,11 @@ pub struct InterviewSummary {
     pub questionnaire_version: String,
     /// Stable status code, e.g. `in_progress` or `completed`.
     pub status: String,
-    /// Where an unfinished interview resumes (item name).
+    /// Where an unfinished interview resumes (instance path of the question).
     pub current_item: Option<String>,
-    /// 1-based position of `current_item` in the form, when known.
+    /// 1-based position of `current_item` among the interview's screens, when unfinished.
     pub position: Option<usize>,
+    /// Screens the interview has now (0 once completed).
     pub total: usize,
     pub answered: usize,
     pub created_at: i64,
@@ -79,31 +95,6 @@ pub struct Screen {
     pub total: usize,
     /// The question shown; `None` once the interview is completed.
     pub question: Option<QuestionView>,
-}
-
-/// One question as the UI renders it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct QuestionView {
-    pub name: String,
-    /// `range`, `select_one`, `text` or `note`.
-    pub kind: &'static str,
-    pub label: String,
-    pub hint: Option<String>,
-    pub required: bool,
-    pub min: Option<i64>,
-    pub max: Option<i64>,
-    pub choices: Vec<ChoiceView>,
-    /// The stored answer, empty when none.
-    pub value: String,
-    pub is_first: bool,
-    pub is_last: bool,
-}
-
-/// One option of a select question.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ChoiceView {
-    pub value: String,
-    pub label: String,
 }
 
 /// One interview as stored, with its answers by path.
@@ -138,21 +129,18 @@ pub struct ParadataEvent {
     pub new_value: Option<String>,
 }
 
-/// An interview loaded with its questionnaire and answers.
-struct Loaded<'a> {
-    row: InterviewRow,
-    form: &'a Questionnaire,
-    answers: Answers,
-}
-
 impl App {
-    /// Opens the database at `db` (creating and migrating it) with the built-in studies installed.
+    /// Opens the database at `db` (backed up, checked and migrated) with the built-in studies installed.
     pub fn open(db: &Path, clock: Arc<dyn Clock>) -> Result<App> {
         let store = crate::maintenance::open_store(db, clock.as_ref())?;
+        let demo = import_form(DEMO_FORM, "demo_nps.xlsx");
+        let problems: Vec<String> = demo.errors().map(|d| d.to_string()).collect();
+        // The built-in form is checked by the tests; this guards a broken build.
+        let form = demo.form.filter(|_| problems.is_empty()).ok_or(Error::FormInvalid { id: DEMO_STUDY_ID.into(), problems })?;
         Ok(App {
-            inner: Mutex::new(Inner { store, sessions: HashMap::new() }),
+            inner: Mutex::new(Inner { store, sessions: HashMap::new(), instances: HashMap::new() }),
             clock,
-            forms: vec![canvass_form::demo::demo_nps()],
+            forms: vec![form],
         })
     }
 
@@ -160,170 +148,198 @@ impl App {
     pub fn studies(&self) -> Vec<StudyView> {
         self.forms
             .iter()
-            .map(|f| StudyView {
-                id: f.id.clone(),
-                title: f.title.clone(),
-                version: f.version.clone(),
-                question_count: f.items.len(),
+            .map(|f| {
+                let inst = Instance::new(f.clone(), runner::context(self.clock.now_ms(), self.clock.utc_offset_min(), "", None));
+                StudyView { id: f.id.clone(), title: f.title.clone(), version: version_of(f), question_count: runner::screens(&inst).len() }
             })
             .collect()
     }
 
     /// Starts a new interview of `study_id` on its first question, with a new paradata session.
     pub fn start_interview(&self, study_id: &str) -> Result<Screen> {
-        let form = self
-            .forms
-            .iter()
-            .find(|f| f.id == study_id)
-            .ok_or_else(|| Error::UnknownStudy { id: study_id.to_owned() })?;
+        let form = self.forms.iter().find(|f| f.id == study_id).ok_or_else(|| Error::UnknownStudy { id: study_id.to_owned() })?;
         let now = self.clock.now_ms();
         let id = new_id(now);
-        let first = form.first(&Answers::new()).map(|i| form.items[i].name.clone());
+        let inst = Instance::new(form.clone(), runner::context(now, self.clock.utc_offset_min(), &id, None));
+        let first = runner::screens(&inst).first().map(|&n| inst.path_of_node(n));
         let mut inner = self.lock();
-        let Inner { store, sessions } = &mut *inner;
+        let Inner { store, sessions, instances } = &mut *inner;
         let w = store.write(&id)?;
         w.create_interview(&NewInterview {
             id: id.clone(),
             questionnaire_id: form.id.clone(),
-            questionnaire_version: form.version.clone(),
+            questionnaire_version: version_of(form),
             current_item: first.clone(),
             now_ms: now,
         })?;
-        let session = self.start_session(&w, &form.id, &form.version, "form_start")?;
-        if let Some(item) = &first {
-            w.event(&self.span(&session, item))?;
+        let session = self.start_session(&w, &form.id, &version_of(form), "form_start")?;
+        if let Some(path) = &first {
+            w.event(&self.span(&session, path))?;
         }
         w.commit()?;
         sessions.insert(id.clone(), session);
-        self.screen_of(&load(store, &self.forms, &id)?)
+        instances.insert(id.clone(), inst);
+        self.screen_in(&mut inner, &id)
     }
 
     /// The screen of an interview as it stands, without logging anything: a read.
     pub fn screen(&self, interview_id: &str) -> Result<Screen> {
-        let inner = self.lock();
-        self.screen_of(&load(&inner.store, &self.forms, interview_id)?)
+        let mut inner = self.lock();
+        self.screen_in(&mut inner, interview_id)
     }
 
     /// Reopens an unfinished interview where it stopped: a new paradata session
     /// that first closes any question left open by a crash or a kill.
     pub fn resume_interview(&self, interview_id: &str) -> Result<Screen> {
         let mut inner = self.lock();
-        let Inner { store, sessions } = &mut *inner;
-        let loaded = load(store, &self.forms, interview_id)?;
-        ensure_open(&loaded.row)?;
-        let current = current_index(&loaded)?;
+        let row = inner.store.interview(interview_id)?;
+        ensure_open(&row)?;
+        let current = self.current_path(&mut inner, &row)?;
+        let Inner { store, sessions, .. } = &mut *inner;
         let w = store.write(interview_id)?;
         if let Some(old) = sessions.remove(interview_id) {
             w.close_spans(&old.id, self.offset(&old))?;
         }
         w.close_interrupted_spans()?;
-        let session = self.start_session(&w, &loaded.form.id, &loaded.form.version, "form_resume")?;
-        w.event(&self.span(&session, &loaded.form.items[current].name))?;
+        let session = self.start_session(&w, &row.questionnaire_id, &row.questionnaire_version, "form_resume")?;
+        if let Some(path) = &current {
+            w.set_current_item(Some(path), self.clock.now_ms())?;
+            w.event(&self.span(&session, path))?;
+        }
         w.commit()?;
         sessions.insert(interview_id.to_owned(), session);
-        self.screen_of(&load(store, &self.forms, interview_id)?)
+        self.screen_in(&mut inner, interview_id)
     }
 
     /// Validates and durably saves an answer with its paradata; the returned screen reflects the saved state.
+    ///
+    /// `item` is the question's instance path (`/data/nps`) or, outside repeats, its name (`nps`).
     pub fn record_answer(&self, interview_id: &str, item: &str, value: &str) -> Result<Screen> {
         let mut inner = self.lock();
-        let Inner { store, sessions } = &mut *inner;
-        let loaded = load(store, &self.forms, interview_id)?;
-        ensure_open(&loaded.row)?;
-        let canonical = loaded.form.validate(item, value)?;
+        let row = inner.store.interview(interview_id)?;
+        ensure_open(&row)?;
+        let (path, node, canonical, old) = {
+            let inst = self.instance(&mut inner, &row)?;
+            let path = resolve(inst, item)?;
+            let node = inst.find(&path).ok_or_else(|| Error::UnknownItem { item: item.to_owned() })?;
+            let canonical = runner::check_value(inst, node, value)?;
+            let old = inst.state_of(node).value;
+            (path, node, canonical, old)
+        };
         let now = self.clock.now_ms();
+        let Inner { store, sessions, instances } = &mut *inner;
         let w = store.write(interview_id)?;
-        let session = self.session(&w, sessions, &loaded)?;
-        let old = w.set_answer(item, &canonical, now)?;
-        w.set_current_item(Some(item), now)?;
-        if old.as_deref().unwrap_or("") != canonical {
+        let session = self.session(&w, sessions, &row)?;
+        let stored_old = w.set_answer(&path, &canonical, now)?;
+        w.set_current_item(Some(&path), now)?;
+        if stored_old.as_deref().unwrap_or("") != canonical {
             let kind = if canonical.is_empty() { "answer_removed" } else { "answer_set" };
             w.event(&NewEvent {
                 kind: kind.into(),
-                node: Some(node_path(item)),
-                old_value: old,
-                new_value: (!canonical.is_empty()).then_some(canonical),
+                node: Some(path.clone()),
+                old_value: stored_old.or((!old.is_empty()).then_some(old)),
+                new_value: (!canonical.is_empty()).then(|| canonical.clone()),
                 ..self.instant(&session)
             })?;
         }
-        w.commit()?;
-        self.screen_of(&load(store, &self.forms, interview_id)?)
+        if let Err(e) = w.commit() {
+            // The file did not change; neither may the memory.
+            instances.remove(interview_id);
+            return Err(e.into());
+        }
+        if let Some(inst) = instances.get_mut(interview_id) {
+            if inst.find(&path) == Some(node) {
+                let _ = inst.set_answer(&path, &canonical);
+            }
+        }
+        self.screen_in(&mut inner, interview_id)
     }
 
     /// Moves to the next question, or completes the interview after the last one.
     ///
-    /// A required question left empty is refused, and the refusal is logged as a
-    /// `constraint_error` event so supervisors see it.
+    /// A required question left empty, or an answer that breaks the form's
+    /// constraint, is refused with the form's message, and the refusal is
+    /// logged as a `constraint_error` event so supervisors see it.
     pub fn next_item(&self, interview_id: &str) -> Result<Screen> {
         let mut inner = self.lock();
-        let Inner { store, sessions } = &mut *inner;
-        let loaded = load(store, &self.forms, interview_id)?;
-        ensure_open(&loaded.row)?;
-        let current = current_index(&loaded)?;
-        let name = &loaded.form.items[current].name;
-        if let Err(e) = loaded.form.check_required(name, &loaded.answers) {
+        let row = inner.store.interview(interview_id)?;
+        ensure_open(&row)?;
+        let (current, problem, next, record) = {
+            let inst = self.instance(&mut inner, &row)?;
+            let screens = runner::screens(inst);
+            let at = runner::position(inst, &screens, row.current_item.as_deref());
+            let current = screens.get(at).copied();
+            let problem = current.and_then(|id| runner::blocking_problem(inst, id));
+            let next = screens.get(at + 1).map(|&id| inst.path_of_node(id));
+            (current.map(|id| inst.path_of_node(id)), problem, next, inst.record())
+        };
+        let now = self.clock.now_ms();
+        let Inner { store, sessions, instances } = &mut *inner;
+        if let Some(e) = problem {
             let w = store.write(interview_id)?;
-            let session = self.session(&w, sessions, &loaded)?;
+            let session = self.session(&w, sessions, &row)?;
+            let reason = if matches!(e, Error::Required { .. }) { "required" } else { "constraint" };
             w.event(&NewEvent {
                 kind: "constraint_error".into(),
-                node: Some(node_path(name)),
-                extra: Some(r#"{"reason":"required"}"#.into()),
+                node: current,
+                extra: Some(format!(r#"{{"reason":"{reason}"}}"#)),
                 ..self.instant(&session)
             })?;
             w.commit()?;
-            return Err(e.into());
+            return Err(e);
         }
-        let now = self.clock.now_ms();
         let w = store.write(interview_id)?;
-        let session = self.session(&w, sessions, &loaded)?;
+        let session = self.session(&w, sessions, &row)?;
         w.close_spans(&session.id, self.offset(&session))?;
-        match loaded.form.next_after(current, &loaded.answers) {
-            Some(next) => {
-                let next_name = &loaded.form.items[next].name;
-                w.set_current_item(Some(next_name), now)?;
-                w.event(&self.span(&session, next_name))?;
+        match next {
+            Some(path) => {
+                w.set_current_item(Some(&path), now)?;
+                w.event(&self.span(&session, &path))?;
                 w.commit()?;
             }
             None => {
                 w.event(&NewEvent { kind: "finalize".into(), ..self.instant(&session) })?;
-                w.complete(&completion_outbox(&loaded, now), now)?;
+                w.complete(&completion_outbox(&row, &record, now), now)?;
                 w.commit()?;
                 sessions.remove(interview_id);
+                instances.remove(interview_id);
             }
         }
-        self.screen_of(&load(store, &self.forms, interview_id)?)
+        self.screen_in(&mut inner, interview_id)
     }
 
     /// Moves back to the previous question; on the first question it stays put.
     pub fn previous_item(&self, interview_id: &str) -> Result<Screen> {
         let mut inner = self.lock();
-        let Inner { store, sessions } = &mut *inner;
-        let loaded = load(store, &self.forms, interview_id)?;
-        ensure_open(&loaded.row)?;
-        let current = current_index(&loaded)?;
-        if let Some(prev) = loaded.form.previous_before(current, &loaded.answers) {
+        let row = inner.store.interview(interview_id)?;
+        ensure_open(&row)?;
+        let (current, previous) = {
+            let inst = self.instance(&mut inner, &row)?;
+            let screens = runner::screens(inst);
+            let at = runner::position(inst, &screens, row.current_item.as_deref());
+            let current = screens.get(at).map(|&id| inst.path_of_node(id));
+            let previous = at.checked_sub(1).and_then(|p| screens.get(p)).map(|&id| inst.path_of_node(id));
+            (current, previous)
+        };
+        if let Some(prev) = previous {
+            let Inner { store, sessions, .. } = &mut *inner;
             let w = store.write(interview_id)?;
-            let session = self.session(&w, sessions, &loaded)?;
+            let session = self.session(&w, sessions, &row)?;
             w.close_spans(&session.id, self.offset(&session))?;
-            w.event(&NewEvent {
-                kind: "back".into(),
-                node: Some(node_path(&loaded.form.items[current].name)),
-                ..self.instant(&session)
-            })?;
-            let prev_name = &loaded.form.items[prev].name;
-            w.set_current_item(Some(prev_name), self.clock.now_ms())?;
-            w.event(&self.span(&session, prev_name))?;
+            w.event(&NewEvent { kind: "back".into(), node: current, ..self.instant(&session) })?;
+            w.set_current_item(Some(&prev), self.clock.now_ms())?;
+            w.event(&self.span(&session, &prev))?;
             w.commit()?;
         }
-        self.screen_of(&load(store, &self.forms, interview_id)?)
+        self.screen_in(&mut inner, interview_id)
     }
 
     /// Leaves an unfinished interview for later: closes the question on screen and the session.
     pub fn pause_interview(&self, interview_id: &str) -> Result<()> {
         let mut inner = self.lock();
-        let Inner { store, sessions } = &mut *inner;
-        let loaded = load(store, &self.forms, interview_id)?;
-        ensure_open(&loaded.row)?;
+        let row = inner.store.interview(interview_id)?;
+        ensure_open(&row)?;
+        let Inner { store, sessions, .. } = &mut *inner;
         let Some(session) = sessions.remove(interview_id) else { return Ok(()) };
         let w = store.write(interview_id)?;
         w.close_spans(&session.id, self.offset(&session))?;
@@ -400,21 +416,23 @@ impl App {
 
     /// Every interview on this device, most recently touched first.
     pub fn list_interviews(&self) -> Result<Vec<InterviewSummary>> {
-        let inner = self.lock();
-        let store = &inner.store;
-        let rows = store.list_interviews()?;
+        let mut inner = self.lock();
+        let rows = inner.store.list_interviews()?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let answered = store.answers(&row.id)?.len();
-            let form = self.form_of(&row).ok();
-            let position = match (form, row.current_item.as_deref()) {
-                (Some(f), Some(item)) => f.index_of(item).ok().map(|i| i + 1),
-                _ => None,
+            let answered = inner.store.answers(&row.id)?.len();
+            let form = find_form(&self.forms, &row).ok();
+            let (position, total) = if row.status == "completed" || form.is_none() {
+                (None, 0)
+            } else {
+                let inst = self.instance(&mut inner, &row)?;
+                let screens = runner::screens(inst);
+                (Some(runner::position(inst, &screens, row.current_item.as_deref()) + 1), screens.len())
             };
             out.push(InterviewSummary {
                 study_id: row.questionnaire_id.clone(),
                 study_title: form.map(|f| f.title.clone()).unwrap_or_else(|| row.questionnaire_id.clone()),
-                total: form.map(|f| f.items.len()).unwrap_or(0),
+                total,
                 position,
                 answered,
                 id: row.id,
@@ -429,10 +447,11 @@ impl App {
         Ok(out)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave the store half-written:
-        // every write is one SQLite transaction, rolled back if not committed.
-        // So a poisoned lock is safe to keep using.
+        // every write is one SQLite transaction, rolled back if not committed,
+        // and instances are only updated after a commit. So a poisoned lock is
+        // safe to keep using.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -455,13 +474,13 @@ impl App {
 
     /// The open session of an interview, or a new one (`form_resume`) when a
     /// change arrives without one, e.g. from the CLI or after a restart.
-    fn session(&self, w: &Write<'_>, sessions: &mut HashMap<String, Session>, l: &Loaded<'_>) -> Result<Session> {
-        if let Some(s) = sessions.get(&l.row.id) {
+    fn session(&self, w: &Write<'_>, sessions: &mut HashMap<String, Session>, row: &InterviewRow) -> Result<Session> {
+        if let Some(s) = sessions.get(&row.id) {
             return Ok(s.clone());
         }
         w.close_interrupted_spans()?;
-        let s = self.start_session(w, &l.form.id, &l.form.version, "form_resume")?;
-        sessions.insert(l.row.id.clone(), s.clone());
+        let s = self.start_session(w, &row.questionnaire_id, &row.questionnaire_version, "form_resume")?;
+        sessions.insert(row.id.clone(), s.clone());
         Ok(s)
     }
 
@@ -476,72 +495,80 @@ impl App {
     }
 
     /// A `question` span starting now; it is closed when the interviewer leaves the question.
-    fn span(&self, s: &Session, item: &str) -> NewEvent {
-        NewEvent { kind: "question".into(), node: Some(node_path(item)), ..self.instant(s) }
+    fn span(&self, s: &Session, path: &str) -> NewEvent {
+        NewEvent { kind: "question".into(), node: Some(path.to_owned()), ..self.instant(s) }
     }
 
-    fn form_of(&self, row: &InterviewRow) -> Result<&Questionnaire> {
-        find_form(&self.forms, row)
+    /// The interview's instance, rebuilt from the store on first use.
+    fn instance<'i>(&self, inner: &'i mut Inner, row: &InterviewRow) -> Result<&'i mut Instance> {
+        if !inner.instances.contains_key(&row.id) {
+            let form = find_form(&self.forms, row)?;
+            let answers: Vec<(String, String)> =
+                inner.store.answers(&row.id)?.into_iter().map(|a| (a.item_path, a.value)).collect();
+            let ctx = runner::context(self.clock.now_ms(), self.clock.utc_offset_min(), &row.id, None);
+            inner.instances.insert(row.id.clone(), runner::rebuild(form, ctx, &answers));
+        }
+        inner.instances.get_mut(&row.id).ok_or_else(|| Error::UnknownItem { item: row.id.clone() })
     }
 
-    fn screen_of(&self, l: &Loaded<'_>) -> Result<Screen> {
-        let total = l.form.items.len();
+    /// Where an unfinished interview stands: its stored question, or the screen
+    /// that now takes its place when that question is no longer shown.
+    fn current_path(&self, inner: &mut Inner, row: &InterviewRow) -> Result<Option<String>> {
+        let inst = self.instance(inner, row)?;
+        let screens = runner::screens(inst);
+        let at = runner::position(inst, &screens, row.current_item.as_deref());
+        Ok(screens.get(at).map(|&id| inst.path_of_node(id)))
+    }
+
+    fn screen_in(&self, inner: &mut Inner, interview_id: &str) -> Result<Screen> {
+        let row = inner.store.interview(interview_id)?;
+        let form = find_form(&self.forms, &row)?;
         let mut screen = Screen {
-            interview_id: l.row.id.clone(),
-            study_title: l.form.title.clone(),
-            status: l.row.status.clone(),
-            position: total,
-            total,
+            interview_id: row.id.clone(),
+            study_title: form.title.clone(),
+            status: row.status.clone(),
+            position: 0,
+            total: 0,
             question: None,
         };
-        if l.row.status != "completed" {
-            let idx = current_index(l)?;
-            let item = &l.form.items[idx];
-            let (kind, min, max, choices) = match &item.kind {
-                ItemKind::Range { min, max } => ("range", Some(*min), Some(*max), vec![]),
-                ItemKind::SelectOne { choices } => (
-                    "select_one",
-                    None,
-                    None,
-                    choices.iter().map(|c| ChoiceView { value: c.name.clone(), label: c.label.clone() }).collect(),
-                ),
-                ItemKind::Text => ("text", None, None, vec![]),
-                ItemKind::Note => ("note", None, None, vec![]),
-            };
-            screen.position = idx + 1;
-            screen.question = Some(QuestionView {
-                name: item.name.clone(),
-                kind,
-                label: l.form.label(item, &l.answers),
-                hint: item.hint.clone(),
-                required: item.required,
-                min,
-                max,
-                choices,
-                value: l.answers.get(&item.name).cloned().unwrap_or_default(),
-                is_first: l.form.previous_before(idx, &l.answers).is_none(),
-                is_last: l.form.next_after(idx, &l.answers).is_none(),
-            });
+        if row.status == "completed" {
+            return Ok(screen);
+        }
+        let inst = self.instance(inner, &row)?;
+        let screens = runner::screens(inst);
+        let at = runner::position(inst, &screens, row.current_item.as_deref());
+        if let Some(&id) = screens.get(at) {
+            screen.position = at + 1;
+            screen.total = screens.len();
+            screen.question = Some(runner::question_view(inst, id, at == 0, at + 1 == screens.len()));
         }
         Ok(screen)
+    }
+}
+
+/// A questionnaire's version string; forms without one are version `1`.
+fn version_of(form: &Questionnaire) -> String {
+    form.version.clone().unwrap_or_else(|| "1".to_owned())
+}
+
+/// The instance path for `item`: a path as given, or the unique question of that name.
+fn resolve(inst: &Instance, item: &str) -> Result<String> {
+    if item.starts_with('/') {
+        return Ok(item.to_owned());
+    }
+    let form = inst.form();
+    let matches = form.by_name(item);
+    match matches.as_slice() {
+        [one] => form.nodes.get(*one).map(|n| n.path.clone()).ok_or_else(|| Error::UnknownItem { item: item.to_owned() }),
+        _ => Err(Error::UnknownItem { item: item.to_owned() }),
     }
 }
 
 fn find_form<'a>(forms: &'a [Questionnaire], row: &InterviewRow) -> Result<&'a Questionnaire> {
     forms
         .iter()
-        .find(|f| f.id == row.questionnaire_id && f.version == row.questionnaire_version)
-        .ok_or_else(|| Error::QuestionnaireMissing {
-            id: row.questionnaire_id.clone(),
-            version: row.questionnaire_version.clone(),
-        })
-}
-
-fn load<'a>(store: &Store, forms: &'a [Questionnaire], id: &str) -> Result<Loaded<'a>> {
-    let row = store.interview(id)?;
-    let form = find_form(forms, &row)?;
-    let answers = store.answers(id)?.into_iter().map(|a| (a.item_path, a.value)).collect();
-    Ok(Loaded { row, form, answers })
+        .find(|f| f.id == row.questionnaire_id && version_of(f) == row.questionnaire_version)
+        .ok_or_else(|| Error::QuestionnaireMissing { id: row.questionnaire_id.clone(), version: row.questionnaire_version.clone() })
 }
 
 fn ensure_open(row: &InterviewRow) -> Result<()> {
@@ -551,20 +578,9 @@ fn ensure_open(row: &InterviewRow) -> Result<()> {
     Ok(())
 }
 
-/// The index of the item the interview stands on; a missing or unknown resume
-/// point (e.g. after a form change) falls back to the first shown item.
-fn current_index(l: &Loaded<'_>) -> Result<usize> {
-    if let Some(i) = l.row.current_item.as_deref().and_then(|n| l.form.index_of(n).ok()) {
-        return Ok(i);
-    }
-    l.form.first(&l.answers).ok_or_else(|| Error::QuestionnaireMissing {
-        id: l.form.id.clone(),
-        version: l.form.version.clone(),
-    })
-}
-
-/// The outbox row that carries a completed interview to the server.
-fn completion_outbox(l: &Loaded<'_>, now: i64) -> OutboxRow {
+/// The outbox row that carries a completed interview to the server: the
+/// record as ODK defines it (relevant questions only, calculations included).
+fn completion_outbox(row: &InterviewRow, record: &[(String, String)], now: i64) -> OutboxRow {
     #[derive(Serialize)]
     struct Payload<'a> {
         id: &'a str,
@@ -572,26 +588,22 @@ fn completion_outbox(l: &Loaded<'_>, now: i64) -> OutboxRow {
         questionnaire_version: &'a str,
         created_at: i64,
         completed_at: i64,
-        answers: &'a BTreeMap<String, String>,
+        answers: BTreeMap<&'a str, &'a str>,
     }
+    let answers = record.iter().filter(|(_, v)| !v.is_empty()).map(|(p, v)| (p.as_str(), v.as_str())).collect();
     let payload = serde_json::to_string(&Payload {
-        id: &l.row.id,
-        questionnaire_id: &l.row.questionnaire_id,
-        questionnaire_version: &l.row.questionnaire_version,
-        created_at: l.row.created_at,
+        id: &row.id,
+        questionnaire_id: &row.questionnaire_id,
+        questionnaire_version: &row.questionnaire_version,
+        created_at: row.created_at,
         completed_at: now,
-        answers: &l.answers,
+        answers,
     })
     // Serializing a struct of strings, integers and a string map into a String
     // has no failure path in serde_json (no I/O, no non-string map keys).
     .expect("serializing plain strings and integers cannot fail");
     let hash = Sha256::digest(payload.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-    OutboxRow { id: l.row.id.clone(), kind: "interview".into(), payload, payload_hash: hash, created_at: now, state: "pending".into() }
-}
-
-/// The ODK-style path of a top-level item, as paradata and exports name it.
-fn node_path(item: &str) -> String {
-    format!("/data/{item}")
+    OutboxRow { id: row.id.clone(), kind: "interview".into(), payload, payload_hash: hash, created_at: now, state: "pending".into() }
 }
 
 /// A UUIDv7 whose timestamp comes from the injected clock.

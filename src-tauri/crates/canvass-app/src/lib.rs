@@ -12,12 +12,14 @@ mod error;
 pub mod export;
 mod interview;
 mod maintenance;
+pub mod runner;
 
 pub use canvass_store::DbReport;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, ErrorKind, Result};
 pub use maintenance::{backup_database, backup_dir, restore_database, KEEP_BACKUPS};
-pub use interview::{App, ChoiceView, InterviewDetail, InterviewSummary, ParadataEvent, QuestionView, Screen, StudyView};
+pub use interview::{App, InterviewDetail, InterviewSummary, ParadataEvent, Screen, StudyView, DEMO_STUDY_ID};
+pub use runner::{ChoiceView, QuestionView};
 
 /// Checks a database file without changing it (integrity and schema version), for `canvass db check`.
 pub fn check_database(path: &std::path::Path) -> Result<DbReport> {

@@ -14,12 +14,9 @@
 //!   [`Instance::recompute_all`] is the full pass kept as the test oracle.
 //! - [`replay`] applies a steps file and prints node states after every step (`xform-ref-trace/1`).
 //!
-//! [`demo`] is the walking skeleton's hand-built NPS study, which the desktop app still runs on.
-//!
 //! Invariant: nothing here touches files, sockets, databases or the clock; time and random seeds
 //! come from the caller's [`expr::Context`], so every function is deterministic.
 
-pub mod demo;
 pub mod diagnostic;
 pub mod error;
 pub mod expr;
