@@ -163,3 +163,24 @@ fn form_replay_prints_node_states_after_each_step() {
     assert_eq!(code, 1);
     assert!(err.contains("is not an ISO-8601 time"), "{err}");
 }
+
+#[test]
+fn form_fill_prints_a_walk_that_replays_cleanly() {
+    let db = TempDb::new();
+    let form = corpus("px_tutorial.xls");
+    let (code, walk, err) = canvass(&["form", "fill", &form, "--seed", "42"]);
+    assert_eq!(code, 0, "{err}");
+    let parsed: serde_json::Value = serde_json::from_str(&walk).unwrap();
+    assert!(!parsed["steps"].as_array().unwrap().is_empty());
+    let (_, again, _) = canvass(&["form", "fill", &form, "--seed", "42"]);
+    assert_eq!(again, walk, "the same seed gives the same walk");
+    let steps = db.dir.path().join("walk.json");
+    std::fs::write(&steps, &walk).unwrap();
+    let (code, out, err) = canvass(&["form", "replay", &form, steps.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let trace: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(trace["steps"].as_array().unwrap().iter().all(|s| s["ok"] == true));
+    let (code, _, err) = canvass(&["form", "fill", &corpus("vm_liberia_coverage_round2.xlsx")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("does not import cleanly"), "{err}");
+}

@@ -65,6 +65,17 @@ enum FormCommand {
         /// The form file.
         form: PathBuf,
     },
+    /// Print a random valid walk through the form as a steps file (test data for replay and interview runs).
+    Fill {
+        /// The form file.
+        form: PathBuf,
+        /// The seed: the same form and seed always give the same walk.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The frozen time for now() and today() while walking.
+        #[arg(long, value_name = "ISO-8601", default_value = "2025-01-15T10:00:00.000Z")]
+        now: String,
+    },
     /// Apply a steps file and print the state of every node after loading and after each step (JSON).
     Replay {
         /// The form file.
@@ -156,6 +167,7 @@ where
         }
         Command::Form(FormCommand::Check { form }) => form_check(&form, out),
         Command::Form(FormCommand::Replay { form, steps, now }) => form_replay(&form, &steps, &now, out),
+        Command::Form(FormCommand::Fill { form, seed, now }) => form_fill(&form, seed, &now, out),
     };
     match result {
         Ok(code) => code,
@@ -293,6 +305,20 @@ fn form_check(form: &Path, out: &mut dyn Write) -> Result<u8, String> {
     }
     w(out, format!("{errors} error(s), {warnings} warning(s)"))?;
     Ok(if errors > 0 { 1 } else { 0 })
+}
+
+fn form_fill(form: &Path, seed: u64, now: &str, out: &mut dyn Write) -> Result<u8, String> {
+    let now = chrono::DateTime::parse_from_rfc3339(now).map_err(|e| format!("--now `{now}` is not an ISO-8601 time: {e}"))?;
+    let imported = import(form)?;
+    if let Some(first) = imported.errors().next() {
+        return Err(format!("{} does not import cleanly ({first}); run canvass form check", form.display()));
+    }
+    let Some(questionnaire) = &imported.form else { return Err(format!("{} could not be read as a form", form.display())) };
+    let ctx = canvass_form::expr::Context { now, random_seed: seed, language: None };
+    let walk = canvass_form::fill::random_walk(questionnaire, seed, ctx);
+    let text = serde_json::to_string_pretty(&walk).map_err(|e| e.to_string())?;
+    writeln!(out, "{text}").map_err(|e| e.to_string())?;
+    Ok(0)
 }
 
 fn form_replay(form: &Path, steps: &Path, now: &str, out: &mut dyn Write) -> Result<u8, String> {

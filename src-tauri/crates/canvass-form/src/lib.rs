@@ -20,6 +20,7 @@
 pub mod diagnostic;
 pub mod error;
 pub mod expr;
+pub mod fill;
 pub mod import;
 pub mod model;
 pub mod replay;
