@@ -1,0 +1,190 @@
+//! The `/v1` handlers: each authenticates, checks role and team, calls storage once, and maps the result.
+
+use std::collections::HashMap;
+
+use axum::extract::{FromRequest, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use canvass_protocol::{
+    Assignment, Changes, Decision, InterviewList, ItemResult, ItemStatus, LoginRequest, LoginResponse, PushBatch,
+    PushResponse, QuestionnaireVersion, ReceivedInterview,
+};
+use serde::de::DeserializeOwned;
+
+use crate::auth::{self, Caller, Role};
+use crate::db::{IngestBatch, Stored, StoredRecord};
+use crate::error::ApiError;
+use crate::ingest;
+use crate::AppState;
+
+/// A JSON body whose rejections are `{code, message}`: 413 `too_large` over the limit, 400 otherwise.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Body(v)),
+            Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::TooLarge { limit: state.limits.max_body_bytes })
+            }
+            Err(rej) => Err(ApiError::BadRequest { code: "bad_json", message: rej.body_text() }),
+        }
+    }
+}
+
+pub async fn not_found() -> impl IntoResponse {
+    let body = canvass_protocol::ApiError {
+        code: "not_found".into(),
+        message: "no such endpoint; this server speaks /v1".into(),
+    };
+    (StatusCode::NOT_FOUND, Json(body))
+}
+
+pub async fn login(State(s): State<AppState>, Body(req): Body<LoginRequest>) -> Result<Json<LoginResponse>, ApiError> {
+    if req.device_id.is_empty() || req.device_id.len() > 100 {
+        return Err(ApiError::BadRequest { code: "bad_device", message: "device_id must be 1 to 100 characters".into() });
+    }
+    let user = s.db.user(&req.user).await?;
+    // The same answer for an unknown user, a wrong password and a disabled account,
+    // so the endpoint does not reveal which names exist.
+    let user = match user {
+        Some(u) if !u.disabled && auth::verify_password(&req.password, &u.password_hash) => u,
+        _ => return Err(ApiError::BadCredentials),
+    };
+    let token = auth::new_token();
+    s.db.add_token(&auth::token_hash(&token), &user.name, &req.device_id, (s.clock)()).await?;
+    tracing::info!(user = %user.name, device = %req.device_id, "login");
+    Ok(Json(LoginResponse { token, role: user.role, team: user.team }))
+}
+
+pub async fn logout(State(s): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
+    s.db.revoke_token(&caller.token_hash, (s.clock)()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn push_batch(
+    State(s): State<AppState>,
+    caller: Caller,
+    Body(batch): Body<PushBatch>,
+) -> Result<Json<PushResponse>, ApiError> {
+    caller.require(&[Role::Interviewer, Role::Supervisor], "push interviews")?;
+    if batch.device_id != caller.device_id {
+        return Err(ApiError::Forbidden("this token was issued to another device; sign in on this one".into()));
+    }
+    if batch.items.len() > s.limits.max_items {
+        return Err(ApiError::TooLarge { limit: s.limits.max_body_bytes });
+    }
+    // Invalid items get their reason now; the valid ones go to storage together.
+    let checked: Vec<Result<_, String>> = batch.items.iter().map(ingest::check_item).collect();
+    let records: Vec<_> = checked.iter().filter_map(|c| c.as_ref().ok().cloned()).collect();
+    let invalid = checked.len() - records.len();
+    let stored = s
+        .db
+        .ingest(IngestBatch {
+            batch_id: batch.batch_id.clone(),
+            device_id: batch.device_id.clone(),
+            user: caller.user.clone(),
+            team: caller.team.clone(),
+            received_at: (s.clock)(),
+            invalid,
+            records,
+        })
+        .await?;
+    let mut stored = stored.into_iter();
+    let mut items = Vec::with_capacity(batch.items.len());
+    for (item, check) in batch.items.iter().zip(checked) {
+        let (status, reason) = match check {
+            Err(reason) => (ItemStatus::Invalid, Some(reason)),
+            Ok(_) => match stored.next() {
+                Some(Stored::Inserted) => (ItemStatus::Accepted, None),
+                Some(Stored::SameHash) => (ItemStatus::Duplicate, None),
+                Some(Stored::OtherHash { stored_hash }) => (
+                    ItemStatus::Conflict,
+                    Some(format!("the server already holds this id with other content (hash {stored_hash})")),
+                ),
+                None => return Err(ApiError::Internal("storage returned fewer results than records".into())),
+            },
+        };
+        items.push(ItemResult { id: item.id.clone(), status, reason });
+    }
+    tracing::info!(user = %caller.user, batch = %batch.batch_id, items = items.len(), "batch");
+    Ok(Json(PushResponse { items }))
+}
+
+pub async fn changes(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Changes>, ApiError> {
+    let since = match q.get("since").map(String::as_str) {
+        None | Some("") => 0,
+        Some(c) => c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| ApiError::BadRequest {
+            code: "bad_cursor",
+            message: "since must be a cursor this server returned".into(),
+        })?,
+    };
+    let all = caller.role == Role::Admin;
+    let rows = s.db.changes_since(since, caller.team.as_deref(), all).await?;
+    let mut out = Changes { cursor: rows.last().map_or(since, |r| r.seq).to_string(), ..Changes::default() };
+    for r in rows {
+        let bad = |e: serde_json::Error| ApiError::Internal(format!("change {} is not valid {}: {e}", r.seq, r.kind));
+        match r.kind.as_str() {
+            "questionnaire_version" => out.questionnaire_versions.push(serde_json::from_str::<QuestionnaireVersion>(&r.body).map_err(bad)?),
+            "assignment" => out.assignments.push(serde_json::from_str::<Assignment>(&r.body).map_err(bad)?),
+            "decision" => out.decisions.push(serde_json::from_str::<Decision>(&r.body).map_err(bad)?),
+            other => return Err(ApiError::Internal(format!("change {} has unknown kind {other}", r.seq))),
+        }
+    }
+    Ok(Json(out))
+}
+
+pub async fn interviews(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<InterviewList>, ApiError> {
+    caller.require(&[Role::Supervisor, Role::Admin], "list the interviews of a team")?;
+    let asked = q.get("team").map(String::as_str);
+    let team = match caller.role {
+        Role::Admin => asked,
+        _ => {
+            let own = caller.team.as_deref().ok_or_else(|| ApiError::Forbidden("this supervisor has no team".into()))?;
+            if asked.is_some_and(|t| t != own) {
+                return Err(ApiError::Forbidden(format!("a supervisor of team {own} may not see another team")));
+            }
+            Some(own)
+        }
+    };
+    let rows = s.db.records("interview", team).await?;
+    let interviews = rows.into_iter().map(received).collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(InterviewList { interviews }))
+}
+
+fn received(r: StoredRecord) -> Result<ReceivedInterview, ApiError> {
+    let payload = serde_json::from_str(&r.payload)
+        .map_err(|e| ApiError::Internal(format!("stored record {} is not JSON: {e}", r.id)))?;
+    Ok(ReceivedInterview {
+        id: r.id,
+        kind: r.kind,
+        device_id: r.device_id,
+        user: r.user,
+        team: r.team,
+        payload_hash: r.payload_hash,
+        payload,
+        received_at: r.received_at,
+    })
+}
+
+/// Writes every stored interview as one JSON object per line, oldest first, payload as stored.
+pub async fn export_jsonl(db: &dyn crate::db::Database, out: &mut dyn std::io::Write) -> Result<usize, ApiError> {
+    let rows = db.records("interview", None).await?;
+    let n = rows.len();
+    for r in rows {
+        let line = serde_json::to_string(&received(r)?).map_err(|e| ApiError::Internal(e.to_string()))?;
+        writeln!(out, "{line}").map_err(|e| ApiError::Internal(format!("cannot write the export: {e}")))?;
+    }
+    Ok(n)
+}
