@@ -14,14 +14,14 @@ use crate::error::{Error, Result};
 
 /// The application: installed questionnaires, the local store and the clock.
 pub struct App {
-    inner: Mutex<Inner>,
-    clock: Arc<dyn Clock>,
+    pub(crate) inner: Mutex<Inner>,
+    pub(crate) clock: Arc<dyn Clock>,
     forms: Vec<Questionnaire>,
 }
 
 /// What one lock guards: the store and the editing sessions open in this process.
-struct Inner {
-    store: Store,
+pub(crate) struct Inner {
+    pub(crate) store: Store,
     /// Open paradata sessions by interview id. A session lives from starting or
     /// resuming an interview until pausing or completing it, or until the
     /// process ends; the next open of the interview then starts a new one.
@@ -379,7 +379,7 @@ impl App {
         Ok(out)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave the store half-written:
         // every write is one SQLite transaction, rolled back if not committed.
         // So a poisoned lock is safe to keep using.
