@@ -18,5 +18,9 @@ mod crash;
 mod disk_full;
 // The headless `canvass` CLI, driven in-process.
 mod cli;
+// Sync fixtures: a real server on 127.0.0.1 (SQLite or PostgreSQL), devices, a faulty TCP proxy.
+mod sync_harness;
+// Sync end to end: replay, conflict, 5xx, lost answers, 413 splitting, revoked tokens, changes.
+mod sync_roundtrip;
 // The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).
 mod e2e;

@@ -11,7 +11,8 @@
 pub mod postgres;
 pub mod sqlite;
 
-use async_trait::async_trait;
+/// Re-exported so that wrappers of [`Database`] (tests, metrics) need no dependency of their own.
+pub use async_trait::async_trait;
 
 /// What went wrong in server storage.
 #[derive(Debug, thiserror::Error)]

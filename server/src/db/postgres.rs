@@ -48,7 +48,9 @@ pub async fn create_database(url: &str, name: &str) -> DbResult<Config> {
     let client = connect(&config).await?;
     // Database names cannot be bound as parameters; accept only plain identifiers.
     let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-    client.batch_execute(&format!("DROP DATABASE IF EXISTS {safe}; CREATE DATABASE {safe}")).await?;
+    // Two statements, because a multi-statement string runs as one transaction block, which these refuse.
+    client.batch_execute(&format!("DROP DATABASE IF EXISTS {safe}")).await?;
+    client.batch_execute(&format!("CREATE DATABASE {safe}")).await?;
     let mut cfg = config.clone();
     cfg.dbname(&safe);
     Ok(cfg)
