@@ -22,5 +22,7 @@ mod cli;
 mod sync_harness;
 // Sync end to end: replay, conflict, 5xx, lost answers, 413 splitting, revoked tokens, changes.
 mod sync_roundtrip;
+// Server handlers through oneshot: tokens, roles and teams, per-item results, coded errors, limits, gzip.
+mod sync_server;
 // The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).
 mod e2e;
