@@ -12,6 +12,7 @@
 //! server never depends on client crates (store, sync, app).
 
 pub mod auth;
+pub mod cli;
 pub mod db;
 pub mod error;
 pub mod ingest;

@@ -24,5 +24,9 @@ mod sync_harness;
 mod sync_roundtrip;
 // Server handlers through oneshot: tokens, roles and teams, per-item results, coded errors, limits, gzip.
 mod sync_server;
+// The headless commands: canvass-server user/export, canvass login/sync, on one server database.
+mod sync_cli;
+// Several devices through a proxy that drops connections and answers: each interview stored once, intact.
+mod sync_chaos;
 // The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).
 mod e2e;

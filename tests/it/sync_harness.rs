@@ -95,7 +95,12 @@ impl TestServer {
     /// A server with the given request limits.
     pub async fn start_with(backend: Backend, name: &str, limits: Limits) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let inner = open_db(backend, dir.path(), name).await;
+        let db = open_db(backend, dir.path(), name).await;
+        Self::serve(db, limits, dir).await
+    }
+
+    /// A server over storage opened elsewhere (e.g. by the `canvass-server` command line); `dir` is kept alive.
+    pub async fn serve(inner: Arc<dyn Database>, limits: Limits, dir: tempfile::TempDir) -> TestServer {
         let fail_ingest = Arc::new(AtomicBool::new(false));
         let db: Arc<dyn Database> = Arc::new(FaultyDb { inner: inner.clone(), fail_ingest: fail_ingest.clone() });
         let clock = Arc::new(AtomicI64::new(SERVER_NOW_MS));
@@ -250,7 +255,9 @@ pub enum ProxyMode {
     Refuse,
     /// Forward the request, wait for the server's answer, then close without passing it on.
     DropResponse,
-    /// Pick Pass, Refuse or DropResponse per connection from a seeded sequence (chaos).
+    /// Forward part of the request, then close both sides: the server sees a truncated request.
+    CutRequest,
+    /// Pick one of the modes above per connection from a seeded sequence (chaos).
     Random,
 }
 
@@ -282,9 +289,10 @@ impl Proxy {
                 let k = n.fetch_add(1, Ordering::SeqCst);
                 let mut chosen = *m.lock().unwrap();
                 if chosen == ProxyMode::Random {
-                    chosen = match splitmix(seed ^ k) % 3 {
+                    chosen = match splitmix(seed ^ k) % 4 {
                         0 => ProxyMode::Pass,
                         1 => ProxyMode::Refuse,
+                        2 => ProxyMode::CutRequest,
                         _ => ProxyMode::DropResponse,
                     };
                 }
@@ -303,6 +311,13 @@ async fn handle(mut client: tokio::net::TcpStream, upstream: SocketAddr, mode: P
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     match mode {
         ProxyMode::Refuse => drop(client),
+        ProxyMode::CutRequest => {
+            let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else { return };
+            let mut buf = [0u8; 16 * 1024];
+            if let Ok(n) = client.read(&mut buf).await {
+                let _ = server.write_all(&buf[..n / 2]).await;
+            }
+        }
         ProxyMode::Pass | ProxyMode::Random => {
             let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else { return };
             let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
