@@ -75,6 +75,15 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
+/// Verifies `password` against a throwaway hash of production cost, so that
+/// logging in as an unknown user takes as long as a wrong password for a real one.
+pub fn burn_verify(password: &str) {
+    static DUMMY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    if let Some(h) = DUMMY.get_or_init(|| hash_password("canvass-timing-dummy", HashCost::Default).ok()) {
+        let _ = verify_password(password, h);
+    }
+}
+
 /// A new random token (64 hex characters).
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];

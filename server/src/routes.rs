@@ -48,12 +48,21 @@ pub async fn login(State(s): State<AppState>, Body(req): Body<LoginRequest>) -> 
         return Err(ApiError::BadRequest { code: "bad_device", message: "device_id must be 1 to 100 characters".into() });
     }
     let user = s.db.user(&req.user).await?;
-    // The same answer for an unknown user, a wrong password and a disabled account,
-    // so the endpoint does not reveal which names exist.
-    let user = match user {
-        Some(u) if !u.disabled && auth::verify_password(&req.password, &u.password_hash) => u,
-        _ => return Err(ApiError::BadCredentials),
-    };
+    // The same answer, after the same work, for an unknown user, a wrong password
+    // and a disabled account, so the endpoint does not reveal which names exist.
+    // Argon2 is CPU-heavy, so it runs on the blocking pool, off the request threads.
+    let password = req.password.clone();
+    let user = tokio::task::spawn_blocking(move || match user {
+        Some(u) if auth::verify_password(&password, &u.password_hash) && !u.disabled => Some(u),
+        Some(_) => None,
+        None => {
+            auth::burn_verify(&password);
+            None
+        }
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("password check failed: {e}")))?
+    .ok_or(ApiError::BadCredentials)?;
     let token = auth::new_token();
     s.db.add_token(&auth::token_hash(&token), &user.name, &req.device_id, (s.clock)()).await?;
     tracing::info!(user = %user.name, device = %req.device_id, "login");

@@ -265,3 +265,31 @@ async fn bodies_over_the_limit_get_413_and_gzip_works_both_ways(b: Backend, name
     assert_eq!(v["items"][0]["status"], "accepted", "{v}");
 }
 both_backends!(limits_and_gzip, bodies_over_the_limit_get_413_and_gzip_works_both_ways);
+
+/// The server's migration lists equal its migration folders, and a newer database is refused.
+#[test]
+fn server_migrations_match_their_folders_and_refuse_newer_databases() {
+    use canvass_server::db::{postgres, sqlite, DbError, Migration};
+    let root = crate::support::repo_root().join("server/migrations");
+    for (backend, list) in [("sqlite", sqlite::MIGRATIONS), ("postgres", postgres::MIGRATIONS)] {
+        let mut files: Vec<(String, String)> = std::fs::read_dir(root.join(backend))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+            .map(|p| (p.file_stem().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap()))
+            .collect();
+        files.sort();
+        let listed: Vec<(String, String)> = list.iter().map(|m: &Migration| (m.name.to_owned(), m.sql.to_owned())).collect();
+        assert_eq!(listed, files, "server/migrations/{backend} must equal the list compiled into canvass-server");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    drop(sqlite::SqliteDb::open_dir(dir.path()).unwrap());
+    let file = dir.path().join(sqlite::FILE_NAME);
+    rusqlite::Connection::open(&file).unwrap().execute_batch("PRAGMA user_version = 99").unwrap();
+    match sqlite::SqliteDb::open(&file) {
+        Err(DbError::Incompatible { found: 99, supported }) => assert_eq!(supported, sqlite::MIGRATIONS.len() as i64),
+        Err(e) => panic!("expected a newer-database refusal, got {e}"),
+        Ok(_) => panic!("a database from a newer server must be refused"),
+    }
+}

@@ -4,7 +4,7 @@
 //! pool did not ingest faster (performance.md 1.3), and one connection keeps
 //! batch transactions serial exactly as on SQLite.
 //! Connections use `NoTls`: the server is expected next to its database (loopback
-//! or a Unix socket); TLS to a remote database is an open point in the README.
+//! or a Unix socket); TLS to a remote database is not supported yet.
 //! Migrations run in one transaction under an advisory lock, so two servers
 //! starting at once cannot both apply them.
 
