@@ -143,8 +143,9 @@ impl FromRequestParts<AppState> for Caller {
             .token_owner(&hash)
             .await?
             .ok_or(ApiError::Unauthorized("the token is unknown or was revoked; sign in again"))?;
-        let role = Role::parse(&owner.user.role)
-            .ok_or_else(|| ApiError::Internal(format!("user {} has unknown role {}", owner.user.name, owner.user.role)))?;
+        let role = Role::parse(&owner.user.role).ok_or_else(|| {
+            ApiError::Internal(format!("user {} has unknown role {}", owner.user.name, owner.user.role))
+        })?;
         Ok(Caller { user: owner.user.name, role, team: owner.user.team, device_id: owner.device_id, token_hash: hash })
     }
 }

@@ -5,9 +5,9 @@
 //! `user add NAME --role R [--team T]` takes the password from `CANVASS_PASSWORD`
 //! so it never lands in shell history; `export interviews --format jsonl` writes to stdout.
 
-use std::path::PathBuf;
 use std::ffi::OsString;
 use std::io::Write;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::auth::{self, HashCost, Role};
@@ -158,7 +158,8 @@ async fn execute(cli: Cli, password: Option<String>, out: &mut dyn Write, err: &
         }
         Command::User(UserCommand::List) => {
             for u in db.list_users().await.map_err(|e| chain(&e))? {
-                writeln!(out, "{}", serde_json::to_string(&u).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+                writeln!(out, "{}", serde_json::to_string(&u).map_err(|e| e.to_string())?)
+                    .map_err(|e| e.to_string())?;
             }
             Ok(())
         }

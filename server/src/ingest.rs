@@ -33,8 +33,7 @@ pub fn check_item(item: &Item) -> Result<NewRecord, String> {
     if hex(&Sha256::digest(text.as_bytes())) != *h {
         return Err("payload_hash is not the SHA-256 of the payload as sent".into());
     }
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("payload is not JSON: {e}"))?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("payload is not JSON: {e}"))?;
     let obj = value.as_object().ok_or("payload must be a JSON object")?;
     if let Some(inner) = obj.get("id") {
         if inner.as_str() != Some(item.id.as_str()) {

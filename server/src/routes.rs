@@ -45,7 +45,10 @@ pub async fn not_found() -> impl IntoResponse {
 
 pub async fn login(State(s): State<AppState>, Body(req): Body<LoginRequest>) -> Result<Json<LoginResponse>, ApiError> {
     if req.device_id.is_empty() || req.device_id.len() > 100 {
-        return Err(ApiError::BadRequest { code: "bad_device", message: "device_id must be 1 to 100 characters".into() });
+        return Err(ApiError::BadRequest {
+            code: "bad_device",
+            message: "device_id must be 1 to 100 characters".into(),
+        });
     }
     let user = s.db.user(&req.user).await?;
     // The same answer, after the same work, for an unknown user, a wrong password
@@ -90,9 +93,8 @@ pub async fn push_batch(
     let checked: Vec<Result<_, String>> = batch.items.iter().map(ingest::check_item).collect();
     let records: Vec<_> = checked.iter().filter_map(|c| c.as_ref().ok().cloned()).collect();
     let invalid = checked.len() - records.len();
-    let stored = s
-        .db
-        .ingest(IngestBatch {
+    let stored =
+        s.db.ingest(IngestBatch {
             batch_id: batch.batch_id.clone(),
             device_id: batch.device_id.clone(),
             user: caller.user.clone(),
@@ -141,7 +143,9 @@ pub async fn changes(
     for r in rows {
         let bad = |e: serde_json::Error| ApiError::Internal(format!("change {} is not valid {}: {e}", r.seq, r.kind));
         match r.kind.as_str() {
-            "questionnaire_version" => out.questionnaire_versions.push(serde_json::from_str::<QuestionnaireVersion>(&r.body).map_err(bad)?),
+            "questionnaire_version" => {
+                out.questionnaire_versions.push(serde_json::from_str::<QuestionnaireVersion>(&r.body).map_err(bad)?)
+            }
             "assignment" => out.assignments.push(serde_json::from_str::<Assignment>(&r.body).map_err(bad)?),
             "decision" => out.decisions.push(serde_json::from_str::<Decision>(&r.body).map_err(bad)?),
             other => return Err(ApiError::Internal(format!("change {} has unknown kind {other}", r.seq))),
@@ -160,7 +164,8 @@ pub async fn interviews(
     let team = match caller.role {
         Role::Admin => asked,
         _ => {
-            let own = caller.team.as_deref().ok_or_else(|| ApiError::Forbidden("this supervisor has no team".into()))?;
+            let own =
+                caller.team.as_deref().ok_or_else(|| ApiError::Forbidden("this supervisor has no team".into()))?;
             if asked.is_some_and(|t| t != own) {
                 return Err(ApiError::Forbidden(format!("a supervisor of team {own} may not see another team")));
             }

@@ -22,9 +22,7 @@ async fn every_interview_is_stored_once_with_identical_content(b: Backend, name:
         d.complete(INTERVIEWS);
         d.login(&server.url, "ines").await;
         // Sign-in went direct; from now on everything goes through the proxy.
-        crate::support::raw(&d.db.path)
-            .execute("UPDATE sync_settings SET server_url = ?1", [&proxy.url])
-            .unwrap();
+        crate::support::raw(&d.db.path).execute("UPDATE sync_settings SET server_url = ?1", [&proxy.url]).unwrap();
         devices.push(d);
     }
 

@@ -63,17 +63,21 @@ async fn the_commands_run_a_whole_day(b: Backend, name: &str) {
         args
     };
 
-    let (code, _, err) = server_cli(with(strings(&["user", "add", "ines", "--role", "interviewer", "--team", "north"])), None).await;
+    let (code, _, err) =
+        server_cli(with(strings(&["user", "add", "ines", "--role", "interviewer", "--team", "north"])), None).await;
     assert_eq!(code, 1);
     assert!(err.contains("CANVASS_PASSWORD"), "{err}");
     let (code, out, err) =
-        server_cli(with(strings(&["user", "add", "ines", "--role", "interviewer", "--team", "north"])), Some(PASSWORD)).await;
+        server_cli(with(strings(&["user", "add", "ines", "--role", "interviewer", "--team", "north"])), Some(PASSWORD))
+            .await;
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("added ines"), "{out}");
-    let (code, _, err) = server_cli(with(strings(&["user", "add", "ines", "--role", "interviewer"])), Some(PASSWORD)).await;
+    let (code, _, err) =
+        server_cli(with(strings(&["user", "add", "ines", "--role", "interviewer"])), Some(PASSWORD)).await;
     assert_eq!(code, 1);
     assert!(err.contains("already exists"), "{err}");
-    let (code, _, err) = server_cli(with(strings(&["user", "add", "sam", "--role", "supervisor"])), Some(PASSWORD)).await;
+    let (code, _, err) =
+        server_cli(with(strings(&["user", "add", "sam", "--role", "supervisor"])), Some(PASSWORD)).await;
     assert_eq!(code, 1);
     assert!(err.contains("needs --team"), "{err}");
     let (code, _, _) = server_cli(with(strings(&["user", "add", "x", "--role", "boss"])), Some(PASSWORD)).await;
@@ -108,7 +112,11 @@ async fn the_commands_run_a_whole_day(b: Backend, name: &str) {
     assert_eq!((summary["outcome"].as_str(), summary["accepted"].as_u64()), (Some("ok"), Some(2)), "{summary}");
 
     // The export holds each interview once, payload as the device sent it.
-    let (code, out, err) = server_cli(strings(&["export", "interviews", "--format", "jsonl"]).into_iter().chain(store.clone()).collect(), None).await;
+    let (code, out, err) = server_cli(
+        strings(&["export", "interviews", "--format", "jsonl"]).into_iter().chain(store.clone()).collect(),
+        None,
+    )
+    .await;
     assert_eq!(code, 0, "{err}");
     let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 2);

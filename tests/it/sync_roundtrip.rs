@@ -170,7 +170,10 @@ async fn one_item_too_large_is_rejected_and_blocks_nothing(b: Backend, name: &st
     let big = format!(r#"{{"id":"{}","comment":"{}"}}"#, ids[1], "x".repeat(3_000));
     let hash: String = Sha256::digest(big.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
     raw(&dev.db.path)
-        .execute("UPDATE outbox SET payload = ?2, payload_hash = ?3 WHERE id = ?1", rusqlite::params![ids[1], big, hash])
+        .execute(
+            "UPDATE outbox SET payload = ?2, payload_hash = ?3 WHERE id = ?1",
+            rusqlite::params![ids[1], big, hash],
+        )
         .unwrap();
     dev.login(&server.url, "ines").await;
 

@@ -34,7 +34,13 @@ fn request(method: Method, uri: &str, auth: Option<&str>, body: Option<Value>) -
     }
 }
 
-async fn call(state: &AppState, method: Method, uri: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+async fn call(
+    state: &AppState,
+    method: Method,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
     let auth = token.map(|t| format!("Bearer {t}"));
     let (s, _, v) = send(state, request(method, uri, auth.as_deref(), body)).await;
     (s, v)
@@ -107,7 +113,14 @@ async fn every_endpoint_refuses_missing_wrong_and_revoked_tokens(b: Backend, nam
         }
     }
     // A disabled account cannot sign in again either.
-    let (s, v) = call(st, Method::POST, "/v1/login", None, Some(json!({"user":"ivan","password":password("ivan"),"device_id":"d"}))).await;
+    let (s, v) = call(
+        st,
+        Method::POST,
+        "/v1/login",
+        None,
+        Some(json!({"user":"ivan","password":password("ivan"),"device_id":"d"})),
+    )
+    .await;
     assert_eq!((s, v["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("bad_credentials")));
 }
 both_backends!(tokens, every_endpoint_refuses_missing_wrong_and_revoked_tokens);
@@ -117,12 +130,15 @@ async fn login_gives_one_answer_for_every_bad_credential(b: Backend, name: &str)
     let mut messages = Vec::new();
     for (user, pw) in [("ines", "wrong"), ("nobody", "x"), ("ines", "")] {
         let (s, v) =
-            call(&srv.state, Method::POST, "/v1/login", None, Some(json!({"user":user,"password":pw,"device_id":"d"}))).await;
+            call(&srv.state, Method::POST, "/v1/login", None, Some(json!({"user":user,"password":pw,"device_id":"d"})))
+                .await;
         assert_eq!((s, v["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("bad_credentials")), "{v}");
         messages.push(v["message"].clone());
     }
     assert!(messages.windows(2).all(|w| w[0] == w[1]), "the answer must not reveal which names exist: {messages:?}");
-    let (s, v) = call(&srv.state, Method::POST, "/v1/login", None, Some(json!({"user":"ines","password":"x","device_id":""}))).await;
+    let (s, v) =
+        call(&srv.state, Method::POST, "/v1/login", None, Some(json!({"user":"ines","password":"x","device_id":""})))
+            .await;
     assert_eq!((s, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_device")));
 }
 both_backends!(login, login_gives_one_answer_for_every_bad_credential);
@@ -145,7 +161,9 @@ async fn roles_and_teams_are_enforced(b: Backend, name: &str) {
     assert_eq!((s, v["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{v}");
 
     // Listing: supervisors see their own team only, admins any team, interviewers nothing.
-    let ids = |v: &Value| v["interviews"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let ids = |v: &Value| {
+        v["interviews"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
     let (s, v) = call(st, Method::GET, "/v1/interviews", Some(&sam), None).await;
     assert_eq!((s, ids(&v)), (StatusCode::OK, vec![ID1.to_owned()]));
     assert_eq!(v["interviews"][0]["payload"]["answers"]["nps"], "9");
@@ -203,7 +221,8 @@ async fn bad_input_gets_a_coded_4xx_and_changes_nothing(b: Backend, name: &str) 
             .body(Body::from(body.to_owned()))
             .unwrap()
     };
-    for body in ["{not json", r#"{"device_id":"dev-n"}"#, r#"{"device_id":"dev-n","batch_id":"b","items":[{"id":1}]}"#] {
+    for body in ["{not json", r#"{"device_id":"dev-n"}"#, r#"{"device_id":"dev-n","batch_id":"b","items":[{"id":1}]}"#]
+    {
         let (s, _, v) = send(st, raw(body)).await;
         assert_eq!((s, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_json")), "{body}: {v}");
     }
@@ -219,7 +238,8 @@ async fn a_storage_failure_is_a_generic_500(b: Backend, name: &str) {
     let srv = server(b, name).await;
     let t = login(&srv.state, "ines", "dev-n").await;
     srv.fail_ingest.store(true, Ordering::SeqCst);
-    let (s, v) = call(&srv.state, Method::POST, "/v1/batches", Some(&t), Some(batch("dev-n", vec![item(ID1, "1")]))).await;
+    let (s, v) =
+        call(&srv.state, Method::POST, "/v1/batches", Some(&t), Some(batch("dev-n", vec![item(ID1, "1")]))).await;
     assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(v, json!({"code": "internal", "message": "internal error"}), "no path or cause reaches the client");
 }
@@ -231,7 +251,8 @@ async fn bodies_over_the_limit_get_413_and_gzip_works_both_ways(b: Backend, name
     let mut st = srv.state.clone();
     let t = login(&st, "ines", "dev-n").await;
 
-    let (s, v) = call(&st, Method::POST, "/v1/batches", Some(&t), Some(batch("dev-n", vec![item(ID1, &"x".repeat(700))]))).await;
+    let (s, v) =
+        call(&st, Method::POST, "/v1/batches", Some(&t), Some(batch("dev-n", vec![item(ID1, &"x".repeat(700))]))).await;
     assert_eq!((s, v["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("too_large")), "{v}");
     let three = vec![item(ID1, "1"), item(ID2, "2"), item(ID3, "3")];
     let (s, v) = call(&st, Method::POST, "/v1/batches", Some(&t), Some(batch("dev-n", three))).await;
@@ -255,7 +276,10 @@ async fn bodies_over_the_limit_get_413_and_gzip_works_both_ways(b: Backend, name
     let (s, _, _) = send(&st, gzip_req(&batch("dev-n", vec![item(ID1, &"0".repeat(700))]))).await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
     st.limits.max_body_bytes = 1 << 20;
-    let resp = canvass_server::app(st.clone()).oneshot(gzip_req(&batch("dev-n", vec![item(ID1, &"7".repeat(200))]))).await.unwrap();
+    let resp = canvass_server::app(st.clone())
+        .oneshot(gzip_req(&batch("dev-n", vec![item(ID1, &"7".repeat(200))])))
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.headers().get(header::CONTENT_ENCODING).map(|h| h.to_str().unwrap()), Some("gzip"));
     let body = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
@@ -280,7 +304,8 @@ fn server_migrations_match_their_folders_and_refuse_newer_databases() {
             .map(|p| (p.file_stem().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap()))
             .collect();
         files.sort();
-        let listed: Vec<(String, String)> = list.iter().map(|m: &Migration| (m.name.to_owned(), m.sql.to_owned())).collect();
+        let listed: Vec<(String, String)> =
+            list.iter().map(|m: &Migration| (m.name.to_owned(), m.sql.to_owned())).collect();
         assert_eq!(listed, files, "server/migrations/{backend} must equal the list compiled into canvass-server");
     }
     let dir = tempfile::tempdir().unwrap();

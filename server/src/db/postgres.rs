@@ -21,7 +21,7 @@ pub const MIGRATIONS: &[Migration] =
     &[Migration { name: "0001_init", sql: include_str!("../../migrations/postgres/0001_init.sql") }];
 
 /// Any fixed number works; it only has to be the same in every canvass-server.
-const MIGRATION_LOCK: i64 = 0x6361_6e76_6173_73;
+const MIGRATION_LOCK: i64 = 0x0063_616e_7661_7373;
 
 /// An open, migrated PostgreSQL database.
 pub struct PgDb {
@@ -178,7 +178,10 @@ impl Database for PgDb {
     async fn revoke_token(&self, token_hash: &str, now: i64) -> DbResult<bool> {
         let c = self.client().await?;
         let n = c
-            .execute("UPDATE tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL", &[&token_hash, &now])
+            .execute(
+                "UPDATE tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL",
+                &[&token_hash, &now],
+            )
             .await?;
         Ok(n > 0)
     }
@@ -200,14 +203,28 @@ impl Database for PgDb {
             let n = tx
                 .execute(
                     &insert,
-                    &[&r.id, &r.kind, &r.payload, &r.payload_hash, &b.device_id, &b.user, &b.team, &b.received_at, &b.batch_id],
+                    &[
+                        &r.id,
+                        &r.kind,
+                        &r.payload,
+                        &r.payload_hash,
+                        &b.device_id,
+                        &b.user,
+                        &b.team,
+                        &b.received_at,
+                        &b.batch_id,
+                    ],
                 )
                 .await?;
             out.push(if n == 1 {
                 Stored::Inserted
             } else {
                 let h: String = tx.query_one(&stored, &[&r.id]).await?.get(0);
-                if h == r.payload_hash { Stored::SameHash } else { Stored::OtherHash { stored_hash: h } }
+                if h == r.payload_hash {
+                    Stored::SameHash
+                } else {
+                    Stored::OtherHash { stored_hash: h }
+                }
             });
         }
         let count = |f: fn(&Stored) -> bool| out.iter().filter(|s| f(s)).count() as i64;
@@ -258,7 +275,10 @@ impl Database for PgDb {
     async fn publish_change(&self, kind: &str, team: Option<&str>, body: &str) -> DbResult<i64> {
         let c = self.client().await?;
         let row = c
-            .query_one("INSERT INTO changes (kind, team, body) VALUES ($1, $2, $3) RETURNING seq", &[&kind, &team, &body])
+            .query_one(
+                "INSERT INTO changes (kind, team, body) VALUES ($1, $2, $3) RETURNING seq",
+                &[&kind, &team, &body],
+            )
             .await?;
         Ok(row.get(0))
     }
@@ -272,9 +292,6 @@ impl Database for PgDb {
                 &[&since, &team, &all_teams],
             )
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| ChangeRow { seq: r.get(0), kind: r.get(1), team: r.get(2), body: r.get(3) })
-            .collect())
+        Ok(rows.iter().map(|r| ChangeRow { seq: r.get(0), kind: r.get(1), team: r.get(2), body: r.get(3) }).collect())
     }
 }

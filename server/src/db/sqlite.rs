@@ -32,8 +32,7 @@ pub struct SqliteDb {
 impl SqliteDb {
     /// Opens (creating the folder and file if needed) `DIR/canvass-server.sqlite` and migrates it.
     pub fn open_dir(dir: &Path) -> DbResult<SqliteDb> {
-        std::fs::create_dir_all(dir)
-            .map_err(|source| DbError::DataDir { path: dir.display().to_string(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| DbError::DataDir { path: dir.display().to_string(), source })?;
         Self::open(&dir.join(FILE_NAME))
     }
 

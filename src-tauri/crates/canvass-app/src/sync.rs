@@ -60,7 +60,12 @@ impl App {
         let mut store = self.sync_store()?;
         let now = self.clock.now_ms();
         let r = canvass_sync::login(&mut store, now, server_url, user, password, canvass_sync::DEFAULT_TIMEOUT).await?;
-        Ok(SyncSignIn { server: server_url.trim_end_matches('/').to_owned(), user: user.to_owned(), role: r.role, team: r.team })
+        Ok(SyncSignIn {
+            server: server_url.trim_end_matches('/').to_owned(),
+            user: user.to_owned(),
+            role: r.role,
+            team: r.team,
+        })
     }
 
     /// One sync pass with default limits: push what is due, apply the answers, pull changes, log.

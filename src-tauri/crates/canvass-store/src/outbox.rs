@@ -90,7 +90,9 @@ impl Store {
                 match u {
                     OutboxUpdate::Acked { id } => acked.execute([id])?,
                     OutboxUpdate::Rejected { id, reason } => rejected.execute(params![id, reason])?,
-                    OutboxUpdate::Retry { id, error, next_attempt_at } => retry.execute(params![id, error, next_attempt_at])?,
+                    OutboxUpdate::Retry { id, error, next_attempt_at } => {
+                        retry.execute(params![id, error, next_attempt_at])?
+                    }
                 };
             }
         }

@@ -46,9 +46,10 @@ pub struct SyncLogEntry {
 impl Store {
     /// The sync settings, creating the row with `new_device_id` on first use.
     pub fn sync_settings(&mut self, new_device_id: &str) -> Result<SyncSettings> {
-        self.conn.execute("INSERT INTO sync_settings (id, device_id) VALUES (1, ?1) ON CONFLICT (id) DO NOTHING", [
-            new_device_id,
-        ])?;
+        self.conn.execute(
+            "INSERT INTO sync_settings (id, device_id) VALUES (1, ?1) ON CONFLICT (id) DO NOTHING",
+            [new_device_id],
+        )?;
         Ok(self.conn.query_row(
             "SELECT device_id, server_url, user_name, token, changes_cursor FROM sync_settings WHERE id = 1",
             [],

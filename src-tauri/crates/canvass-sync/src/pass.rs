@@ -223,7 +223,8 @@ async fn push_and_pull(store: &mut Store, now: i64, opts: &PassOptions, s: &mut 
                     store.clear_token()?;
                 } else {
                     let why = chain(&e);
-                    let updates: Vec<OutboxUpdate> = batch.items.iter().map(|r| retry(r, &why, now, opts.seed)).collect();
+                    let updates: Vec<OutboxUpdate> =
+                        batch.items.iter().map(|r| retry(r, &why, now, opts.seed)).collect();
                     store.apply_outbox_updates(&updates)?;
                 }
                 s.deferred += batch.items.len() + queue.iter().map(|b| b.items.len()).sum::<usize>();
@@ -294,7 +295,14 @@ fn reject(store: &mut Store, s: &mut PassSummary, rows: Vec<Rejection>) -> Resul
 }
 
 /// Applies one batch's answer in one local transaction.
-fn apply(store: &mut Store, s: &mut PassSummary, batch: &Batch, resp: &PushResponse, now: i64, seed: u64) -> Result<()> {
+fn apply(
+    store: &mut Store,
+    s: &mut PassSummary,
+    batch: &Batch,
+    resp: &PushResponse,
+    now: i64,
+    seed: u64,
+) -> Result<()> {
     let by_id: HashMap<&str, _> = resp.items.iter().map(|r| (r.id.as_str(), r)).collect();
     let mut updates = Vec::with_capacity(batch.items.len());
     for e in &batch.items {

@@ -126,11 +126,13 @@ mod tests {
         batches.iter().map(|b| b.items.iter().map(|i| i.id.as_str()).collect()).collect()
     }
 
-    /// Each case: situation, rows (id, created_at, payload bytes), limits, expected batches of ids.
+    /// One planner case: situation, due rows, limits, expected batches of ids.
+    type Case = (&'static str, Vec<OutboxEntry>, Limits, Vec<Vec<&'static str>>);
+
     #[test]
     fn plan_cases() {
         let per = |n: usize| n + 1 + 9 + 64 + ITEM_OVERHEAD; // bytes of a row with a one-letter id
-        let cases: Vec<(&str, Vec<OutboxEntry>, Limits, Vec<Vec<&str>>)> = vec![
+        let cases: Vec<Case> = vec![
             ("nothing_due", vec![], Limits::default(), vec![]),
             (
                 "oldest_first_then_id",
