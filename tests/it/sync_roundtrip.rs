@@ -222,3 +222,27 @@ async fn changes_come_back_once_per_cursor(b: Backend, name: &str) {
     assert_eq!(dev.sync().await.changes, 1);
 }
 both_backends!(changes, changes_come_back_once_per_cursor);
+
+async fn a_huge_incompressible_item_is_refused_not_retried_forever(b: Backend, name: &str) {
+    // Default limits (4 MiB): the item is 6 MB of hex noise, so gzip cannot shrink it under the socket buffers.
+    let server = server_with_interviewer(b, name).await;
+    let dev = Device::new();
+    let ids = dev.complete(2);
+    let mut noise = String::with_capacity(6_000_000);
+    let mut x: u64 = 1;
+    while noise.len() < 6_000_000 {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        noise.push_str(&format!("{x:016x}"));
+    }
+    let big = format!(r#"{{"id":"{}","comment":"{noise}"}}"#, ids[0]);
+    let hash: String = Sha256::digest(big.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    raw(&dev.db.path)
+        .execute("UPDATE outbox SET payload = ?2, payload_hash = ?3 WHERE id = ?1", rusqlite::params![ids[0], big, hash])
+        .unwrap();
+    dev.login(&server.url, "ines").await;
+
+    let s = dev.sync().await;
+    assert_eq!((s.outcome, s.accepted), (SyncOutcome::Ok, 1), "{s:?}");
+    assert_eq!((s.rejected.len(), s.rejected[0].status.as_str()), (1, "too_large"), "{s:?}");
+}
+both_backends!(huge_item, a_huge_incompressible_item_is_refused_not_retried_forever);
