@@ -45,6 +45,9 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage device tokens.
+    #[command(subcommand)]
+    Device(DeviceCommand),
     /// Export received data.
     #[command(subcommand)]
     Export(ExportCommand),
@@ -66,6 +69,14 @@ enum UserCommand {
     List,
     /// Disable an account and revoke all its device tokens.
     Disable { name: String },
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// List device tokens as JSON lines, newest first.
+    List,
+    /// Revoke every token of a device, e.g. a lost laptop; its user stays enabled.
+    Revoke { device_id: String },
 }
 
 #[derive(Subcommand)]
@@ -171,6 +182,21 @@ async fn execute(cli: Cli, password: Option<String>, out: &mut dyn Write, err: &
             } else {
                 Err(format!("no user named {name}"))
             }
+        }
+        Command::Device(DeviceCommand::List) => {
+            for d in db.devices().await.map_err(|e| chain(&e))? {
+                writeln!(out, "{}", serde_json::to_string(&d).map_err(|e| e.to_string())?)
+                    .map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        }
+        Command::Device(DeviceCommand::Revoke { device_id }) => {
+            let n = db.revoke_device(&device_id, crate::system_now_ms()).await.map_err(|e| chain(&e))?;
+            if n == 0 {
+                return Err(format!("no device {device_id} holds a live token"));
+            }
+            writeln!(out, "revoked {n} token(s) of device {device_id}").map_err(|e| e.to_string())?;
+            Ok(())
         }
         Command::Export(ExportCommand::Interviews { format }) => {
             if format != "jsonl" {

@@ -21,6 +21,9 @@ pub enum ApiError {
     /// The caller's role or team may not do this (403 `forbidden`).
     #[error("{0}")]
     Forbidden(String),
+    /// The thing named in the path does not exist (404 `not_found`), e.g. revoking an unknown device.
+    #[error("{0}")]
+    NotFound(String),
     /// The request body is larger than the server accepts (413 `too_large`); the client splits and resends.
     #[error("the request body is larger than {limit} bytes; send fewer items per batch")]
     TooLarge { limit: usize },
@@ -42,6 +45,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             ApiError::Db(_) | ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),

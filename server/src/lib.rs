@@ -4,7 +4,8 @@
 //! [`db::Database`] trait (SQLite or PostgreSQL), an injected clock, and limits.
 //! Endpoints, all under `/v1` (wire types in `canvass-protocol`):
 //! `POST /v1/login`, `POST /v1/logout`, `POST /v1/batches`, `GET /v1/changes?since=CURSOR`,
-//! `GET /v1/interviews[?team=T]`, and `GET /v1/health`.
+//! `GET /v1/interviews[?team=T]`, `GET /v1/devices`, `POST /v1/devices/{id}/revoke`
+//! (a lost laptop: admins any device, supervisors their team's), and `GET /v1/health`.
 //!
 //! Invariants: every endpoint but login and health authenticates through
 //! [`auth::Caller`] and checks role and team; invalid input gets a 4xx
@@ -77,6 +78,8 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/batches", post(routes::push_batch))
         .route("/v1/changes", get(routes::changes))
         .route("/v1/interviews", get(routes::interviews))
+        .route("/v1/devices", get(routes::devices))
+        .route("/v1/devices/{device_id}/revoke", post(routes::revoke_device))
         .fallback(routes::not_found)
         // The limit applies to the decompressed body, so a small gzip bomb cannot blow past it.
         .layer(DefaultBodyLimit::max(limit))

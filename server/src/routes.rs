@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{FromRequest, Query, Request, State};
+use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -13,7 +13,7 @@ use canvass_protocol::{
 use serde::de::DeserializeOwned;
 
 use crate::auth::{self, Caller, Role};
-use crate::db::{IngestBatch, Stored, StoredRecord};
+use crate::db::{DeviceRow, IngestBatch, Stored, StoredRecord};
 use crate::error::ApiError;
 use crate::ingest;
 use crate::AppState;
@@ -175,6 +175,33 @@ pub async fn interviews(
     let rows = s.db.records("interview", team).await?;
     let interviews = rows.into_iter().map(received).collect::<Result<Vec<_>, _>>()?;
     Ok(Json(InterviewList { interviews }))
+}
+
+/// Device tokens visible to the caller: admins all, supervisors their team's.
+pub async fn devices(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<DeviceRow>>, ApiError> {
+    caller.require(&[Role::Supervisor, Role::Admin], "list devices")?;
+    let rows = s.db.devices().await?;
+    Ok(Json(rows.into_iter().filter(|d| caller.role == Role::Admin || d.team == caller.team).collect()))
+}
+
+/// Revokes every live token of a device (lost or stolen): admins any device, supervisors only their team's.
+pub async fn revoke_device(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(device_id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    caller.require(&[Role::Supervisor, Role::Admin], "revoke devices")?;
+    let live: Vec<DeviceRow> =
+        s.db.devices().await?.into_iter().filter(|d| d.device_id == device_id && d.revoked_at.is_none()).collect();
+    if live.is_empty() {
+        return Err(ApiError::NotFound(format!("no device {device_id} holds a live token")));
+    }
+    if caller.role != Role::Admin && live.iter().any(|d| d.team != caller.team) {
+        return Err(ApiError::Forbidden("this device is signed in by a user outside your team".into()));
+    }
+    let revoked = s.db.revoke_device(&device_id, (s.clock)()).await?;
+    tracing::info!(by = %caller.user, device = %device_id, revoked, "device revoked");
+    Ok(Json(serde_json::json!({ "device_id": device_id, "revoked": revoked })))
 }
 
 fn received(r: StoredRecord) -> Result<ReceivedInterview, ApiError> {

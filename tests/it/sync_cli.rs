@@ -130,10 +130,28 @@ async fn the_commands_run_a_whole_day(b: Backend, name: &str) {
     assert_eq!(code, 1);
     assert!(err.contains("jsonl"), "{err}");
 
-    // Disabling the account revokes the device's token: the next sync asks to sign in again.
+    // A lost laptop: revoking its device token makes its next sync ask for a new sign-in.
+    let (code, out, _) = server_cli(with(strings(&["device", "list"])), None).await;
+    assert_eq!(code, 0);
+    let device: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(device["user"], "ines");
+    let device_id = device["device_id"].as_str().unwrap().to_owned();
+    let (code, out, err) = server_cli(with(strings(&["device", "revoke", &device_id])), None).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("revoked 1 token"), "{out}");
+    dev.complete(1);
+    let (code, out, _) = canvass(strings(&["sync", "--db", &file])).await;
+    assert_eq!(code, 1);
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["outcome"], "unauthorized");
+    let (code, _, err) = server_cli(with(strings(&["device", "revoke", &device_id])), None).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("no device"), "{err}");
+
+    // Disabling the account revokes all its tokens, even after a new sign-in.
+    let (code, _, err) = canvass(strings(&["login", "--db", &file, "--server", &server.url, "--user", "ines"])).await;
+    assert_eq!(code, 0, "{err}");
     let (code, _, err) = server_cli(with(strings(&["user", "disable", "ines"])), None).await;
     assert_eq!(code, 0, "{err}");
-    dev.complete(1);
     let (code, out, _) = canvass(strings(&["sync", "--db", &file])).await;
     assert_eq!(code, 1);
     let summary: Value = serde_json::from_str(&out).unwrap();

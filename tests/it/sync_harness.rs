@@ -226,6 +226,12 @@ impl Database for FaultyDb {
     async fn revoke_token(&self, h: &str, now: i64) -> db::DbResult<bool> {
         self.inner.revoke_token(h, now).await
     }
+    async fn devices(&self) -> db::DbResult<Vec<db::DeviceRow>> {
+        self.inner.devices().await
+    }
+    async fn revoke_device(&self, device: &str, now: i64) -> db::DbResult<u64> {
+        self.inner.revoke_device(device, now).await
+    }
     async fn ingest(&self, batch: db::IngestBatch) -> db::DbResult<Vec<db::Stored>> {
         if self.fail_ingest.load(Ordering::SeqCst) {
             return Err(db::DbError::DataDir {

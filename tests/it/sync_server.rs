@@ -96,6 +96,8 @@ async fn every_endpoint_refuses_missing_wrong_and_revoked_tokens(b: Backend, nam
         (Method::POST, "/v1/batches", Some(batch("dev-1", vec![]))),
         (Method::GET, "/v1/changes?since=", None),
         (Method::GET, "/v1/interviews", None),
+        (Method::GET, "/v1/devices", None),
+        (Method::POST, "/v1/devices/dev-1/revoke", None),
     ];
     let auths: [(&str, Option<String>); 5] = [
         ("missing", None),
@@ -289,6 +291,48 @@ async fn bodies_over_the_limit_get_413_and_gzip_works_both_ways(b: Backend, name
     assert_eq!(v["items"][0]["status"], "accepted", "{v}");
 }
 both_backends!(limits_and_gzip, bodies_over_the_limit_get_413_and_gzip_works_both_ways);
+
+async fn a_lost_device_is_revoked_by_an_admin_or_its_team_supervisor(b: Backend, name: &str) {
+    let srv = server(b, name).await;
+    let st = &srv.state;
+    let (ada, sam, sue) = (login(st, "ada", "a").await, login(st, "sam", "s").await, login(st, "sue", "u").await);
+    let ines = login(st, "ines", "laptop-7").await;
+    let ines_other = login(st, "ines", "laptop-8").await;
+    let ivan = login(st, "ivan", "laptop-9").await;
+
+    // Who may see which devices.
+    let devices = |v: &Value| {
+        let mut d: Vec<String> =
+            v.as_array().unwrap().iter().map(|d| d["device_id"].as_str().unwrap().to_owned()).collect();
+        d.sort();
+        d
+    };
+    let (_, v) = call(st, Method::GET, "/v1/devices", Some(&sam), None).await;
+    assert_eq!(devices(&v), ["laptop-7", "laptop-8", "s"]);
+    assert!(!v.to_string().contains("token"), "no token or hash is listed: {v}");
+    let (_, v) = call(st, Method::GET, "/v1/devices", Some(&ada), None).await;
+    assert_eq!(devices(&v).len(), 6);
+    let (s, _) = call(st, Method::GET, "/v1/devices", Some(&ines), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // Who may revoke: not an interviewer, not another team's supervisor.
+    for t in [&ivan, &sue] {
+        let (s, v) = call(st, Method::POST, "/v1/devices/laptop-7/revoke", Some(t), None).await;
+        assert_eq!((s, v["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{v}");
+    }
+    let (s, v) = call(st, Method::POST, "/v1/devices/laptop-7/revoke", Some(&sam), None).await;
+    assert_eq!((s, v["revoked"].as_u64()), (StatusCode::OK, Some(1)), "{v}");
+    // The lost laptop is locked out; the same user on another laptop is not.
+    let (s, _) = call(st, Method::GET, "/v1/changes", Some(&ines), None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = call(st, Method::GET, "/v1/changes", Some(&ines_other), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = call(st, Method::POST, "/v1/devices/laptop-7/revoke", Some(&ada), None).await;
+    assert_eq!((s, v["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")), "already revoked: {v}");
+    let (s, _) = call(st, Method::POST, "/v1/devices/laptop-9/revoke", Some(&ada), None).await;
+    assert_eq!(s, StatusCode::OK, "an admin may revoke any team's device");
+}
+both_backends!(devices, a_lost_device_is_revoked_by_an_admin_or_its_team_supervisor);
 
 /// The server's migration lists equal its migration folders, and a newer database is refused.
 #[test]

@@ -90,6 +90,17 @@ pub struct TokenOwner {
     pub device_id: String,
 }
 
+/// A device token's metadata (never the token or its hash).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DeviceRow {
+    pub device_id: String,
+    pub user: String,
+    /// The user's team, for supervisors' scope.
+    pub team: Option<String>,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
 /// One validated record of a batch, ready to insert.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRecord {
@@ -166,6 +177,10 @@ pub trait Database: Send + Sync + 'static {
     async fn token_owner(&self, token_hash: &str) -> DbResult<Option<TokenOwner>>;
     /// Revokes one token; false if it was not live.
     async fn revoke_token(&self, token_hash: &str, now: i64) -> DbResult<bool>;
+    /// Every token's metadata, newest first.
+    async fn devices(&self) -> DbResult<Vec<DeviceRow>>;
+    /// Revokes every live token issued to `device_id` (a lost or stolen laptop); returns how many.
+    async fn revoke_device(&self, device_id: &str, now: i64) -> DbResult<u64>;
     /// Stores a batch in one transaction; one result per record, in order.
     async fn ingest(&self, batch: IngestBatch) -> DbResult<Vec<Stored>>;
     /// Stored records of `kind`, oldest first; only `team`'s when given.

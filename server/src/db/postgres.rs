@@ -13,7 +13,8 @@ use tokio::sync::Mutex;
 use tokio_postgres::{Client, Config, NoTls};
 
 use super::{
-    ChangeRow, Database, DbError, DbResult, IngestBatch, Migration, NewUser, Stored, StoredRecord, TokenOwner, UserRow,
+    ChangeRow, Database, DbError, DbResult, DeviceRow, IngestBatch, Migration, NewUser, Stored, StoredRecord,
+    TokenOwner, UserRow,
 };
 
 /// PostgreSQL migrations, in order; tracked in `schema_migrations`.
@@ -184,6 +185,38 @@ impl Database for PgDb {
             )
             .await?;
         Ok(n > 0)
+    }
+
+    async fn devices(&self) -> DbResult<Vec<DeviceRow>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT t.device_id, t.user_name, u.team, t.created_at, t.revoked_at
+                 FROM tokens t JOIN users u ON u.name = t.user_name ORDER BY t.created_at DESC, t.device_id",
+                &[],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| DeviceRow {
+                device_id: r.get(0),
+                user: r.get(1),
+                team: r.get(2),
+                created_at: r.get(3),
+                revoked_at: r.get(4),
+            })
+            .collect())
+    }
+
+    async fn revoke_device(&self, device_id: &str, now: i64) -> DbResult<u64> {
+        let c = self.client().await?;
+        let n = c
+            .execute(
+                "UPDATE tokens SET revoked_at = $2 WHERE device_id = $1 AND revoked_at IS NULL",
+                &[&device_id, &now],
+            )
+            .await?;
+        Ok(n)
     }
 
     async fn ingest(&self, b: IngestBatch) -> DbResult<Vec<Stored>> {

@@ -13,7 +13,8 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{
-    ChangeRow, Database, DbError, DbResult, IngestBatch, Migration, NewUser, Stored, StoredRecord, TokenOwner, UserRow,
+    ChangeRow, Database, DbError, DbResult, DeviceRow, IngestBatch, Migration, NewUser, Stored, StoredRecord,
+    TokenOwner, UserRow,
 };
 
 /// SQLite migrations, in order; migration N sets `PRAGMA user_version = N`.
@@ -182,6 +183,40 @@ impl Database for SqliteDb {
                 params![h, now],
             )?;
             Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn devices(&self) -> DbResult<Vec<DeviceRow>> {
+        self.call(|c| {
+            let mut s = c.prepare(
+                "SELECT t.device_id, t.user_name, u.team, t.created_at, t.revoked_at
+                 FROM tokens t JOIN users u ON u.name = t.user_name ORDER BY t.created_at DESC, t.device_id",
+            )?;
+            let rows = s
+                .query_map([], |r| {
+                    Ok(DeviceRow {
+                        device_id: r.get(0)?,
+                        user: r.get(1)?,
+                        team: r.get(2)?,
+                        created_at: r.get(3)?,
+                        revoked_at: r.get(4)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn revoke_device(&self, device_id: &str, now: i64) -> DbResult<u64> {
+        let d = device_id.to_owned();
+        self.call(move |c| {
+            let n = c.execute(
+                "UPDATE tokens SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
+                params![d, now],
+            )?;
+            Ok(n as u64)
         })
         .await
     }
