@@ -182,7 +182,7 @@ impl Device {
 
     /// One sync pass with batch limits.
     pub async fn sync_with(&self, limits: canvass_sync::Limits) -> canvass_app::SyncSummary {
-        let opts = SyncOptions { limits, seed: 42, timeout: std::time::Duration::from_secs(20) };
+        let opts = SyncOptions { limits, seed: 42, timeout: std::time::Duration::from_secs(20), retry_now: false };
         self.app.sync_with(opts).await.expect("a sync pass fails only when the local database does")
     }
 

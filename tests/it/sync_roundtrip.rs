@@ -237,7 +237,10 @@ async fn a_huge_incompressible_item_is_refused_not_retried_forever(b: Backend, n
     let big = format!(r#"{{"id":"{}","comment":"{noise}"}}"#, ids[0]);
     let hash: String = Sha256::digest(big.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
     raw(&dev.db.path)
-        .execute("UPDATE outbox SET payload = ?2, payload_hash = ?3 WHERE id = ?1", rusqlite::params![ids[0], big, hash])
+        .execute(
+            "UPDATE outbox SET payload = ?2, payload_hash = ?3 WHERE id = ?1",
+            rusqlite::params![ids[0], big, hash],
+        )
         .unwrap();
     dev.login(&server.url, "ines").await;
 
@@ -246,3 +249,26 @@ async fn a_huge_incompressible_item_is_refused_not_retried_forever(b: Backend, n
     assert_eq!((s.rejected.len(), s.rejected[0].status.as_str()), (1, "too_large"), "{s:?}");
 }
 both_backends!(huge_item, a_huge_incompressible_item_is_refused_not_retried_forever);
+
+async fn sync_now_retries_at_once_and_the_status_says_where_things_are(b: Backend, name: &str) {
+    let server = server_with_interviewer(b, name).await;
+    let dev = Device::new();
+    dev.complete(2);
+    let st = dev.app.sync_status().unwrap();
+    assert_eq!((st.signed_in, st.pending, st.acked, st.last_pass.is_none()), (false, 2, 0, true));
+
+    dev.login(&server.url, "ines").await;
+    server.fail_ingest.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(dev.app.sync_due().await.unwrap().outcome, SyncOutcome::RetryLater);
+    server.fail_ingest.store(false, std::sync::atomic::Ordering::SeqCst);
+    // An automatic pass respects the backoff; a person asking does not wait for it.
+    assert_eq!(dev.app.sync_due().await.unwrap().batches, 0);
+    let s = dev.app.sync_now().await.unwrap();
+    assert_eq!((s.outcome, s.accepted), (SyncOutcome::Ok, 2));
+
+    let st = dev.app.sync_status().unwrap();
+    assert_eq!((st.signed_in, st.pending, st.acked, st.rejected), (true, 0, 2, 0));
+    assert_eq!((st.server.as_deref(), st.user.as_deref()), (Some(server.url.as_str()), Some("ines")));
+    assert_eq!(st.last_pass.unwrap().accepted, 2);
+}
+both_backends!(status, sync_now_retries_at_once_and_the_status_says_where_things_are);

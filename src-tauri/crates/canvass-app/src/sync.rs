@@ -48,6 +48,21 @@ pub struct SyncSignIn {
     pub team: Option<String>,
 }
 
+/// The sync state of this device, for a status line or screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncStatus {
+    /// A token is stored; false after a 401 until the next sign-in.
+    pub signed_in: bool,
+    pub server: Option<String>,
+    pub user: Option<String>,
+    /// `None` until the first sign-in or pass.
+    pub device_id: Option<String>,
+    pub pending: i64,
+    pub acked: i64,
+    pub rejected: i64,
+    pub last_pass: Option<SyncLogEntry>,
+}
+
 impl App {
     /// A second connection to this app's database, for work that waits on the network.
     fn sync_store(&self) -> Result<Store, SyncError> {
@@ -68,11 +83,36 @@ impl App {
         })
     }
 
-    /// One sync pass with default limits: push what is due, apply the answers, pull changes, log.
+    /// One pass because a person asked ("sync now", `canvass sync`): push every
+    /// pending row, rows in backoff included, apply the answers, pull changes, log.
     pub async fn sync_now(&self) -> Result<SyncSummary, SyncError> {
         // Any seed spreads retries; one taken from the injected clock keeps tests exact.
         let seed = self.clock.now_ms() as u64;
+        self.sync_with(PassOptions { seed, retry_now: true, ..PassOptions::default() }).await
+    }
+
+    /// One automatic pass (a timer, the network coming back): rows in backoff wait their turn.
+    pub async fn sync_due(&self) -> Result<SyncSummary, SyncError> {
+        let seed = self.clock.now_ms() as u64;
         self.sync_with(PassOptions { seed, ..PassOptions::default() }).await
+    }
+
+    /// What the sync screen shows: who is signed in where, the outbox by state, and the last pass.
+    pub fn sync_status(&self) -> crate::Result<SyncStatus> {
+        let inner = self.lock();
+        let settings = inner.store.read_sync_settings()?;
+        let (pending, acked, rejected) = inner.store.outbox_counts()?;
+        let last_pass = inner.store.sync_log(1)?.into_iter().next();
+        Ok(SyncStatus {
+            signed_in: settings.as_ref().is_some_and(|s| s.token.is_some()),
+            server: settings.as_ref().and_then(|s| s.server_url.clone()),
+            user: settings.as_ref().and_then(|s| s.user_name.clone()),
+            device_id: settings.map(|s| s.device_id),
+            pending,
+            acked,
+            rejected,
+            last_pass,
+        })
     }
 
     /// One sync pass with explicit limits, seed and timeout (tests, tuning).

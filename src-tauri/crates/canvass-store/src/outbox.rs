@@ -73,6 +73,16 @@ impl Store {
         Ok(rows)
     }
 
+    /// How many rows are `pending`, `acked` and `rejected`.
+    pub fn outbox_counts(&self) -> Result<(i64, i64, i64)> {
+        Ok(self.conn.query_row(
+            "SELECT COALESCE(SUM(state = 'pending'), 0), COALESCE(SUM(state = 'acked'), 0), COALESCE(SUM(state = 'rejected'), 0)
+             FROM outbox",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?)
+    }
+
     /// Applies the updates of one batch in one transaction; only pending rows change.
     pub fn apply_outbox_updates(&mut self, updates: &[OutboxUpdate]) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

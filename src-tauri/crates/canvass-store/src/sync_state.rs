@@ -50,19 +50,8 @@ impl Store {
             "INSERT INTO sync_settings (id, device_id) VALUES (1, ?1) ON CONFLICT (id) DO NOTHING",
             [new_device_id],
         )?;
-        Ok(self.conn.query_row(
-            "SELECT device_id, server_url, user_name, token, changes_cursor FROM sync_settings WHERE id = 1",
-            [],
-            |r| {
-                Ok(SyncSettings {
-                    device_id: r.get(0)?,
-                    server_url: r.get(1)?,
-                    user_name: r.get(2)?,
-                    token: r.get(3)?,
-                    changes_cursor: r.get(4)?,
-                })
-            },
-        )?)
+        // The row was just ensured, so it is there.
+        self.read_sync_settings()?.ok_or(crate::Error::Sqlite(rusqlite::Error::QueryReturnedNoRows))
     }
 
     /// Records a successful sign-in. A different server or user starts the changes feed afresh.
@@ -140,8 +129,23 @@ impl Store {
         Ok(rows)
     }
 
-    /// Whether any sync settings exist yet (without creating them).
-    pub fn has_sync_settings(&self) -> Result<bool> {
-        Ok(self.conn.query_row("SELECT 1 FROM sync_settings WHERE id = 1", [], |_| Ok(())).optional()?.is_some())
+    /// The sync settings if this device ever had any, without creating them.
+    pub fn read_sync_settings(&self) -> Result<Option<SyncSettings>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT device_id, server_url, user_name, token, changes_cursor FROM sync_settings WHERE id = 1",
+                [],
+                |r| {
+                    Ok(SyncSettings {
+                        device_id: r.get(0)?,
+                        server_url: r.get(1)?,
+                        user_name: r.get(2)?,
+                        token: r.get(3)?,
+                        changes_cursor: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?)
     }
 }

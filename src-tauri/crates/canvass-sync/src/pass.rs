@@ -31,11 +31,14 @@ pub struct PassOptions {
     pub seed: u64,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// Send rows still in backoff too: a person pressed "sync now", so waiting helps nobody.
+    /// Automatic passes leave it false, which is what the backoff is for.
+    pub retry_now: bool,
 }
 
 impl Default for PassOptions {
     fn default() -> PassOptions {
-        PassOptions { limits: Limits::default(), seed: 0, timeout: DEFAULT_TIMEOUT }
+        PassOptions { limits: Limits::default(), seed: 0, timeout: DEFAULT_TIMEOUT, retry_now: false }
     }
 }
 
@@ -186,7 +189,8 @@ async fn push_and_pull(store: &mut Store, now: i64, opts: &PassOptions, s: &mut 
         return Err(Error::NotSignedIn);
     };
     let server = Server::new(url, opts.timeout)?;
-    let mut queue: VecDeque<Batch> = plan(&store.due_outbox(now)?, opts.limits).into();
+    let due_by = if opts.retry_now { i64::MAX } else { now };
+    let mut queue: VecDeque<Batch> = plan(&store.due_outbox(due_by)?, opts.limits).into();
     while let Some(batch) = queue.pop_front() {
         let (body, unsendable) = request_body(&settings.device_id, now, &batch);
         if !unsendable.is_empty() {
