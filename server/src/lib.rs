@@ -4,7 +4,8 @@
 //! [`db::Database`] trait (SQLite or PostgreSQL), an injected clock, and limits.
 //! Endpoints, all under `/v1` (wire types in `canvass-protocol`):
 //! `POST /v1/login`, `POST /v1/logout`, `POST /v1/batches`, `GET /v1/changes?since=CURSOR`,
-//! `GET /v1/interviews[?team=T]`, `GET /v1/devices`, `POST /v1/devices/{id}/revoke`
+//! `GET /v1/interviews[?team=T]`, `POST /v1/questionnaires` (admins), `POST /v1/assignments`
+//! and `POST /v1/decisions` (supervisors for their team, admins for any), `GET /v1/devices`, `POST /v1/devices/{id}/revoke`
 //! (a lost laptop: admins any device, supervisors their team's), and `GET /v1/health`.
 //!
 //! Invariants: every endpoint but login and health authenticates through
@@ -78,6 +79,9 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/batches", post(routes::push_batch))
         .route("/v1/changes", get(routes::changes))
         .route("/v1/interviews", get(routes::interviews))
+        .route("/v1/questionnaires", post(routes::publish_questionnaire))
+        .route("/v1/assignments", post(routes::publish_assignment))
+        .route("/v1/decisions", post(routes::publish_decision))
         .route("/v1/devices", get(routes::devices))
         .route("/v1/devices/{device_id}/revoke", post(routes::revoke_device))
         .fallback(routes::not_found)

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use canvass_protocol::{
-    Assignment, Changes, Decision, InterviewList, ItemResult, ItemStatus, LoginRequest, LoginResponse, PushBatch,
-    PushResponse, QuestionnaireVersion, ReceivedInterview,
+    Assignment, Changes, Decision, InterviewList, ItemResult, ItemStatus, LoginRequest, LoginResponse,
+    PublishAssignment, Published, PushBatch, PushResponse, QuestionnaireVersion, ReceivedInterview,
 };
 use serde::de::DeserializeOwned;
 
@@ -175,6 +175,74 @@ pub async fn interviews(
     let rows = s.db.records("interview", team).await?;
     let interviews = rows.into_iter().map(received).collect::<Result<Vec<_>, _>>()?;
     Ok(Json(InterviewList { interviews }))
+}
+
+/// Publishes a questionnaire version to every device (admins only).
+pub async fn publish_questionnaire(
+    State(s): State<AppState>,
+    caller: Caller,
+    Body(q): Body<QuestionnaireVersion>,
+) -> Result<Json<Published>, ApiError> {
+    caller.require(&[Role::Admin], "publish questionnaires")?;
+    if q.questionnaire_id.is_empty() || q.version.is_empty() {
+        return Err(ApiError::BadRequest {
+            code: "bad_questionnaire",
+            message: "questionnaire_id and version are required".into(),
+        });
+    }
+    publish(&s, "questionnaire_version", None, &q).await
+}
+
+/// Hands a case to a team: supervisors to their own team, admins to any (or to everyone).
+pub async fn publish_assignment(
+    State(s): State<AppState>,
+    caller: Caller,
+    Body(p): Body<PublishAssignment>,
+) -> Result<Json<Published>, ApiError> {
+    caller.require(&[Role::Supervisor, Role::Admin], "hand out assignments")?;
+    let team = match caller.role {
+        Role::Admin => p.team,
+        _ => {
+            let own = caller.team.clone().ok_or_else(|| ApiError::Forbidden("this supervisor has no team".into()))?;
+            if p.team.as_ref().is_some_and(|t| *t != own) {
+                return Err(ApiError::Forbidden(format!("a supervisor of team {own} may not assign to another team")));
+            }
+            Some(own)
+        }
+    };
+    publish(&s, "assignment", team.as_deref(), &p.assignment).await
+}
+
+/// Records a decision on a received interview; it flows back to the devices of the interview's team.
+pub async fn publish_decision(
+    State(s): State<AppState>,
+    caller: Caller,
+    Body(d): Body<Decision>,
+) -> Result<Json<Published>, ApiError> {
+    caller.require(&[Role::Supervisor, Role::Admin], "decide on interviews")?;
+    // A linear scan is fine at survey sizes; an indexed lookup comes with review screens.
+    let team = match caller.role {
+        Role::Admin => None,
+        _ => caller.team.as_deref(),
+    };
+    let found = s.db.records("interview", team).await?.into_iter().find(|r| r.id == d.interview_id);
+    let Some(found) = found else {
+        // Another team's interview answers like a missing one, so ids of other teams do not leak.
+        return Err(ApiError::NotFound(format!("no interview {} in your scope", d.interview_id)));
+    };
+    publish(&s, "decision", found.team.as_deref(), &d).await
+}
+
+async fn publish<T: serde::Serialize>(
+    s: &AppState,
+    kind: &str,
+    team: Option<&str>,
+    body: &T,
+) -> Result<Json<Published>, ApiError> {
+    let text =
+        serde_json::to_string(body).map_err(|e| ApiError::Internal(format!("cannot serialize a {kind}: {e}")))?;
+    let seq = s.db.publish_change(kind, team, &text).await?;
+    Ok(Json(Published { cursor: seq.to_string() }))
 }
 
 /// Device tokens visible to the caller: admins all, supervisors their team's.

@@ -272,3 +272,57 @@ async fn sync_now_retries_at_once_and_the_status_says_where_things_are(b: Backen
     assert_eq!(st.last_pass.unwrap().accepted, 2);
 }
 both_backends!(status, sync_now_retries_at_once_and_the_status_says_where_things_are);
+
+async fn decisions_and_assignments_flow_back_to_the_right_team(b: Backend, name: &str) {
+    use axum::http::{header, Request, StatusCode};
+    use tower::ServiceExt;
+
+    let server = server_with_interviewer(b, name).await;
+    server.add_user("sam", "supervisor", Some("north")).await;
+    server.add_user("sue", "supervisor", Some("south")).await;
+    server.add_user("ivan", "interviewer", Some("south")).await;
+    server.add_user("ada", "admin", None).await;
+    let (north, south) = (Device::new(), Device::new());
+    let ids = north.complete(1);
+    north.login(&server.url, "ines").await;
+    south.login(&server.url, "ivan").await;
+    assert_eq!(north.sync().await.accepted, 1);
+    assert_eq!(south.sync().await.outcome, SyncOutcome::NothingToDo);
+
+    let post = |user: &'static str, uri: &'static str, body: serde_json::Value| {
+        let st = server.state.clone();
+        async move {
+            let login =
+                serde_json::json!({"user": user, "password": crate::sync_harness::password(user), "device_id": user});
+            let req = |uri: &str, auth: Option<&str>, body: &serde_json::Value| {
+                let mut r = Request::post(uri).header(header::CONTENT_TYPE, "application/json");
+                if let Some(t) = auth {
+                    r = r.header(header::AUTHORIZATION, format!("Bearer {t}"));
+                }
+                r.body(axum::body::Body::from(body.to_string())).unwrap()
+            };
+            let resp = canvass_server::app(st.clone()).oneshot(req("/v1/login", None, &login)).await.unwrap();
+            let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap();
+            let token =
+                serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()["token"].as_str().unwrap().to_owned();
+            canvass_server::app(st).oneshot(req(uri, Some(&token), &body)).await.unwrap().status()
+        }
+    };
+    let decision =
+        serde_json::json!({"interview_id": ids[0], "decision": "approved", "comment": "fine", "decided_at": 1});
+    assert_eq!(post("sue", "/v1/decisions", decision.clone()).await, StatusCode::NOT_FOUND, "another team's interview");
+    assert_eq!(post("ines", "/v1/decisions", decision.clone()).await, StatusCode::FORBIDDEN);
+    assert_eq!(post("sam", "/v1/decisions", decision).await, StatusCode::OK);
+    let assignment = serde_json::json!({"team": "south", "assignment": {"id": "c1", "questionnaire_id": "nps", "assignee": null, "body": {}}});
+    assert_eq!(post("sam", "/v1/assignments", assignment.clone()).await, StatusCode::FORBIDDEN, "not his team");
+    assert_eq!(post("sue", "/v1/assignments", assignment).await, StatusCode::OK);
+    let q = serde_json::json!({"questionnaire_id": "nps", "version": "2", "definition": {}});
+    assert_eq!(post("sam", "/v1/questionnaires", q.clone()).await, StatusCode::FORBIDDEN);
+    assert_eq!(post("ada", "/v1/questionnaires", q).await, StatusCode::OK);
+
+    // North hears of the decision and the questionnaire; south of the assignment and the questionnaire.
+    assert_eq!(north.sync().await.changes, 2);
+    assert_eq!(south.sync().await.changes, 2);
+    assert_eq!(north.sync().await.outcome, SyncOutcome::NothingToDo);
+}
+both_backends!(flow_back, decisions_and_assignments_flow_back_to_the_right_team);

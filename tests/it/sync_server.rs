@@ -97,6 +97,12 @@ async fn every_endpoint_refuses_missing_wrong_and_revoked_tokens(b: Backend, nam
         (Method::GET, "/v1/changes?since=", None),
         (Method::GET, "/v1/interviews", None),
         (Method::GET, "/v1/devices", None),
+        (Method::POST, "/v1/questionnaires", Some(json!({"questionnaire_id":"q","version":"1","definition":{}}))),
+        (
+            Method::POST,
+            "/v1/decisions",
+            Some(json!({"interview_id":ID1,"decision":"approved","comment":null,"decided_at":0})),
+        ),
         (Method::POST, "/v1/devices/dev-1/revoke", None),
     ];
     let auths: [(&str, Option<String>); 5] = [

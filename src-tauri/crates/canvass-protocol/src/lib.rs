@@ -144,6 +144,22 @@ pub struct Decision {
     pub decided_at: i64,
 }
 
+/// `POST /v1/assignments` request: hand a case to a team (supervisors: always their own).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishAssignment {
+    /// The team that receives it; a supervisor may leave it out (their team) but not name another.
+    #[serde(default)]
+    pub team: Option<String>,
+    pub assignment: Assignment,
+}
+
+/// `POST /v1/questionnaires`, `/v1/assignments`, `/v1/decisions` response: the change's place in the feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Published {
+    /// The cursor just after this change.
+    pub cursor: String,
+}
+
 /// `GET /v1/interviews` response (supervisors: their team; admins: all).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InterviewList {
