@@ -326,3 +326,13 @@ async fn decisions_and_assignments_flow_back_to_the_right_team(b: Backend, name:
     assert_eq!(north.sync().await.outcome, SyncOutcome::NothingToDo);
 }
 both_backends!(flow_back, decisions_and_assignments_flow_back_to_the_right_team);
+
+/// The desktop shell runs sync in async Tauri commands, which need `Send` futures; this fails to compile otherwise.
+#[test]
+fn sync_futures_can_move_between_threads() {
+    fn send<T: Send>(_: T) {}
+    let dev = Device::new();
+    send(dev.app.sync_now());
+    send(dev.app.sync_due());
+    send(dev.app.login("http://127.0.0.1:9", "nobody", "x"));
+}
