@@ -4,8 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 . .ci/deps.sh
 canvass_deps test
+# The server's PostgreSQL tests run against a throwaway cluster, stopped on exit.
+canvass_postgres_start
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log"; canvass_postgres_stop' EXIT
 # xvfb-run gives the window tests a display of their own even on a desktop,
 # so no window pops up and a missing display can never hang a test.
 status=0

@@ -34,3 +34,47 @@ canvass_deps() {
     export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/canvass-target}"
     export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 }
+
+# Starts a throwaway PostgreSQL cluster for the server's PostgreSQL tests and
+# exports CANVASS_TEST_POSTGRES_URL; does nothing if that variable is already set.
+# The cluster lives in a temporary folder, listens only on 127.0.0.1 on a free
+# port, runs as a non-root user (initdb refuses root), and trusts local
+# connections because nothing but the tests can reach it.
+# canvass_postgres_stop stops it and deletes the folder.
+canvass_postgres_start() {
+    [ -n "${CANVASS_TEST_POSTGRES_URL:-}" ] && return 0
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    local bin
+    bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+    if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+        echo "canvass: installing PostgreSQL for the server tests"
+        $sudo apt-get update -qq
+        $sudo apt-get install -y -qq --no-install-recommends postgresql
+        bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+    fi
+    local port=54329
+    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+    CANVASS_PG_DIR="$(mktemp -d /tmp/canvass-pg.XXXXXX)"
+    local as="" user
+    user="$(id -un)"
+    if [ "$(id -u)" -eq 0 ]; then
+        # initdb and postgres refuse to run as root; the postgres package's user runs them.
+        chown postgres "$CANVASS_PG_DIR"
+        as="runuser -u postgres --"
+        user=postgres
+    fi
+    $as "$bin/initdb" -D "$CANVASS_PG_DIR/data" -U "$user" --auth=trust -E UTF8 >/dev/null
+    $as "$bin/pg_ctl" -D "$CANVASS_PG_DIR/data" -o "-p $port -k $CANVASS_PG_DIR -h 127.0.0.1" \
+        -l "$CANVASS_PG_DIR/log" -w start >/dev/null
+    CANVASS_PG_CTL="$as $bin/pg_ctl"
+    export CANVASS_TEST_POSTGRES_URL="postgres://$user@127.0.0.1:$port/postgres"
+    echo "canvass: PostgreSQL for the tests at $CANVASS_TEST_POSTGRES_URL"
+}
+
+canvass_postgres_stop() {
+    [ -n "${CANVASS_PG_DIR:-}" ] || return 0
+    $CANVASS_PG_CTL -D "$CANVASS_PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$CANVASS_PG_DIR"
+    unset CANVASS_PG_DIR CANVASS_TEST_POSTGRES_URL
+}

@@ -56,3 +56,26 @@ CREATE TABLE paradata_sessions (
     form_id        TEXT NOT NULL,
     form_version   TEXT NOT NULL
 );
+CREATE TABLE sync_log (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at  INTEGER NOT NULL,
+    finished_at INTEGER NOT NULL,
+    outcome     TEXT NOT NULL CHECK (outcome IN ('ok', 'nothing_to_do', 'retry_later', 'unauthorized', 'failed')),
+    batches     INTEGER NOT NULL,
+    accepted    INTEGER NOT NULL,
+    duplicate   INTEGER NOT NULL,
+    conflict    INTEGER NOT NULL,
+    invalid     INTEGER NOT NULL,
+    deferred    INTEGER NOT NULL,
+    bytes_sent  INTEGER NOT NULL,
+    changes     INTEGER NOT NULL,
+    error       TEXT
+);
+CREATE TABLE sync_settings (
+    id             INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+    device_id      TEXT NOT NULL,
+    server_url     TEXT,
+    user_name      TEXT,
+    token          TEXT,
+    changes_cursor TEXT
+);

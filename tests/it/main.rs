@@ -22,5 +22,15 @@ mod crash;
 mod disk_full;
 // The headless `canvass` CLI, driven in-process.
 mod cli;
+// Sync fixtures: a real server on 127.0.0.1 (SQLite or PostgreSQL), devices, a faulty TCP proxy.
+mod sync_harness;
+// Sync end to end: replay, conflict, 5xx, lost answers, 413 splitting, revoked tokens, changes.
+mod sync_roundtrip;
+// Server handlers through oneshot: tokens, roles and teams, per-item results, coded errors, limits, gzip.
+mod sync_server;
+// The headless commands: canvass-server user/export, canvass login/sync, on one server database.
+mod sync_cli;
+// Several devices through a proxy that drops connections and answers: each interview stored once, intact.
+mod sync_chaos;
 // The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).
 mod e2e;

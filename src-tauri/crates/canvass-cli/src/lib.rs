@@ -15,6 +15,8 @@ use std::sync::Arc;
 use canvass_app::{App, SystemClock};
 use clap::{Parser, Subcommand};
 
+mod sync_cmd;
+
 /// Canvass: offline-first CATI/CAPI interviewing, from the command line.
 #[derive(Debug, Parser)]
 #[command(name = "canvass", version, about, long_about = None)]
@@ -31,6 +33,21 @@ enum Command {
     /// List and inspect interviews.
     #[command(subcommand)]
     Interview(InterviewCommand),
+    /// Sign in to a canvass-server from this device (password from CANVASS_PASSWORD).
+    Login {
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// e.g. https://canvass.example.org or http://127.0.0.1:8080
+        #[arg(long, value_name = "URL")]
+        server: String,
+        #[arg(long, value_name = "NAME")]
+        user: String,
+    },
+    /// Run one sync pass: push finished work, pull changes; prints a JSON summary.
+    Sync {
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+    },
     /// Check and replay questionnaires (XLSForm .xlsx/.xls or XForm .xml) before fieldwork.
     #[command(subcommand)]
     Form(FormCommand),
@@ -168,6 +185,8 @@ where
         Command::Form(FormCommand::Check { form }) => form_check(&form, out),
         Command::Form(FormCommand::Replay { form, steps, now }) => form_replay(&form, &steps, &now, out),
         Command::Form(FormCommand::Fill { form, seed, now }) => form_fill(&form, seed, &now, out),
+        Command::Login { db, server, user } => sync_cmd::login(&db, &server, &user, out),
+        Command::Sync { db } => sync_cmd::sync(&db, out),
     };
     match result {
         Ok(code) => code,

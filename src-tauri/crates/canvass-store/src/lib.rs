@@ -15,11 +15,15 @@ mod error;
 mod interviews;
 mod migrate;
 mod open;
+mod outbox;
 mod paradata;
+mod sync_state;
 
 pub use backup::{list_backups, prune_backups, restore, BACKUP_PREFIX};
 pub use error::{Error, Result};
 pub use interviews::{AnswerRow, InterviewRow, NewInterview, OutboxRow};
 pub use migrate::{Migration, MIGRATIONS};
 pub use open::{inspect, DbReport, Store};
+pub use outbox::{OutboxEntry, OutboxUpdate};
 pub use paradata::{EventRow, NewEvent, NewSession, SessionRow, Write};
+pub use sync_state::{SyncLogEntry, SyncSettings};

@@ -22,6 +22,7 @@ pub struct Migration {
 pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0001_init", sql: include_str!("../../../../migrations/0001_init.sql") },
     Migration { name: "0002_paradata", sql: include_str!("../../../../migrations/0002_paradata.sql") },
+    Migration { name: "0003_sync", sql: include_str!("../../../../migrations/0003_sync.sql") },
 ];
 
 /// Brings `conn` to the latest schema in `migrations`, all or nothing.

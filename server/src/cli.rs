@@ -1,0 +1,212 @@
+//! The `canvass-server` command line as a library, so tests drive it in-process: serve, accounts, export.
+//!
+//! `canvass-server --data DIR --listen ADDR` serves on SQLite (the default,
+//! `DIR/canvass-server.sqlite`); `--database postgres://...` serves on PostgreSQL.
+//! `user add NAME --role R [--team T]` takes the password from `CANVASS_PASSWORD`
+//! so it never lands in shell history; `export interviews --format jsonl` writes to stdout.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::auth::{self, HashCost, Role};
+use crate::db::{postgres::PgDb, sqlite::SqliteDb, Database, NewUser};
+use crate::error::chain;
+use crate::{app, AppState};
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "canvass-server", version, about = "Canvass central server: receives finished work from devices")]
+struct Cli {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Address to listen on when serving.
+    #[arg(long, default_value = "127.0.0.1:8080", global = true)]
+    listen: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args)]
+struct StoreArgs {
+    /// Data folder for the embedded SQLite database (the default backend).
+    #[arg(long, global = true)]
+    data: Option<PathBuf>,
+    /// PostgreSQL URL, e.g. postgres://canvass@127.0.0.1/canvass (instead of --data).
+    #[arg(long, global = true, conflicts_with = "data")]
+    database: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the /v1 API (the same as giving no command).
+    Serve,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage device tokens.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Export received data.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password comes from the CANVASS_PASSWORD environment variable.
+    Add {
+        name: String,
+        /// admin, supervisor or interviewer.
+        #[arg(long)]
+        role: String,
+        /// The team a supervisor leads or an interviewer works in.
+        #[arg(long)]
+        team: Option<String>,
+    },
+    /// List accounts as JSON lines.
+    List,
+    /// Disable an account and revoke all its device tokens.
+    Disable { name: String },
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// List device tokens as JSON lines, newest first.
+    List,
+    /// Revoke every token of a device, e.g. a lost laptop; its user stays enabled.
+    Revoke { device_id: String },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Every received interview, one JSON object per line, to stdout.
+    Interviews {
+        #[arg(long, default_value = "jsonl")]
+        format: String,
+    },
+}
+
+/// Runs the command line `args` (program name first); `password` is the value of
+/// `CANVASS_PASSWORD`, passed in so that tests need not touch the environment.
+/// Returns the exit code: 0 success, 1 failure (message on `err`), 2 bad command line.
+pub fn run<I, T>(args: I, password: Option<String>, out: &mut dyn Write, err: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let text = e.render().to_string();
+            let _ = if code == 0 { out.write_all(text.as_bytes()) } else { err.write_all(text.as_bytes()) };
+            return code;
+        }
+    };
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = writeln!(err, "canvass-server: cannot start the async runtime: {e}");
+            return 1;
+        }
+    };
+    match rt.block_on(execute(cli, password, out, err)) {
+        Ok(()) => 0,
+        Err(e) => {
+            let _ = writeln!(err, "canvass-server: {e}");
+            1
+        }
+    }
+}
+
+async fn open(args: &StoreArgs) -> Result<Arc<dyn Database>, String> {
+    let show = |e: crate::db::DbError| chain(&e);
+    match (&args.database, &args.data) {
+        (Some(url), _) => Ok(Arc::new(PgDb::open(url).await.map_err(show)?)),
+        (None, Some(dir)) => Ok(Arc::new(SqliteDb::open_dir(dir).map_err(show)?)),
+        (None, None) => Err("say where the data lives: --data DIR (SQLite) or --database postgres://...".into()),
+    }
+}
+
+async fn execute(cli: Cli, password: Option<String>, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), String> {
+    let db = open(&cli.store).await?;
+    let show = |e: crate::error::ApiError| chain(&e);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let listener = tokio::net::TcpListener::bind(&cli.listen)
+                .await
+                .map_err(|e| format!("cannot listen on {}: {e}", cli.listen))?;
+            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            tracing::info!("canvass-server listening on http://{addr}");
+            axum::serve(listener, app(AppState::new(db)))
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await
+                .map_err(|e| format!("server failed: {e}"))
+        }
+        Command::User(UserCommand::Add { name, role, team }) => {
+            let role = Role::parse(&role).ok_or("--role must be admin, supervisor or interviewer")?;
+            if role == Role::Supervisor && team.is_none() {
+                return Err("a supervisor needs --team".into());
+            }
+            let password = password
+                .filter(|p| !p.is_empty())
+                .ok_or("set the password in the CANVASS_PASSWORD environment variable")?;
+            let password_hash = auth::hash_password(&password, HashCost::Default).map_err(show)?;
+            let user = NewUser {
+                name: name.clone(),
+                role: role.as_str().into(),
+                team,
+                password_hash,
+                created_at: crate::system_now_ms(),
+            };
+            db.add_user(user).await.map_err(|e| chain(&e))?;
+            writeln!(out, "added {name} ({})", role.as_str()).map_err(|e| e.to_string())?;
+            Ok(())
+        }
+        Command::User(UserCommand::List) => {
+            for u in db.list_users().await.map_err(|e| chain(&e))? {
+                writeln!(out, "{}", serde_json::to_string(&u).map_err(|e| e.to_string())?)
+                    .map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        }
+        Command::User(UserCommand::Disable { name }) => {
+            let now = crate::system_now_ms();
+            if db.disable_user(&name, now).await.map_err(|e| chain(&e))? {
+                writeln!(out, "disabled {name}; its device tokens are revoked").map_err(|e| e.to_string())?;
+                Ok(())
+            } else {
+                Err(format!("no user named {name}"))
+            }
+        }
+        Command::Device(DeviceCommand::List) => {
+            for d in db.devices().await.map_err(|e| chain(&e))? {
+                writeln!(out, "{}", serde_json::to_string(&d).map_err(|e| e.to_string())?)
+                    .map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        }
+        Command::Device(DeviceCommand::Revoke { device_id }) => {
+            let n = db.revoke_device(&device_id, crate::system_now_ms()).await.map_err(|e| chain(&e))?;
+            if n == 0 {
+                return Err(format!("no device {device_id} holds a live token"));
+            }
+            writeln!(out, "revoked {n} token(s) of device {device_id}").map_err(|e| e.to_string())?;
+            Ok(())
+        }
+        Command::Export(ExportCommand::Interviews { format }) => {
+            if format != "jsonl" {
+                return Err(format!("unknown format {format:?}; only jsonl is supported"));
+            }
+            let mut buffered = std::io::BufWriter::new(out);
+            let n = crate::export_jsonl(db.as_ref(), &mut buffered).await.map_err(show)?;
+            buffered.flush().map_err(|e| e.to_string())?;
+            writeln!(err, "exported {n} interviews").map_err(|e| e.to_string())?;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! The `/v1` handlers: each authenticates, checks role and team, calls storage once, and maps the result.
+
+use std::collections::HashMap;
+
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use canvass_protocol::{
+    Assignment, Changes, Decision, InterviewList, ItemResult, ItemStatus, LoginRequest, LoginResponse,
+    PublishAssignment, Published, PushBatch, PushResponse, QuestionnaireVersion, ReceivedInterview,
+};
+use serde::de::DeserializeOwned;
+
+use crate::auth::{self, Caller, Role};
+use crate::db::{DeviceRow, IngestBatch, Stored, StoredRecord};
+use crate::error::ApiError;
+use crate::ingest;
+use crate::AppState;
+
+/// A JSON body whose rejections are `{code, message}`: 413 `too_large` over the limit, 400 otherwise.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Body(v)),
+            Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::TooLarge { limit: state.limits.max_body_bytes })
+            }
+            Err(rej) => Err(ApiError::BadRequest { code: "bad_json", message: rej.body_text() }),
+        }
+    }
+}
+
+pub async fn not_found() -> impl IntoResponse {
+    let body = canvass_protocol::ApiError {
+        code: "not_found".into(),
+        message: "no such endpoint; this server speaks /v1".into(),
+    };
+    (StatusCode::NOT_FOUND, Json(body))
+}
+
+pub async fn login(State(s): State<AppState>, Body(req): Body<LoginRequest>) -> Result<Json<LoginResponse>, ApiError> {
+    if req.device_id.is_empty() || req.device_id.len() > 100 {
+        return Err(ApiError::BadRequest {
+            code: "bad_device",
+            message: "device_id must be 1 to 100 characters".into(),
+        });
+    }
+    let user = s.db.user(&req.user).await?;
+    // The same answer, after the same work, for an unknown user, a wrong password
+    // and a disabled account, so the endpoint does not reveal which names exist.
+    // Argon2 is CPU-heavy, so it runs on the blocking pool, off the request threads.
+    let password = req.password.clone();
+    let user = tokio::task::spawn_blocking(move || match user {
+        Some(u) if auth::verify_password(&password, &u.password_hash) && !u.disabled => Some(u),
+        Some(_) => None,
+        None => {
+            auth::burn_verify(&password);
+            None
+        }
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("password check failed: {e}")))?
+    .ok_or(ApiError::BadCredentials)?;
+    let token = auth::new_token();
+    s.db.add_token(&auth::token_hash(&token), &user.name, &req.device_id, (s.clock)()).await?;
+    tracing::info!(user = %user.name, device = %req.device_id, "login");
+    Ok(Json(LoginResponse { token, role: user.role, team: user.team }))
+}
+
+pub async fn logout(State(s): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
+    s.db.revoke_token(&caller.token_hash, (s.clock)()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn push_batch(
+    State(s): State<AppState>,
+    caller: Caller,
+    Body(batch): Body<PushBatch>,
+) -> Result<Json<PushResponse>, ApiError> {
+    caller.require(&[Role::Interviewer, Role::Supervisor], "push interviews")?;
+    if batch.device_id != caller.device_id {
+        return Err(ApiError::Forbidden("this token was issued to another device; sign in on this one".into()));
+    }
+    if batch.items.len() > s.limits.max_items {
+        return Err(ApiError::TooLarge { limit: s.limits.max_body_bytes });
+    }
+    // Invalid items get their reason now; the valid ones go to storage together.
+    let checked: Vec<Result<_, String>> = batch.items.iter().map(ingest::check_item).collect();
+    let records: Vec<_> = checked.iter().filter_map(|c| c.as_ref().ok().cloned()).collect();
+    let invalid = checked.len() - records.len();
+    let stored =
+        s.db.ingest(IngestBatch {
+            batch_id: batch.batch_id.clone(),
+            device_id: batch.device_id.clone(),
+            user: caller.user.clone(),
+            team: caller.team.clone(),
+            received_at: (s.clock)(),
+            invalid,
+            records,
+        })
+        .await?;
+    let mut stored = stored.into_iter();
+    let mut items = Vec::with_capacity(batch.items.len());
+    for (item, check) in batch.items.iter().zip(checked) {
+        let (status, reason) = match check {
+            Err(reason) => (ItemStatus::Invalid, Some(reason)),
+            Ok(_) => match stored.next() {
+                Some(Stored::Inserted) => (ItemStatus::Accepted, None),
+                Some(Stored::SameHash) => (ItemStatus::Duplicate, None),
+                Some(Stored::OtherHash { stored_hash }) => (
+                    ItemStatus::Conflict,
+                    Some(format!("the server already holds this id with other content (hash {stored_hash})")),
+                ),
+                None => return Err(ApiError::Internal("storage returned fewer results than records".into())),
+            },
+        };
+        items.push(ItemResult { id: item.id.clone(), status, reason });
+    }
+    tracing::info!(user = %caller.user, batch = %batch.batch_id, items = items.len(), "batch");
+    Ok(Json(PushResponse { items }))
+}
+
+pub async fn changes(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Changes>, ApiError> {
+    let since = match q.get("since").map(String::as_str) {
+        None | Some("") => 0,
+        Some(c) => c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| ApiError::BadRequest {
+            code: "bad_cursor",
+            message: "since must be a cursor this server returned".into(),
+        })?,
+    };
+    let all = caller.role == Role::Admin;
+    let rows = s.db.changes_since(since, caller.team.as_deref(), all).await?;
+    let mut out = Changes { cursor: rows.last().map_or(since, |r| r.seq).to_string(), ..Changes::default() };
+    for r in rows {
+        let bad = |e: serde_json::Error| ApiError::Internal(format!("change {} is not valid {}: {e}", r.seq, r.kind));
+        match r.kind.as_str() {
+            "questionnaire_version" => {
+                out.questionnaire_versions.push(serde_json::from_str::<QuestionnaireVersion>(&r.body).map_err(bad)?)
+            }
+            "assignment" => out.assignments.push(serde_json::from_str::<Assignment>(&r.body).map_err(bad)?),
+            "decision" => out.decisions.push(serde_json::from_str::<Decision>(&r.body).map_err(bad)?),
+            other => return Err(ApiError::Internal(format!("change {} has unknown kind {other}", r.seq))),
+        }
+    }
+    Ok(Json(out))
+}
+
+pub async fn interviews(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<InterviewList>, ApiError> {
+    caller.require(&[Role::Supervisor, Role::Admin], "list the interviews of a team")?;
+    let asked = q.get("team").map(String::as_str);
+    let team = match caller.role {
+        Role::Admin => asked,
+        _ => {
+            let own =
+                caller.team.as_deref().ok_or_else(|| ApiError::Forbidden("this supervisor has no team".into()))?;
+            if asked.is_some_and(|t| t != own) {
+                return Err(ApiError::Forbidden(format!("a supervisor of team {own} may not see another team")));
+            }
+            Some(own)
+        }
+    };
+    let rows = s.db.records("interview", team).await?;
+    let interviews = rows.into_iter().map(received).collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(InterviewList { interviews }))
+}
+
+/// Publishes a questionnaire version to every device (admins only).
+pub async fn publish_questionnaire(
+    State(s): State<AppState>,
+    caller: Caller,
+    Body(q): Body<QuestionnaireVersion>,
+) -> Result<Json<Published>, ApiError> {
+    caller.require(&[Role::Admin], "publish questionnaires")?;
+    if q.questionnaire_id.is_empty() || q.version.is_empty() {
+        return Err(ApiError::BadRequest {
+            code: "bad_questionnaire",
+            message: "questionnaire_id and version are required".into(),
+        });
+    }
+    publish(&s, "questionnaire_version", None, &q).await
+}
+
+/// Hands a case to a team: supervisors to their own team, admins to any (or to everyone).
+pub async fn publish_assignment(
+    State(s): State<AppState>,
+    caller: Caller,
+    Body(p): Body<PublishAssignment>,
+) -> Result<Json<Published>, ApiError> {
+    caller.require(&[Role::Supervisor, Role::Admin], "hand out assignments")?;
+    let team = match caller.role {
+        Role::Admin => p.team,
+        _ => {
+            let own = caller.team.clone().ok_or_else(|| ApiError::Forbidden("this supervisor has no team".into()))?;
+            if p.team.as_ref().is_some_and(|t| *t != own) {
+                return Err(ApiError::Forbidden(format!("a supervisor of team {own} may not assign to another team")));
+            }
+            Some(own)
+        }
+    };
+    publish(&s, "assignment", team.as_deref(), &p.assignment).await
+}
+
+/// Records a decision on a received interview; it flows back to the devices of the interview's team.
+pub async fn publish_decision(
+    State(s): State<AppState>,
+    caller: Caller,
+    Body(d): Body<Decision>,
+) -> Result<Json<Published>, ApiError> {
+    caller.require(&[Role::Supervisor, Role::Admin], "decide on interviews")?;
+    // A linear scan is fine at survey sizes; an indexed lookup comes with review screens.
+    let team = match caller.role {
+        Role::Admin => None,
+        _ => caller.team.as_deref(),
+    };
+    let found = s.db.records("interview", team).await?.into_iter().find(|r| r.id == d.interview_id);
+    let Some(found) = found else {
+        // Another team's interview answers like a missing one, so ids of other teams do not leak.
+        return Err(ApiError::NotFound(format!("no interview {} in your scope", d.interview_id)));
+    };
+    publish(&s, "decision", found.team.as_deref(), &d).await
+}
+
+async fn publish<T: serde::Serialize>(
+    s: &AppState,
+    kind: &str,
+    team: Option<&str>,
+    body: &T,
+) -> Result<Json<Published>, ApiError> {
+    let text =
+        serde_json::to_string(body).map_err(|e| ApiError::Internal(format!("cannot serialize a {kind}: {e}")))?;
+    let seq = s.db.publish_change(kind, team, &text).await?;
+    Ok(Json(Published { cursor: seq.to_string() }))
+}
+
+/// Device tokens visible to the caller: admins all, supervisors their team's.
+pub async fn devices(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<DeviceRow>>, ApiError> {
+    caller.require(&[Role::Supervisor, Role::Admin], "list devices")?;
+    let rows = s.db.devices().await?;
+    Ok(Json(rows.into_iter().filter(|d| caller.role == Role::Admin || d.team == caller.team).collect()))
+}
+
+/// Revokes every live token of a device (lost or stolen): admins any device, supervisors only their team's.
+pub async fn revoke_device(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(device_id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    caller.require(&[Role::Supervisor, Role::Admin], "revoke devices")?;
+    let live: Vec<DeviceRow> =
+        s.db.devices().await?.into_iter().filter(|d| d.device_id == device_id && d.revoked_at.is_none()).collect();
+    if live.is_empty() {
+        return Err(ApiError::NotFound(format!("no device {device_id} holds a live token")));
+    }
+    if caller.role != Role::Admin && live.iter().any(|d| d.team != caller.team) {
+        return Err(ApiError::Forbidden("this device is signed in by a user outside your team".into()));
+    }
+    let revoked = s.db.revoke_device(&device_id, (s.clock)()).await?;
+    tracing::info!(by = %caller.user, device = %device_id, revoked, "device revoked");
+    Ok(Json(serde_json::json!({ "device_id": device_id, "revoked": revoked })))
+}
+
+fn received(r: StoredRecord) -> Result<ReceivedInterview, ApiError> {
+    let payload = serde_json::from_str(&r.payload)
+        .map_err(|e| ApiError::Internal(format!("stored record {} is not JSON: {e}", r.id)))?;
+    Ok(ReceivedInterview {
+        id: r.id,
+        kind: r.kind,
+        device_id: r.device_id,
+        user: r.user,
+        team: r.team,
+        payload_hash: r.payload_hash,
+        payload,
+        received_at: r.received_at,
+    })
+}
+
+/// Writes every stored interview as one JSON object per line, oldest first, payload as stored.
+pub async fn export_jsonl(db: &dyn crate::db::Database, out: &mut dyn std::io::Write) -> Result<usize, ApiError> {
+    let rows = db.records("interview", None).await?;
+    let n = rows.len();
+    for r in rows {
+        let line = serde_json::to_string(&received(r)?).map_err(|e| ApiError::Internal(e.to_string()))?;
+        writeln!(out, "{line}").map_err(|e| ApiError::Internal(format!("cannot write the export: {e}")))?;
+    }
+    Ok(n)
+}

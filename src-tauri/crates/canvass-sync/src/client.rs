@@ -1,0 +1,108 @@
+//! The HTTP side of sync: `/v1` calls with reqwest (rustls), gzip request bodies, and status classification.
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use canvass_protocol::{ApiError, Changes, LoginRequest, LoginResponse, PushResponse};
+use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE};
+use reqwest::{Response, StatusCode};
+
+use crate::error::{Error, Result};
+
+/// A connection to one canvass-server.
+#[derive(Debug, Clone)]
+pub struct Server {
+    http: reqwest::Client,
+    base: String,
+}
+
+/// How long one request may take, connection included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl Server {
+    /// A client for the server at `base_url` (e.g. `http://127.0.0.1:8080`), with a per-request timeout.
+    pub fn new(base_url: &str, timeout: Duration) -> Result<Server> {
+        let base = base_url.trim_end_matches('/').to_owned();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(Error::BadUrl { url: base_url.to_owned() });
+        }
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(15)))
+            .build()
+            .map_err(Error::Network)?;
+        Ok(Server { http, base })
+    }
+
+    /// `POST /v1/login`.
+    pub async fn login(&self, req: &LoginRequest) -> Result<LoginResponse> {
+        let resp = self.http.post(format!("{}/v1/login", self.base)).json(req).send().await.map_err(Error::Network)?;
+        json(check(resp).await?).await
+    }
+
+    /// `POST /v1/batches` with a pre-serialized JSON body, gzip-compressed; returns the answer and bytes sent.
+    pub async fn push(&self, token: &str, body_json: &[u8]) -> Result<(PushResponse, usize)> {
+        let body = gzip(body_json);
+        let sent = body.len();
+        let resp = self
+            .http
+            .post(format!("{}/v1/batches", self.base))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .header(CONTENT_TYPE, "application/json")
+            .header(CONTENT_ENCODING, "gzip")
+            .body(body)
+            .send()
+            .await
+            .map_err(Error::Network)?;
+        Ok((json(check(resp).await?).await?, sent))
+    }
+
+    /// `GET /v1/changes?since=CURSOR`.
+    pub async fn changes(&self, token: &str, since: Option<&str>) -> Result<Changes> {
+        let resp = self
+            .http
+            .get(format!("{}/v1/changes", self.base))
+            .query(&[("since", since.unwrap_or(""))])
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .send()
+            .await
+            .map_err(Error::Network)?;
+        json(check(resp).await?).await
+    }
+}
+
+/// Gzip of `bytes`; writing to a Vec cannot fail, so the fallback to the plain bytes never happens in practice.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 4), flate2::Compression::fast());
+    match enc.write_all(bytes).and_then(|()| enc.finish()) {
+        Ok(v) => v,
+        Err(_) => unreachable!("writing into a Vec<u8> has no failure path"),
+    }
+}
+
+/// Reads a 2xx body as JSON.
+async fn json<T: serde::de::DeserializeOwned>(resp: Response) -> Result<T> {
+    let bytes = resp.bytes().await.map_err(Error::Network)?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::BadResponse(e.to_string()))
+}
+
+/// Passes a 2xx response through and classifies everything else.
+async fn check(resp: Response) -> Result<Response> {
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp);
+    }
+    // A failure body should be `{code, message}`; a proxy's HTML page is kept as text.
+    let text = resp.text().await.unwrap_or_default();
+    let (code, message) = match serde_json::from_str::<ApiError>(&text) {
+        Ok(e) => (e.code, e.message),
+        Err(_) => (String::new(), text.chars().take(200).collect()),
+    };
+    Err(match status {
+        StatusCode::UNAUTHORIZED => Error::Unauthorized { code, message },
+        StatusCode::PAYLOAD_TOO_LARGE => Error::TooLarge { message },
+        StatusCode::TOO_MANY_REQUESTS => Error::Unavailable { status: status.as_u16(), message },
+        s if s.is_server_error() => Error::Unavailable { status: s.as_u16(), message },
+        s => Error::Refused { status: s.as_u16(), code, message },
+    })
+}

@@ -1,0 +1,343 @@
+//! One sync pass: plan the due outbox rows, push them batch by batch, apply each answer, pull changes, log.
+//!
+//! Each batch's answer is applied to the outbox in one local transaction:
+//! accepted and duplicate rows become `acked`, conflict and invalid rows
+//! `rejected` with the server's reason (never resent, never blocking others).
+//! A 413 splits the batch in two and sends the halves first; a single item
+//! the server finds too large is rejected. A retryable failure stops the pass
+//! and gives the batch's rows a backoff; later batches are left untouched. A
+//! 401 forgets the token and stops. A lost response is harmless: the resend
+//! comes back `duplicate`. Every pass, whatever happens, appends one sync-log row.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use canvass_protocol::{ItemStatus, LoginRequest, LoginResponse, PushBatch, PushResponse};
+use canvass_store::{OutboxEntry, OutboxUpdate, Store, SyncLogEntry};
+use serde::Serialize;
+
+use crate::client::{Server, DEFAULT_TIMEOUT};
+use crate::error::{chain, Error, Result};
+use crate::plan::{backoff_ms, plan, split, Batch, Limits};
+
+/// A source of Unix milliseconds UTC (the app's injected clock).
+pub type Clock<'a> = &'a (dyn Fn() -> i64 + Send + Sync);
+
+/// Knobs of a pass.
+#[derive(Debug, Clone, Copy)]
+pub struct PassOptions {
+    pub limits: Limits,
+    /// Seed of the backoff jitter; the app passes a value derived from its clock, tests a constant.
+    pub seed: u64,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Send rows still in backoff too: a person pressed "sync now", so waiting helps nobody.
+    /// Automatic passes leave it false, which is what the backoff is for.
+    pub retry_now: bool,
+}
+
+impl Default for PassOptions {
+    fn default() -> PassOptions {
+        PassOptions { limits: Limits::default(), seed: 0, timeout: DEFAULT_TIMEOUT, retry_now: false }
+    }
+}
+
+/// How a pass ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Everything due was answered (some rows may have been rejected) and changes were pulled.
+    Ok,
+    /// Nothing was due and no changes came.
+    NothingToDo,
+    /// A retryable failure; rows stay pending with a backoff.
+    RetryLater,
+    /// Not signed in, or the server refused the token: sign in again.
+    Unauthorized,
+    /// A failure waiting will not fix (e.g. 403); nothing was lost.
+    Failed,
+}
+
+impl Outcome {
+    /// The stable code stored in the sync log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::NothingToDo => "nothing_to_do",
+            Outcome::RetryLater => "retry_later",
+            Outcome::Unauthorized => "unauthorized",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// A row the server refused for good.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejection {
+    pub id: String,
+    /// `conflict`, `invalid` or `too_large`.
+    pub status: String,
+    pub reason: String,
+}
+
+/// What one pass did; also what `canvass sync` prints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PassSummary {
+    pub outcome: Outcome,
+    pub batches: usize,
+    pub accepted: usize,
+    pub duplicate: usize,
+    pub conflict: usize,
+    pub invalid: usize,
+    /// Rows still pending after the pass (to retry later).
+    pub deferred: usize,
+    pub bytes_sent: usize,
+    pub changes: usize,
+    pub rejected: Vec<Rejection>,
+    pub error: Option<String>,
+    /// The sync-log row of this pass.
+    pub log_id: i64,
+}
+
+impl PassSummary {
+    fn new() -> PassSummary {
+        PassSummary {
+            outcome: Outcome::Ok,
+            batches: 0,
+            accepted: 0,
+            duplicate: 0,
+            conflict: 0,
+            invalid: 0,
+            deferred: 0,
+            bytes_sent: 0,
+            changes: 0,
+            rejected: Vec::new(),
+            error: None,
+            log_id: 0,
+        }
+    }
+}
+
+/// A fresh UUID v7 at `now_ms` (device and batch ids).
+pub fn new_id(now_ms: i64) -> String {
+    let ms = now_ms.max(0) as u64;
+    let ts = uuid::Timestamp::from_unix(uuid::NoContext, ms / 1000, ((ms % 1000) * 1_000_000) as u32);
+    uuid::Uuid::new_v7(ts).to_string()
+}
+
+/// Signs in to `server_url` as `user` from this device and stores the token.
+pub async fn login(
+    store: &mut Store,
+    now_ms: i64,
+    server_url: &str,
+    user: &str,
+    password: &str,
+    timeout: Duration,
+) -> Result<LoginResponse> {
+    let device_id = store.sync_settings(&new_id(now_ms))?.device_id;
+    let server = Server::new(server_url, timeout)?;
+    let req = LoginRequest { user: user.to_owned(), password: password.to_owned(), device_id: device_id.clone() };
+    let resp = server.login(&req).await?;
+    store.save_login(&device_id, server_url.trim_end_matches('/'), user, &resp.token)?;
+    Ok(resp)
+}
+
+/// Runs one pass and logs it. `Err` only when the local database fails; every
+/// network or server problem is in the summary (and the log) instead.
+pub async fn sync_pass(store: &mut Store, clock: Clock<'_>, opts: &PassOptions) -> Result<PassSummary> {
+    let started = clock();
+    let mut s = PassSummary::new();
+    let result = push_and_pull(store, started, opts, &mut s).await;
+    if let Err(e) = result {
+        if let Error::Store(_) = e {
+            return Err(e);
+        }
+        s.outcome = if e.needs_sign_in() {
+            Outcome::Unauthorized
+        } else if e.is_retryable() {
+            Outcome::RetryLater
+        } else {
+            Outcome::Failed
+        };
+        s.error = Some(chain(&e));
+    } else if s.batches == 0 && s.changes == 0 {
+        s.outcome = Outcome::NothingToDo;
+    }
+    let log = SyncLogEntry {
+        id: 0,
+        started_at: started,
+        finished_at: clock(),
+        outcome: s.outcome.as_str().into(),
+        batches: s.batches as i64,
+        accepted: s.accepted as i64,
+        duplicate: s.duplicate as i64,
+        conflict: s.conflict as i64,
+        invalid: s.invalid as i64,
+        deferred: s.deferred as i64,
+        bytes_sent: s.bytes_sent as i64,
+        changes: s.changes as i64,
+        error: s.error.clone(),
+    };
+    s.log_id = store.add_sync_log(&log)?;
+    Ok(s)
+}
+
+async fn push_and_pull(store: &mut Store, now: i64, opts: &PassOptions, s: &mut PassSummary) -> Result<()> {
+    let settings = store.sync_settings(&new_id(now))?;
+    let (Some(url), Some(token)) = (settings.server_url.as_deref(), settings.token.as_deref()) else {
+        s.deferred = store.due_outbox(now)?.len();
+        return Err(Error::NotSignedIn);
+    };
+    let server = Server::new(url, opts.timeout)?;
+    let due_by = if opts.retry_now { i64::MAX } else { now };
+    let mut queue: VecDeque<Batch> = plan(&store.due_outbox(due_by)?, opts.limits).into();
+    while let Some(batch) = queue.pop_front() {
+        let (body, unsendable) = request_body(&settings.device_id, now, &batch);
+        if !unsendable.is_empty() {
+            reject(store, s, unsendable)?;
+        }
+        let Some(body) = body else { continue };
+        match server.push(token, &body).await {
+            Ok((resp, sent)) => {
+                s.batches += 1;
+                s.bytes_sent += sent;
+                apply(store, s, &batch, &resp, now, opts.seed)?;
+            }
+            Err(Error::TooLarge { message }) => {
+                s.batches += 1;
+                let ids: Vec<String> = batch.items.iter().map(|e| e.id.clone()).collect();
+                match split(batch) {
+                    Some((a, b)) => {
+                        queue.push_front(b);
+                        queue.push_front(a);
+                    }
+                    None => {
+                        let one = ids.into_iter().map(|id| Rejection {
+                            id,
+                            status: "too_large".into(),
+                            reason: format!("larger than the server accepts: {message}"),
+                        });
+                        reject(store, s, one.collect())?;
+                    }
+                }
+            }
+            Err(e) => {
+                if e.needs_sign_in() {
+                    // The token is dead; keeping it would only repeat the refusal.
+                    store.clear_token()?;
+                } else {
+                    let why = chain(&e);
+                    let updates: Vec<OutboxUpdate> =
+                        batch.items.iter().map(|r| retry(r, &why, now, opts.seed)).collect();
+                    store.apply_outbox_updates(&updates)?;
+                }
+                s.deferred += batch.items.len() + queue.iter().map(|b| b.items.len()).sum::<usize>();
+                return Err(e);
+            }
+        }
+    }
+    let changes = match server.changes(token, settings.changes_cursor.as_deref()).await {
+        Ok(c) => c,
+        Err(e) => {
+            if e.needs_sign_in() {
+                store.clear_token()?;
+            }
+            return Err(e);
+        }
+    };
+    s.changes = changes.questionnaire_versions.len() + changes.assignments.len() + changes.decisions.len();
+    // Applying questionnaire versions, assignments and decisions locally comes with
+    // the issues that add those tables; the cursor is kept so nothing is pulled twice.
+    store.save_changes_cursor(&changes.cursor)?;
+    Ok(())
+}
+
+/// The JSON body of a batch, and the rows that cannot be sent because their payload is not JSON.
+fn request_body(device_id: &str, now: i64, batch: &Batch) -> (Option<Vec<u8>>, Vec<Rejection>) {
+    let mut items = Vec::with_capacity(batch.items.len());
+    let mut bad = Vec::new();
+    for e in &batch.items {
+        match serde_json::value::RawValue::from_string(e.payload.clone()) {
+            Ok(payload) => items.push(canvass_protocol::Item {
+                id: e.id.clone(),
+                kind: e.kind.clone(),
+                payload,
+                payload_hash: e.payload_hash.clone(),
+            }),
+            Err(err) => bad.push(Rejection {
+                id: e.id.clone(),
+                status: "invalid".into(),
+                reason: format!("the stored payload is not JSON: {err}"),
+            }),
+        }
+    }
+    if items.is_empty() {
+        return (None, bad);
+    }
+    let body = PushBatch { device_id: device_id.to_owned(), batch_id: new_id(now), items };
+    // Serializing strings and RawValues that already parsed cannot fail.
+    (serde_json::to_vec(&body).ok(), bad)
+}
+
+fn retry(e: &OutboxEntry, why: &str, now: i64, seed: u64) -> OutboxUpdate {
+    OutboxUpdate::Retry {
+        id: e.id.clone(),
+        error: why.to_owned(),
+        next_attempt_at: now + backoff_ms(e.attempts + 1, seed, &e.id),
+    }
+}
+
+fn reject(store: &mut Store, s: &mut PassSummary, rows: Vec<Rejection>) -> Result<()> {
+    let updates: Vec<OutboxUpdate> = rows
+        .iter()
+        .map(|r| OutboxUpdate::Rejected { id: r.id.clone(), reason: format!("{}: {}", r.status, r.reason) })
+        .collect();
+    store.apply_outbox_updates(&updates)?;
+    s.invalid += rows.iter().filter(|r| r.status != "conflict").count();
+    s.rejected.extend(rows);
+    Ok(())
+}
+
+/// Applies one batch's answer in one local transaction.
+fn apply(
+    store: &mut Store,
+    s: &mut PassSummary,
+    batch: &Batch,
+    resp: &PushResponse,
+    now: i64,
+    seed: u64,
+) -> Result<()> {
+    let by_id: HashMap<&str, _> = resp.items.iter().map(|r| (r.id.as_str(), r)).collect();
+    let mut updates = Vec::with_capacity(batch.items.len());
+    for e in &batch.items {
+        let Some(r) = by_id.get(e.id.as_str()) else {
+            // The server skipped an item: treat it like a lost answer and resend later.
+            s.deferred += 1;
+            updates.push(retry(e, "the server did not answer for this item", now, seed));
+            continue;
+        };
+        let reason = || r.reason.clone().unwrap_or_default();
+        updates.push(match r.status {
+            ItemStatus::Accepted => {
+                s.accepted += 1;
+                OutboxUpdate::Acked { id: e.id.clone() }
+            }
+            ItemStatus::Duplicate => {
+                s.duplicate += 1;
+                OutboxUpdate::Acked { id: e.id.clone() }
+            }
+            ItemStatus::Conflict | ItemStatus::Invalid => {
+                if r.status == ItemStatus::Conflict {
+                    s.conflict += 1;
+                } else {
+                    s.invalid += 1;
+                }
+                let status = r.status.as_str().to_owned();
+                s.rejected.push(Rejection { id: e.id.clone(), status: status.clone(), reason: reason() });
+                OutboxUpdate::Rejected { id: e.id.clone(), reason: format!("{status}: {}", reason()) }
+            }
+        });
+    }
+    store.apply_outbox_updates(&updates)?;
+    Ok(())
+}

@@ -1,0 +1,363 @@
+//! Sync test fixtures: a real canvass-server on 127.0.0.1 (SQLite or PostgreSQL), devices, a faulty proxy.
+//!
+//! [`Backend`] picks the storage; [`both_backends!`] turns one async test body
+//! into a SQLite test and a PostgreSQL test, the latter `#[ignore]`d unless
+//! `./test.sh` runs the ignored tests with `CANVASS_TEST_POSTGRES_URL` set (and
+//! failing loudly if it is not). All traffic stays on loopback; time comes from
+//! fixed clocks.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use canvass_app::{App, FixedClock, SyncOptions};
+use canvass_app::DEMO_STUDY_ID as DEMO_NPS_ID;
+use canvass_server::auth::{hash_password, HashCost};
+use canvass_server::db::{self, Database, NewUser};
+use canvass_server::{AppState, Limits};
+
+use crate::support::{TempDb, FIXED_NOW_MS};
+
+/// Which storage the server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// One async test body run on both backends.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $body:path) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $body($crate::sync_harness::Backend::Sqlite, concat!(stringify!($name), "_sqlite")).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "needs PostgreSQL: ./test.sh starts one"]
+            async fn postgres() {
+                $body($crate::sync_harness::Backend::Postgres, concat!(stringify!($name), "_pg")).await
+            }
+        }
+    };
+}
+
+/// Opens a fresh, empty server database for one test. `name` must be unique per test.
+pub async fn open_db(backend: Backend, dir: &std::path::Path, name: &str) -> Arc<dyn Database> {
+    match backend {
+        Backend::Sqlite => Arc::new(db::sqlite::SqliteDb::open_dir(dir).expect("open the server's SQLite database")),
+        Backend::Postgres => {
+            let url = std::env::var("CANVASS_TEST_POSTGRES_URL").expect(
+                "CANVASS_TEST_POSTGRES_URL is not set: run ./test.sh, which starts a throwaway PostgreSQL, \
+                 or point the variable at a server where the tests may create databases",
+            );
+            let cfg = db::postgres::create_database(&url, &format!("canvass_{name}"))
+                .await
+                .expect("create a database for this test on CANVASS_TEST_POSTGRES_URL");
+            Arc::new(db::postgres::PgDb::open_config(cfg).await.expect("open and migrate the PostgreSQL database"))
+        }
+    }
+}
+
+/// A running canvass-server on 127.0.0.1 with a fixed clock.
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    pub addr: SocketAddr,
+    /// The storage behind the server, for seeding accounts and checking what was stored.
+    pub db: Arc<dyn Database>,
+    /// The state the router was built from (oneshot tests build more routers from it).
+    pub state: AppState,
+    /// When set, every batch ingest fails with a storage error (the server answers 500).
+    pub fail_ingest: Arc<AtomicBool>,
+    /// Keeps the SQLite folder alive.
+    _dir: tempfile::TempDir,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Server time in tests: 2026-11-22 10:00 UTC.
+pub const SERVER_NOW_MS: i64 = FIXED_NOW_MS + 3_600_000;
+
+impl TestServer {
+    /// A server with default limits.
+    pub async fn start(backend: Backend, name: &str) -> TestServer {
+        Self::start_with(backend, name, Limits::default()).await
+    }
+
+    /// A server with the given request limits.
+    pub async fn start_with(backend: Backend, name: &str, limits: Limits) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open_db(backend, dir.path(), name).await;
+        Self::serve(db, limits, dir).await
+    }
+
+    /// A server over storage opened elsewhere (e.g. by the `canvass-server` command line); `dir` is kept alive.
+    pub async fn serve(inner: Arc<dyn Database>, limits: Limits, dir: tempfile::TempDir) -> TestServer {
+        let fail_ingest = Arc::new(AtomicBool::new(false));
+        let db: Arc<dyn Database> = Arc::new(FaultyDb { inner: inner.clone(), fail_ingest: fail_ingest.clone() });
+        let clock = Arc::new(AtomicI64::new(SERVER_NOW_MS));
+        let state = AppState { db, clock: Arc::new(move || clock.load(Ordering::SeqCst)), limits };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = canvass_server::app(state.clone());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        TestServer { url: format!("http://{addr}"), addr, db: inner, state, fail_ingest, _dir: dir, task }
+    }
+
+    /// Creates an account with a cheap password hash (the password is the user name plus "-pw").
+    pub async fn add_user(&self, name: &str, role: &str, team: Option<&str>) {
+        let user = NewUser {
+            name: name.into(),
+            role: role.into(),
+            team: team.map(str::to_owned),
+            password_hash: hash_password(&password(name), HashCost::Minimal).unwrap(),
+            created_at: SERVER_NOW_MS,
+        };
+        self.db.add_user(user).await.unwrap();
+    }
+
+    /// Every interview the server stored, oldest first.
+    pub async fn interviews(&self) -> Vec<db::StoredRecord> {
+        self.db.records("interview", None).await.unwrap()
+    }
+}
+
+/// The password tests give `user`.
+pub fn password(user: &str) -> String {
+    format!("{user}-pw")
+}
+
+/// A device: its own database file, the app on a fixed clock.
+pub struct Device {
+    pub db: TempDb,
+    pub app: App,
+    pub clock: Arc<FixedClock>,
+}
+
+impl Device {
+    pub fn new() -> Device {
+        let db = TempDb::new();
+        let (app, clock) = db.app();
+        Device { db, app, clock }
+    }
+
+    /// Completes `n` demo interviews (one second of clock each); returns their ids.
+    pub fn complete(&self, n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                let id = self.app.start_interview(DEMO_NPS_ID).unwrap().interview_id;
+                self.clock.advance(1_000);
+                self.app.record_answer(&id, "nps", &(i % 11).to_string()).unwrap();
+                self.app.next_item(&id).unwrap();
+                self.app.record_answer(&id, "reason", "2").unwrap();
+                self.app.next_item(&id).unwrap();
+                self.app.record_answer(&id, "comment", &format!("interview {i}")).unwrap();
+                self.app.next_item(&id).unwrap();
+                let s = self.app.next_item(&id).unwrap();
+                assert_eq!(s.status, "completed");
+                id
+            })
+            .collect()
+    }
+
+    /// Signs in to `server` as `user`.
+    pub async fn login(&self, server: &str, user: &str) {
+        self.app.login(server, user, &password(user)).await.expect("sign in");
+    }
+
+    /// One sync pass with a fixed seed and short timeout.
+    pub async fn sync(&self) -> canvass_app::SyncSummary {
+        self.sync_with(canvass_sync::Limits::default()).await
+    }
+
+    /// One sync pass with batch limits.
+    pub async fn sync_with(&self, limits: canvass_sync::Limits) -> canvass_app::SyncSummary {
+        let opts = SyncOptions { limits, seed: 42, timeout: std::time::Duration::from_secs(20), retry_now: false };
+        self.app.sync_with(opts).await.expect("a sync pass fails only when the local database does")
+    }
+
+    /// Outbox states by id, oldest first.
+    pub fn outbox_states(&self) -> Vec<(String, String)> {
+        self.app.outbox().unwrap().into_iter().map(|e| (e.id, e.state)).collect()
+    }
+
+    /// Lets the backoff of every pending row pass.
+    pub fn wait_out_backoff(&self) {
+        self.clock.advance(2 * 60 * 60 * 1000);
+    }
+}
+
+/// A storage wrapper that can make batch ingest fail, so the real server answers a real 500.
+struct FaultyDb {
+    inner: Arc<dyn Database>,
+    fail_ingest: Arc<AtomicBool>,
+}
+
+#[canvass_server::db::async_trait]
+impl Database for FaultyDb {
+    async fn add_user(&self, u: NewUser) -> db::DbResult<()> {
+        self.inner.add_user(u).await
+    }
+    async fn list_users(&self) -> db::DbResult<Vec<db::UserRow>> {
+        self.inner.list_users().await
+    }
+    async fn user(&self, name: &str) -> db::DbResult<Option<db::UserRow>> {
+        self.inner.user(name).await
+    }
+    async fn disable_user(&self, name: &str, now: i64) -> db::DbResult<bool> {
+        self.inner.disable_user(name, now).await
+    }
+    async fn add_token(&self, h: &str, user: &str, device: &str, now: i64) -> db::DbResult<()> {
+        self.inner.add_token(h, user, device, now).await
+    }
+    async fn token_owner(&self, h: &str) -> db::DbResult<Option<db::TokenOwner>> {
+        self.inner.token_owner(h).await
+    }
+    async fn revoke_token(&self, h: &str, now: i64) -> db::DbResult<bool> {
+        self.inner.revoke_token(h, now).await
+    }
+    async fn devices(&self) -> db::DbResult<Vec<db::DeviceRow>> {
+        self.inner.devices().await
+    }
+    async fn revoke_device(&self, device: &str, now: i64) -> db::DbResult<u64> {
+        self.inner.revoke_device(device, now).await
+    }
+    async fn ingest(&self, batch: db::IngestBatch) -> db::DbResult<Vec<db::Stored>> {
+        if self.fail_ingest.load(Ordering::SeqCst) {
+            return Err(db::DbError::DataDir {
+                path: "/injected/failure".into(),
+                source: std::io::Error::other("injected storage failure"),
+            });
+        }
+        self.inner.ingest(batch).await
+    }
+    async fn records(&self, kind: &str, team: Option<&str>) -> db::DbResult<Vec<db::StoredRecord>> {
+        self.inner.records(kind, team).await
+    }
+    async fn publish_change(&self, kind: &str, team: Option<&str>, body: &str) -> db::DbResult<i64> {
+        self.inner.publish_change(kind, team, body).await
+    }
+    async fn changes_since(&self, since: i64, team: Option<&str>, all: bool) -> db::DbResult<Vec<db::ChangeRow>> {
+        self.inner.changes_since(since, team, all).await
+    }
+}
+
+/// What the proxy does with the next connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyMode {
+    /// Forward both ways.
+    Pass,
+    /// Close the connection before the server sees anything.
+    Refuse,
+    /// Forward the request, wait for the server's answer, then close without passing it on.
+    DropResponse,
+    /// Forward part of the request, then close both sides: the server sees a truncated request.
+    CutRequest,
+    /// Pick one of the modes above per connection from a seeded sequence (chaos).
+    Random,
+}
+
+/// A TCP proxy on 127.0.0.1 in front of a server, for lost connections and lost answers.
+pub struct Proxy {
+    pub url: String,
+    mode: Arc<std::sync::Mutex<ProxyMode>>,
+    /// Connections handled so far.
+    pub connections: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Proxy {
+    pub async fn start(upstream: SocketAddr, seed: u64) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let mode = Arc::new(std::sync::Mutex::new(ProxyMode::Pass));
+        let connections = Arc::new(AtomicU64::new(0));
+        let (m, n) = (mode.clone(), connections.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((client, _)) = listener.accept().await else { return };
+                let k = n.fetch_add(1, Ordering::SeqCst);
+                let mut chosen = *m.lock().unwrap();
+                if chosen == ProxyMode::Random {
+                    chosen = match splitmix(seed ^ k) % 4 {
+                        0 => ProxyMode::Pass,
+                        1 => ProxyMode::Refuse,
+                        2 => ProxyMode::CutRequest,
+                        _ => ProxyMode::DropResponse,
+                    };
+                }
+                tokio::spawn(handle(client, upstream, chosen));
+            }
+        });
+        Proxy { url, mode, connections, task }
+    }
+
+    pub fn set(&self, mode: ProxyMode) {
+        *self.mode.lock().unwrap() = mode;
+    }
+}
+
+async fn handle(mut client: tokio::net::TcpStream, upstream: SocketAddr, mode: ProxyMode) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    match mode {
+        ProxyMode::Refuse => drop(client),
+        ProxyMode::CutRequest => {
+            let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else { return };
+            let mut buf = [0u8; 16 * 1024];
+            if let Ok(n) = client.read(&mut buf).await {
+                let _ = server.write_all(&buf[..n / 2]).await;
+            }
+        }
+        ProxyMode::Pass | ProxyMode::Random => {
+            let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else { return };
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+        }
+        ProxyMode::DropResponse => {
+            let Ok(server) = tokio::net::TcpStream::connect(upstream).await else { return };
+            let (mut cr, _cw) = client.split();
+            let (mut sr, mut sw) = server.into_split();
+            // Forward the request until the server starts answering; then hang up on both.
+            let forward = async {
+                let mut buf = [0u8; 16 * 1024];
+                loop {
+                    match cr.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => {
+                            if sw.write_all(&buf[..n]).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+            };
+            let mut first = [0u8; 1];
+            tokio::select! {
+                _ = forward => {}
+                _ = sr.read(&mut first) => {}
+            }
+        }
+    }
+}
+
+fn splitmix(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
