@@ -80,6 +80,28 @@ struct Evaluated {
 struct Dirty {
     all: Vec<bool>,
     some: HashMap<NodeIndex, Vec<NodeId>>,
+    /// Ranks in the evaluation order of the marked nodes still to visit, smallest first, so that
+    /// an answer visits the few nodes it reaches instead of walking all two thousand.
+    heap: std::collections::BinaryHeap<std::cmp::Reverse<usize>>,
+    queued: Vec<bool>,
+    /// Rank of the node being evaluated: marks at or before it have no effect, as in a single
+    /// pass over the order.
+    at: Option<usize>,
+}
+
+impl Dirty {
+    /// Schedules model node `v` (rank `r`) unless the pass has already gone past it.
+    fn enqueue(&mut self, v: NodeIndex, r: usize) {
+        if self.at.is_some_and(|at| r <= at) {
+            return;
+        }
+        if let Some(q) = self.queued.get_mut(v) {
+            if !*q {
+                *q = true;
+                self.heap.push(std::cmp::Reverse(r));
+            }
+        }
+    }
 }
 
 /// One interview.
@@ -91,6 +113,8 @@ pub struct Instance {
     /// Live instance nodes of every model node, in document order.
     instances: Vec<Vec<NodeId>>,
     dependents: Vec<Vec<NodeIndex>>,
+    /// Position of each model node in `order`.
+    rank: Vec<usize>,
     /// Per edge of `dependents`, the repeat whose instance bounds it (`deps::edge_scopes`).
     scopes: Vec<Vec<Option<NodeIndex>>>,
     /// Nodes that read other instances of themselves, evaluated on all instances or none.
@@ -131,8 +155,14 @@ impl Instance {
     /// repeats, as ODK's web engine does), defaults applied once, everything evaluated.
     pub fn new(form: Questionnaire, ctx: Context) -> Instance {
         let dependents = deps::dependents(&form);
-        let (scopes, self_cross) = deps::edge_scopes(&form, &dependents);
         let order = deps::topological_order(&form, &dependents);
+        let (scopes, self_cross) = deps::edge_scopes(&form, &dependents);
+        let mut rank = vec![0; form.nodes.len()];
+        for (r, &v) in order.iter().enumerate() {
+            if let Some(x) = rank.get_mut(v) {
+                *x = r;
+            }
+        }
         let dynamic = form.nodes.iter().map(|n| n.expressions().iter().any(|e| e.dynamic)).collect();
         let n_model = form.nodes.len();
         let mut names: HashMap<String, NodeIndex> = HashMap::new();
@@ -153,6 +183,7 @@ impl Instance {
             names,
             triggers,
             scopes,
+            rank,
             self_cross,
             instance_evaluations: 0,
             pre: None,
@@ -417,8 +448,10 @@ impl Instance {
                 Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()?),
                 None => (seg, 1),
             };
-            let kids = self.children(cur, Some(name));
-            cur = *kids.get(pos.checked_sub(1)?)?;
+            // `pos` is kept current per child, so the wanted one is found without collecting all
+            // same-named siblings.
+            let wanted = pos.checked_sub(1)? as u32 + 1;
+            cur = *self.node(cur)?.children.iter().find(|&&c| self.node(c).is_some_and(|n| n.pos == wanted && n.name == name))?;
         }
         (cur != NodeId(0)).then_some(cur)
     }
@@ -614,7 +647,12 @@ impl Instance {
     /// so an answer in one roster member re-evaluates that member's dependents, not every member's.
     fn propagate(&mut self, seeds: &[(NodeIndex, Option<Vec<NodeId>>)], force_all: bool) {
         let n = self.form.nodes.len();
-        let mut dirty = Dirty { all: vec![force_all; n], some: HashMap::new() };
+        let mut dirty = Dirty { all: vec![force_all; n], some: HashMap::new(), heap: std::collections::BinaryHeap::new(), queued: vec![false; n], at: None };
+        for v in 0..n {
+            if force_all || self.dynamic[v] {
+                dirty.enqueue(v, self.rank[v]);
+            }
+        }
         for (s, ids) in seeds {
             match ids {
                 None => {
@@ -624,12 +662,14 @@ impl Instance {
                 }
                 Some(v) => dirty.some.entry(*s).or_default().extend(v.iter().copied()),
             }
+            if let Some(&r) = self.rank.get(*s) {
+                dirty.enqueue(*s, r);
+            }
             self.mark_dependents(*s, ids.as_deref(), &mut dirty);
         }
-        // Indexing instead of cloning the order: `evaluate` needs `&mut self`, and copying two
-        // thousand indices on every answer is measurable.
-        for k in 0..self.order.len() {
-            let v = self.order[k];
+        while let Some(std::cmp::Reverse(k)) = dirty.heap.pop() {
+            dirty.at = Some(k);
+            let Some(&v) = self.order.get(k) else { continue };
             let only = if dirty.all[v] || self.dynamic[v] {
                 dirty.some.remove(&v);
                 None
@@ -654,9 +694,10 @@ impl Instance {
                 self.mark_dependents(v, Some(&out.changed), &mut dirty);
             }
             if out.structural {
-                for (x, d) in dirty.all.iter_mut().enumerate() {
+                for x in 0..n {
                     if self.form.is_ancestor_or_self(v, x) {
-                        *d = true;
+                        dirty.all[x] = true;
+                        dirty.enqueue(x, self.rank[x]);
                     }
                 }
             }
@@ -689,9 +730,14 @@ impl Instance {
                         dirty.all[t] = true;
                     } else if !found.is_empty() {
                         dirty.some.entry(t).or_default().extend(found);
+                    } else {
+                        continue;
                     }
                 }
                 _ => dirty.all[t] = true,
+            }
+            if let Some(&r) = self.rank.get(t) {
+                dirty.enqueue(t, r);
             }
         }
     }
@@ -1108,6 +1154,11 @@ impl Document for Instance {
                 }
                 _ => cur = self.parent(c),
             }
+        }
+        if anchor == NodeId(1) {
+            // From the root every live instance of the target is reached, and `instances` keeps
+            // exactly those in document order: no need to walk 500 roster members' children.
+            return Some(self.instances_of(target).to_vec());
         }
         let anchor_model = self.model_of(anchor).unwrap_or(0);
         let mut chain = Vec::new();
