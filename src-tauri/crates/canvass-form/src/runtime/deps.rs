@@ -389,6 +389,11 @@ pub fn edge_scopes(q: &Questionnaire, dependents: &[Vec<NodeIndex>]) -> (Vec<Vec
                 bounded.insert((s, t), false);
             }
         }
+        // An edge into a node outside every repeat has no bounding repeat whatever it reads, so
+        // its reads need no analysis; on a big flat form that skips nearly every expression.
+        if common_repeat(q, t, t).is_none() {
+            continue;
+        }
         let b = &node.binds;
         let mut exprs: Vec<(&crate::model::Expression, bool)> = [&b.relevant, &b.constraint, &b.required, &b.calculation, &b.read_only].into_iter().flatten().map(|e| (e, false)).collect();
         if let Some(crate::model::DefaultValue::Dynamic(e)) = &b.default {

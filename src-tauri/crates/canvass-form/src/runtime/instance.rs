@@ -1140,6 +1140,15 @@ impl Document for Instance {
         x.children.iter().map(|&c| self.value(c)).collect()
     }
 
+    fn value_str(&self, n: NodeId) -> Option<&str> {
+        // The same answer as `value` for the cases it handles without building a string.
+        let x = self.node(n)?;
+        if !x.state.relevant {
+            return Some("");
+        }
+        x.children.is_empty().then_some(x.value.as_str())
+    }
+
     fn resolve_ref(&self, name: &str, context: NodeId) -> Option<Vec<NodeId>> {
         let target = *self.names.get(name)?;
         // The nearest ancestor-or-self of the context whose model node contains the target: from
