@@ -589,12 +589,70 @@ impl Instance {
         if !matches!(self.form.nodes[m].kind, NodeKind::Repeat { count: RepeatCount::User }) {
             return Err(Error::NotARepeat(path.to_string()));
         }
-        let before = self.snapshot();
-        self.detach(id);
-        self.propagate_subtree(m);
+        // A counted repeat may gain or lose instances anywhere while this settles; then only the
+        // whole-form diff is sure to name every row. Forms without one take the cheap path.
+        let counted = self.form.nodes.iter().any(|n| matches!(n.kind, NodeKind::Repeat { count: RepeatCount::Dynamic(_) }));
+        if counted {
+            let before = self.snapshot();
+            self.detach(id);
+            self.propagate_subtree(m);
+            self.touched.clear();
+            self.removed.clear();
+            return Ok(self.diff(&before));
+        }
+        // Only the removed instance and its later same-named siblings change paths (they
+        // renumber down); every other row keeps its path, so it differs only if the edit touched
+        // it. Rows of that region are compared by path before and after, as the diff did, and
+        // touched rows elsewhere against their pre-images.
+        let Some(x) = self.node(id) else { return Err(Error::UnknownPath(path.to_string())) };
+        let (name, pos, parent) = (x.name.clone(), x.pos, x.parent);
+        let tops: Vec<NodeId> = parent
+            .and_then(|p| self.node(p))
+            .map(|p| p.children.iter().copied().filter(|&c| self.node(c).is_some_and(|cn| cn.name == name && cn.pos >= pos)).collect())
+            .unwrap_or_default();
+        let subtree_of = |inst: &Instance, tops: &[NodeId]| -> Vec<NodeId> {
+            let mut out = Vec::new();
+            let mut stack: Vec<NodeId> = tops.iter().rev().copied().collect();
+            while let Some(n) = stack.pop() {
+                out.push(n);
+                if let Some(node) = inst.node(n) {
+                    stack.extend(node.children.iter().rev().copied());
+                }
+            }
+            out
+        };
+        let region = subtree_of(self, &tops);
+        let before: Vec<NodeState> = region.iter().map(|&n| self.state_of(n)).collect();
+        let in_region: std::collections::HashSet<NodeId> = region.iter().copied().collect();
         self.touched.clear();
         self.removed.clear();
-        Ok(self.diff(&before))
+        self.pre = Some(HashMap::new());
+        self.detach(id);
+        self.propagate_subtree(m);
+        let pre = self.pre.take().unwrap_or_default();
+        let touched = std::mem::take(&mut self.touched);
+        self.removed.clear();
+        let after_ids = subtree_of(self, tops.get(1..).unwrap_or(&[]));
+        let after: Vec<NodeState> = after_ids.iter().map(|&n| self.state_of(n)).collect();
+        let old: HashMap<&str, &NodeState> = before.iter().map(|s| (s.path.as_str(), s)).collect();
+        let mut keyed: Vec<(Vec<usize>, String)> =
+            after_ids.iter().zip(&after).filter(|(_, s)| old.get(s.path.as_str()).is_none_or(|o| *o != *s)).map(|(&n, s)| (self.order_key(n), s.path.clone())).collect();
+        let mut outside: Vec<NodeId> = touched.into_iter().filter(|&t| t.0 > 1 && !in_region.contains(&t) && self.node(t).is_some_and(|n| n.alive)).collect();
+        outside.sort_unstable();
+        outside.dedup();
+        for t in outside {
+            let differs = match pre.get(&t) {
+                Some((value, state)) => self.state_with(t, value, *state) != self.state_of(t),
+                None => true,
+            };
+            if differs {
+                keyed.push((self.order_key(t), self.path_of(t)));
+            }
+        }
+        keyed.sort();
+        let now: std::collections::HashSet<&str> = after.iter().map(|s| s.path.as_str()).collect();
+        let removed = before.iter().filter(|s| !now.contains(s.path.as_str())).map(|s| s.path.clone()).collect();
+        Ok(Changes { paths: keyed.into_iter().map(|(_, p)| p).collect(), removed })
     }
 
     /// Where a new instance of repeat `m` goes among `parent`'s children: after the last existing
