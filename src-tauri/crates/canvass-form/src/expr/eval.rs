@@ -43,6 +43,12 @@ pub trait Document {
     fn resolve_ref(&self, name: &str, context: NodeId) -> Option<Vec<NodeId>>;
     /// The document node of secondary instance `id` (`instance('id')`), if the form has it.
     fn instance_root(&self, id: &str) -> Option<NodeId>;
+    /// The string value of `n` borrowed from the document, when it has one stored as is (a leaf);
+    /// `None` makes callers fall back to `value`. Aggregates over hundreds of repeat instances
+    /// (`sum(${income})`) read through it without copying every value.
+    fn value_str(&self, _n: NodeId) -> Option<&str> {
+        None
+    }
     /// 1-based position of `n` among its same-name siblings (the repeat instance index).
     fn position(&self, n: NodeId) -> usize {
         match self.parent(n) {

@@ -325,7 +325,7 @@ fn nodesets(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Res
         }
         "sum" => {
             let nodes = f.nodes(0, "sum()")?;
-            num(nodes.iter().map(|n| str_to_number(&node_string(ev.doc, n), ev.tz())).sum())
+            num(nodes.iter().map(|n| crate::expr::value::node_number(ev.doc, n, ev.tz())).sum())
         }
         "max" | "min" => {
             let mut values = Vec::new();

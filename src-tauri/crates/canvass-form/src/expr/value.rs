@@ -91,6 +91,18 @@ pub fn node_string(doc: &dyn Document, node: &NodeRef) -> String {
     }
 }
 
+/// The number value of one node, as `str_to_number(&node_string(..))` but without copying a
+/// stored leaf value.
+pub fn node_number(doc: &dyn Document, node: &NodeRef, tz: FixedOffset) -> f64 {
+    match node {
+        NodeRef::Element(id) => match doc.value_str(*id) {
+            Some(s) => str_to_number(s, tz),
+            None => str_to_number(&doc.value(*id), tz),
+        },
+        other => str_to_number(&node_string(doc, other), tz),
+    }
+}
+
 /// Formats a number as XPath `string()` does: integers without a fraction, no exponent,
 /// `NaN`, `Infinity`, `-Infinity`, and negative zero as `0`.
 pub fn format_number(n: f64) -> String {

@@ -32,6 +32,12 @@ struct RNode {
     attrs: Vec<(String, String)>,
     state: State,
     alive: bool,
+    /// Index in the parent's `children`, kept current on every insert and removal so that
+    /// document-order keys cost the tree's depth instead of a scan of wide sibling lists.
+    sib: u32,
+    /// 1-based position among same-named siblings (the repeat index), kept current for the same
+    /// reason: paths of the 500th roster member must not rescan 500 siblings.
+    pos: u32,
 }
 
 /// What an edit changed: the instance paths whose value or state differs afterwards.
@@ -60,6 +66,44 @@ pub struct NodeState {
     pub required_ok: bool,
 }
 
+/// What one model node's evaluation changed.
+struct Evaluated {
+    /// Instances whose value or state changed.
+    changed: Vec<NodeId>,
+    /// Anything may have changed (a counted repeat's instances came or went).
+    all_changed: bool,
+    /// Repeat instances were added or removed.
+    structural: bool,
+}
+
+/// Model nodes awaiting evaluation in one `propagate`: on all instances, or on some.
+struct Dirty {
+    all: Vec<bool>,
+    some: HashMap<NodeIndex, Vec<NodeId>>,
+    /// Ranks in the evaluation order of the marked nodes still to visit, smallest first, so that
+    /// an answer visits the few nodes it reaches instead of walking all two thousand.
+    heap: std::collections::BinaryHeap<std::cmp::Reverse<usize>>,
+    queued: Vec<bool>,
+    /// Rank of the node being evaluated: marks at or before it have no effect, as in a single
+    /// pass over the order.
+    at: Option<usize>,
+}
+
+impl Dirty {
+    /// Schedules model node `v` (rank `r`) unless the pass has already gone past it.
+    fn enqueue(&mut self, v: NodeIndex, r: usize) {
+        if self.at.is_some_and(|at| r <= at) {
+            return;
+        }
+        if let Some(q) = self.queued.get_mut(v) {
+            if !*q {
+                *q = true;
+                self.heap.push(std::cmp::Reverse(r));
+            }
+        }
+    }
+}
+
 /// One interview.
 #[derive(Debug, Clone)]
 pub struct Instance {
@@ -69,9 +113,29 @@ pub struct Instance {
     /// Live instance nodes of every model node, in document order.
     instances: Vec<Vec<NodeId>>,
     dependents: Vec<Vec<NodeIndex>>,
+    /// Position of each model node in `order`.
+    rank: Vec<usize>,
+    /// Per edge of `dependents`, the repeat whose instance bounds it (`deps::edge_scopes`).
+    scopes: Vec<Vec<Option<NodeIndex>>>,
+    /// Nodes that read other instances of themselves, evaluated on all instances or none.
+    self_cross: Vec<bool>,
+    /// Instance-node evaluations since creation: finer than `evaluations`, for tests that check
+    /// an answer in one repeat instance leaves the other instances alone.
+    instance_evaluations: usize,
+    /// While an edit reports changes by comparison (`add_repeat`): each touched existing node's
+    /// value and state before its first change.
+    pre: Option<HashMap<NodeId, (String, State)>>,
+    /// Document-order keys and paths of nodes removed while `pre` is recording.
+    removed_paths: Vec<(Vec<usize>, String)>,
     order: Vec<NodeIndex>,
     dynamic: Vec<bool>,
     secondary: HashMap<String, NodeId>,
+    /// First model node (document arena order, root excluded) of each name, so that `${name}`
+    /// resolves without scanning every model node: the same answer as `Questionnaire::by_name`.
+    names: HashMap<String, NodeIndex>,
+    /// Nodes whose calculation a question's change triggers, keyed by the question's template
+    /// path, in arena order, so that `set_answer` does not scan every node for `trigger` binds.
+    triggers: HashMap<String, Vec<NodeIndex>>,
     /// itext id (`list-3`) of each secondary item → (list, choice index), for `jr:itext`.
     itext: HashMap<String, (String, usize)>,
     /// Evaluation failures seen so far (a form the importer accepted should have none).
@@ -92,9 +156,38 @@ impl Instance {
     pub fn new(form: Questionnaire, ctx: Context) -> Instance {
         let dependents = deps::dependents(&form);
         let order = deps::topological_order(&form, &dependents);
+        let (scopes, self_cross) = deps::edge_scopes(&form, &dependents);
+        let mut rank = vec![0; form.nodes.len()];
+        for (r, &v) in order.iter().enumerate() {
+            if let Some(x) = rank.get_mut(v) {
+                *x = r;
+            }
+        }
         let dynamic = form.nodes.iter().map(|n| n.expressions().iter().any(|e| e.dynamic)).collect();
         let n_model = form.nodes.len();
+        let mut names: HashMap<String, NodeIndex> = HashMap::new();
+        let mut triggers: HashMap<String, Vec<NodeIndex>> = HashMap::new();
+        for (i, n) in form.nodes.iter().enumerate().skip(1) {
+            names.entry(n.name.clone()).or_insert(i);
+        }
+        for (i, n) in form.nodes.iter().enumerate() {
+            for t in &n.binds.trigger {
+                let list = triggers.entry(t.clone()).or_default();
+                // A node listing the same trigger twice still runs once, as the scan it replaces did.
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
+            }
+        }
         let mut inst = Instance {
+            names,
+            triggers,
+            scopes,
+            rank,
+            self_cross,
+            instance_evaluations: 0,
+            pre: None,
+            removed_paths: Vec::new(),
             ctx,
             nodes: Vec::new(),
             instances: vec![Vec::new(); n_model],
@@ -118,6 +211,8 @@ impl Instance {
             attrs: Vec::new(),
             state: ROOT_STATE,
             alive: true,
+            sib: 0,
+            pos: 1,
         });
         let root = inst.create(0, doc, usize::MAX);
         let mut attrs = vec![("id".to_string(), inst.form.id.clone())];
@@ -160,11 +255,46 @@ impl Instance {
 
     fn push(&mut self, n: RNode) -> NodeId {
         let id = NodeId(self.nodes.len() as u32);
-        if let Some(p) = n.parent.and_then(|p| self.nodes.get_mut(p.0 as usize)) {
-            p.children.push(id);
-        }
+        let parent = n.parent;
         self.nodes.push(n);
+        if let Some(p) = parent {
+            self.attach(p, id, usize::MAX);
+        }
         id
+    }
+
+    /// Inserts `id` among `parent`'s children at `at` (or appends) and keeps `sib` and `pos` of the
+    /// siblings current. Appending, the common case, looks back only to the nearest same-named
+    /// sibling; an insertion in the middle renumbers the parent's children once.
+    fn attach(&mut self, parent: NodeId, id: NodeId, at: usize) {
+        let Some(p) = self.nodes.get_mut(parent.0 as usize) else { return };
+        let at = at.min(p.children.len());
+        p.children.insert(at, id);
+        if at + 1 == p.children.len() {
+            let name = self.nodes.get(id.0 as usize).map(|n| n.name.as_str()).unwrap_or("");
+            let siblings = self.nodes.get(parent.0 as usize).map(|p| p.children.as_slice()).unwrap_or(&[]);
+            let pos = siblings[..at].iter().rev().find_map(|&c| self.nodes.get(c.0 as usize).filter(|cn| cn.name == name).map(|cn| cn.pos + 1)).unwrap_or(1);
+            if let Some(n) = self.nodes.get_mut(id.0 as usize) {
+                n.sib = at as u32;
+                n.pos = pos;
+            }
+        } else {
+            self.renumber(parent);
+        }
+    }
+
+    /// Recomputes `sib` and `pos` of every child of `parent` after an insertion or removal.
+    fn renumber(&mut self, parent: NodeId) {
+        let Some(p) = self.nodes.get(parent.0 as usize) else { return };
+        let kids = p.children.clone();
+        let mut seen: HashMap<String, u32> = HashMap::new();
+        for (i, c) in kids.into_iter().enumerate() {
+            let Some(n) = self.nodes.get_mut(c.0 as usize) else { continue };
+            let count = seen.entry(n.name.clone()).or_insert(0);
+            *count += 1;
+            n.sib = i as u32;
+            n.pos = *count;
+        }
     }
 
     fn node(&self, id: NodeId) -> Option<&RNode> {
@@ -186,11 +316,8 @@ impl Instance {
         }
         let children = model.children.clone();
         let id = NodeId(self.nodes.len() as u32);
-        self.nodes.push(RNode { name: model.name.clone(), model: Some(m), parent: Some(parent), children: Vec::new(), value, attrs: Vec::new(), state: ROOT_STATE, alive: true });
-        if let Some(p) = self.nodes.get_mut(parent.0 as usize) {
-            let at = at.min(p.children.len());
-            p.children.insert(at, id);
-        }
+        self.nodes.push(RNode { name: model.name.clone(), model: Some(m), parent: Some(parent), children: Vec::new(), value, attrs: Vec::new(), state: ROOT_STATE, alive: true, sib: 0, pos: 1 });
+        self.attach(parent, id, at);
         self.register(m, id);
         self.touched.push(id);
         for c in children {
@@ -213,7 +340,8 @@ impl Instance {
         let pos = {
             let list = &self.instances[m];
             let key = self.order_key(id);
-            list.iter().position(|&x| self.order_key(x) > key).unwrap_or(list.len())
+            // The list is sorted, so a binary search finds the same place as a linear scan.
+            list.partition_point(|&x| self.order_key(x) <= key)
         };
         self.instances[m].insert(pos, id);
     }
@@ -222,9 +350,9 @@ impl Instance {
     fn order_key(&self, id: NodeId) -> Vec<usize> {
         let mut key = Vec::new();
         let mut cur = id;
-        while let Some(p) = self.node(cur).and_then(|n| n.parent) {
-            let pos = self.node(p).and_then(|pn| pn.children.iter().position(|&c| c == cur)).unwrap_or(0);
-            key.push(pos);
+        while let Some(n) = self.node(cur) {
+            let Some(p) = n.parent else { break };
+            key.push(n.sib as usize);
             cur = p;
         }
         key.reverse();
@@ -237,7 +365,7 @@ impl Instance {
         let lists: Vec<_> = self.form.choice_lists.values().cloned().collect();
         let lang = self.form.default_language.clone();
         for list in lists {
-            let doc = self.push(RNode { name: "#document".into(), model: None, parent: None, children: Vec::new(), value: String::new(), attrs: Vec::new(), state: ROOT_STATE, alive: true });
+            let doc = self.push(RNode { name: "#document".into(), model: None, parent: None, children: Vec::new(), value: String::new(), attrs: Vec::new(), state: ROOT_STATE, alive: true, sib: 0, pos: 1 });
             let root = self.leaf(doc, "root", "");
             for (i, c) in list.choices.iter().enumerate() {
                 let item = self.leaf(root, "item", "");
@@ -257,7 +385,7 @@ impl Instance {
     }
 
     fn leaf(&mut self, parent: NodeId, name: &str, value: &str) -> NodeId {
-        self.push(RNode { name: name.into(), model: None, parent: Some(parent), children: Vec::new(), value: value.into(), attrs: Vec::new(), state: ROOT_STATE, alive: true })
+        self.push(RNode { name: name.into(), model: None, parent: Some(parent), children: Vec::new(), value: value.into(), attrs: Vec::new(), state: ROOT_STATE, alive: true, sib: 0, pos: 1 })
     }
 
     /// Evaluates the dynamic defaults in the subtree at `top`, once, in document order.
@@ -302,7 +430,7 @@ impl Instance {
             }
             let is_repeat = n.model.and_then(|m| self.form.nodes.get(m)).is_some_and(|m| m.is_repeat());
             if is_repeat {
-                parts.push(format!("{}[{}]", n.name, self.position(c)));
+                parts.push(format!("{}[{}]", n.name, n.pos));
             } else {
                 parts.push(n.name.clone());
             }
@@ -320,8 +448,10 @@ impl Instance {
                 Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()?),
                 None => (seg, 1),
             };
-            let kids = self.children(cur, Some(name));
-            cur = *kids.get(pos.checked_sub(1)?)?;
+            // `pos` is kept current per child, so the wanted one is found without collecting all
+            // same-named siblings.
+            let wanted = pos.checked_sub(1)? as u32 + 1;
+            cur = *self.node(cur)?.children.iter().find(|&&c| self.node(c).is_some_and(|n| n.pos == wanted && n.name == name))?;
         }
         (cur != NodeId(0)).then_some(cur)
     }
@@ -354,13 +484,13 @@ impl Instance {
         }
         self.nodes[id.0 as usize].value = value;
         // Triggered calculations run only when their trigger changes (XLSForm `trigger`).
-        let model_path = self.form.nodes[m].path.clone();
-        let triggered: Vec<NodeIndex> = (0..self.form.nodes.len()).filter(|&t| self.form.nodes[t].binds.trigger.contains(&model_path)).collect();
+        let triggered: Vec<NodeIndex> = self.triggers.get(&self.form.nodes[m].path).cloned().unwrap_or_default();
         for &t in &triggered {
             self.run_triggered(t);
         }
-        let mut seeds = vec![m];
-        seeds.extend(triggered);
+        // The answered instance alone is the seed; triggered calculations ran on all instances.
+        let mut seeds: Vec<(NodeIndex, Option<Vec<NodeId>>)> = vec![(m, Some(vec![id]))];
+        seeds.extend(triggered.into_iter().map(|t| (t, None)));
         self.propagate(&seeds, false);
         Ok(self.take_touched())
     }
@@ -395,14 +525,61 @@ impl Instance {
         if !matches!(self.form.nodes[m].kind, NodeKind::Repeat { count: RepeatCount::User }) {
             return Err(Error::NotARepeat(path.to_string()));
         }
-        let before = self.snapshot();
+        // Appending renumbers no existing node, so the changes are the new nodes and the existing
+        // nodes whose state differs from its pre-image; that matches a whole-form snapshot diff
+        // at the cost of the nodes the edit touches.
+        self.touched.clear();
+        self.removed.clear();
+        self.removed_paths.clear();
+        self.pre = Some(HashMap::new());
+        let first_new = self.nodes.len();
         let at = self.insert_position(parent, pm, m);
         let id = self.create(m, parent, at);
         self.apply_dynamic_defaults(id);
-        self.propagate_subtree(m);
-        self.touched.clear();
+        // Seeds are the new instance's nodes; what reads them is reached along the dependency
+        // edges, bounded to this instance where the reads stay inside it.
+        let mut by_model: std::collections::BTreeMap<NodeIndex, Vec<NodeId>> = std::collections::BTreeMap::new();
+        for (k, n) in self.nodes.iter().enumerate().skip(first_new) {
+            if let (Some(nm), true) = (n.model, n.alive) {
+                by_model.entry(nm).or_default().push(NodeId(k as u32));
+            }
+        }
+        let seeds: Vec<(NodeIndex, Option<Vec<NodeId>>)> = by_model.into_iter().map(|(nm, ids)| (nm, Some(ids))).collect();
+        self.propagate(&seeds, false);
+        let pre = self.pre.take().unwrap_or_default();
+        let mut touched = std::mem::take(&mut self.touched);
+        // The document node and the root element are not part of a snapshot.
+        touched.retain(|&t| t.0 > 1 && self.node(t).is_some_and(|n| n.alive));
+        touched.sort_unstable();
+        touched.dedup();
+        let mut keyed: Vec<(Vec<usize>, NodeId)> = touched
+            .into_iter()
+            .filter(|&t| match pre.get(&t) {
+                Some((value, state)) => self.state_with(t, value, *state) != self.state_of(t),
+                // Untouched before the edit and without a pre-image: a node the edit created.
+                None => t.0 as usize >= first_new,
+            })
+            .map(|t| (self.order_key(t), t))
+            .collect();
+        keyed.sort();
+        let mut removed = std::mem::take(&mut self.removed_paths);
+        removed.sort();
         self.removed.clear();
-        Ok(self.diff(&before))
+        Ok(Changes { paths: keyed.into_iter().map(|(_, t)| self.path_of(t)).collect(), removed: removed.into_iter().map(|(_, p)| p).collect() })
+    }
+
+    /// What `state_of(id)` would say if the node held `value` and `state`.
+    fn state_with(&self, id: NodeId, value: &str, state: State) -> NodeState {
+        let leaf = self.model_of(id).and_then(|m| self.form.nodes.get(m)).is_some_and(|m| m.is_leaf());
+        NodeState {
+            path: self.path_of(id),
+            required_ok: !(state.relevant && state.required && leaf && value.is_empty()),
+            value: if state.relevant && leaf { value.to_string() } else { String::new() },
+            relevant: state.relevant,
+            required: state.required,
+            read_only: state.read_only,
+            constraint_ok: state.constraint_ok,
+        }
     }
 
     /// Removes a repeat instance (`/data/member[2]`); later instances renumber down.
@@ -412,12 +589,70 @@ impl Instance {
         if !matches!(self.form.nodes[m].kind, NodeKind::Repeat { count: RepeatCount::User }) {
             return Err(Error::NotARepeat(path.to_string()));
         }
-        let before = self.snapshot();
-        self.detach(id);
-        self.propagate_subtree(m);
+        // A counted repeat may gain or lose instances anywhere while this settles; then only the
+        // whole-form diff is sure to name every row. Forms without one take the cheap path.
+        let counted = self.form.nodes.iter().any(|n| matches!(n.kind, NodeKind::Repeat { count: RepeatCount::Dynamic(_) }));
+        if counted {
+            let before = self.snapshot();
+            self.detach(id);
+            self.propagate_subtree(m);
+            self.touched.clear();
+            self.removed.clear();
+            return Ok(self.diff(&before));
+        }
+        // Only the removed instance and its later same-named siblings change paths (they
+        // renumber down); every other row keeps its path, so it differs only if the edit touched
+        // it. Rows of that region are compared by path before and after, as the diff did, and
+        // touched rows elsewhere against their pre-images.
+        let Some(x) = self.node(id) else { return Err(Error::UnknownPath(path.to_string())) };
+        let (name, pos, parent) = (x.name.clone(), x.pos, x.parent);
+        let tops: Vec<NodeId> = parent
+            .and_then(|p| self.node(p))
+            .map(|p| p.children.iter().copied().filter(|&c| self.node(c).is_some_and(|cn| cn.name == name && cn.pos >= pos)).collect())
+            .unwrap_or_default();
+        let subtree_of = |inst: &Instance, tops: &[NodeId]| -> Vec<NodeId> {
+            let mut out = Vec::new();
+            let mut stack: Vec<NodeId> = tops.iter().rev().copied().collect();
+            while let Some(n) = stack.pop() {
+                out.push(n);
+                if let Some(node) = inst.node(n) {
+                    stack.extend(node.children.iter().rev().copied());
+                }
+            }
+            out
+        };
+        let region = subtree_of(self, &tops);
+        let before: Vec<NodeState> = region.iter().map(|&n| self.state_of(n)).collect();
+        let in_region: std::collections::HashSet<NodeId> = region.iter().copied().collect();
         self.touched.clear();
         self.removed.clear();
-        Ok(self.diff(&before))
+        self.pre = Some(HashMap::new());
+        self.detach(id);
+        self.propagate_subtree(m);
+        let pre = self.pre.take().unwrap_or_default();
+        let touched = std::mem::take(&mut self.touched);
+        self.removed.clear();
+        let after_ids = subtree_of(self, tops.get(1..).unwrap_or(&[]));
+        let after: Vec<NodeState> = after_ids.iter().map(|&n| self.state_of(n)).collect();
+        let old: HashMap<&str, &NodeState> = before.iter().map(|s| (s.path.as_str(), s)).collect();
+        let mut keyed: Vec<(Vec<usize>, String)> =
+            after_ids.iter().zip(&after).filter(|(_, s)| old.get(s.path.as_str()).is_none_or(|o| *o != *s)).map(|(&n, s)| (self.order_key(n), s.path.clone())).collect();
+        let mut outside: Vec<NodeId> = touched.into_iter().filter(|&t| t.0 > 1 && !in_region.contains(&t) && self.node(t).is_some_and(|n| n.alive)).collect();
+        outside.sort_unstable();
+        outside.dedup();
+        for t in outside {
+            let differs = match pre.get(&t) {
+                Some((value, state)) => self.state_with(t, value, *state) != self.state_of(t),
+                None => true,
+            };
+            if differs {
+                keyed.push((self.order_key(t), self.path_of(t)));
+            }
+        }
+        keyed.sort();
+        let now: std::collections::HashSet<&str> = after.iter().map(|s| s.path.as_str()).collect();
+        let removed = before.iter().filter(|s| !now.contains(s.path.as_str())).map(|s| s.path.clone()).collect();
+        Ok(Changes { paths: keyed.into_iter().map(|(_, p)| p).collect(), removed })
     }
 
     /// Where a new instance of repeat `m` goes among `parent`'s children: after the last existing
@@ -435,6 +670,7 @@ impl Instance {
             if let Some(pn) = self.nodes.get_mut(p.0 as usize) {
                 pn.children.retain(|&c| c != id);
             }
+            self.renumber(p);
         }
         let mut stack = vec![id];
         while let Some(x) = stack.pop() {
@@ -449,115 +685,201 @@ impl Instance {
     }
 
     /// Re-evaluates after a structural change of repeat `m`: the repeat, everything in it and
-    /// everything downstream.
+    /// everything downstream, on every instance.
     fn propagate_subtree(&mut self, m: NodeIndex) {
-        let seeds: Vec<NodeIndex> = (0..self.form.nodes.len()).filter(|&x| self.form.is_ancestor_or_self(m, x)).collect();
+        let seeds: Vec<(NodeIndex, Option<Vec<NodeId>>)> = (0..self.form.nodes.len()).filter(|&x| self.form.is_ancestor_or_self(m, x)).map(|x| (x, None)).collect();
         self.propagate(&seeds, false);
     }
 
     /// Full evaluation of every node in dependency order: the oracle for incremental updates.
     pub fn recompute_all(&mut self) {
-        let all: Vec<NodeIndex> = (0..self.form.nodes.len()).collect();
+        let all: Vec<(NodeIndex, Option<Vec<NodeId>>)> = (0..self.form.nodes.len()).map(|x| (x, None)).collect();
         self.propagate(&all, true);
         self.touched.clear();
         self.removed.clear();
     }
 
-    /// Evaluates the seeds and, in topological order, every node downstream of a change.
-    fn propagate(&mut self, seeds: &[NodeIndex], force_all: bool) {
+    /// Evaluates the seeds and, in topological order, everything downstream of a change. A seed
+    /// is a model node with the instances that changed (`None`: all of them). Dirtiness is kept
+    /// per instance node where an edge stays inside one repeat instance (see `deps::edge_scopes`),
+    /// so an answer in one roster member re-evaluates that member's dependents, not every member's.
+    fn propagate(&mut self, seeds: &[(NodeIndex, Option<Vec<NodeId>>)], force_all: bool) {
         let n = self.form.nodes.len();
-        let mut dirty = vec![force_all; n];
-        for &s in seeds {
-            if let Some(d) = dirty.get_mut(s) {
-                *d = true;
-            }
-            for &t in self.dependents.get(s).map(Vec::as_slice).unwrap_or(&[]) {
-                dirty[t] = true;
+        let mut dirty = Dirty { all: vec![force_all; n], some: HashMap::new(), heap: std::collections::BinaryHeap::new(), queued: vec![false; n], at: None };
+        for v in 0..n {
+            if force_all || self.dynamic[v] {
+                dirty.enqueue(v, self.rank[v]);
             }
         }
-        let order = self.order.clone();
-        for v in order {
-            if !(dirty[v] || self.dynamic[v]) {
-                continue;
-            }
-            let (changed, structural) = self.evaluate(v);
-            if changed {
-                for &t in &self.dependents[v] {
-                    dirty[t] = true;
-                }
-            }
-            if structural {
-                for (x, d) in dirty.iter_mut().enumerate() {
-                    if self.form.is_ancestor_or_self(v, x) {
+        for (s, ids) in seeds {
+            match ids {
+                None => {
+                    if let Some(d) = dirty.all.get_mut(*s) {
                         *d = true;
+                    }
+                }
+                Some(v) => dirty.some.entry(*s).or_default().extend(v.iter().copied()),
+            }
+            if let Some(&r) = self.rank.get(*s) {
+                dirty.enqueue(*s, r);
+            }
+            self.mark_dependents(*s, ids.as_deref(), &mut dirty);
+        }
+        while let Some(std::cmp::Reverse(k)) = dirty.heap.pop() {
+            dirty.at = Some(k);
+            let Some(&v) = self.order.get(k) else { continue };
+            let only = if dirty.all[v] || self.dynamic[v] {
+                dirty.some.remove(&v);
+                None
+            } else {
+                match dirty.some.remove(&v) {
+                    Some(_) if self.self_cross[v] => None,
+                    Some(mut ids) => {
+                        // Instances in document order, as a full evaluation visits them, so that
+                        // touched nodes and recorded errors come in the same order.
+                        ids.retain(|&id| self.node(id).is_some_and(|x| x.alive));
+                        ids.sort_by_cached_key(|&id| self.order_key(id));
+                        ids.dedup();
+                        Some(ids)
+                    }
+                    None => continue,
+                }
+            };
+            let out = self.evaluate(v, only.as_deref());
+            if out.all_changed {
+                self.mark_dependents(v, None, &mut dirty);
+            } else if !out.changed.is_empty() {
+                self.mark_dependents(v, Some(&out.changed), &mut dirty);
+            }
+            if out.structural {
+                for x in 0..n {
+                    if self.form.is_ancestor_or_self(v, x) {
+                        dirty.all[x] = true;
+                        dirty.enqueue(x, self.rank[x]);
                     }
                 }
             }
         }
     }
 
-    /// Evaluates model node `m` on all its instances: whether anything observable changed, and
-    /// whether repeat instances were added or removed (then its whole subtree needs evaluating).
-    fn evaluate(&mut self, m: NodeIndex) -> (bool, bool) {
-        self.evaluations += 1;
-        let mut changed = false;
-        let mut structural = false;
-        let model = self.form.nodes[m].clone();
-        // Expression-counted repeats: evaluated per parent instance; extra instances are removed,
-        // as ODK's web engine does (Collect keeps them).
-        if let NodeKind::Repeat { count: RepeatCount::Dynamic(e) } = &model.kind {
-            let parent_model = model.parent.unwrap_or(0);
-            for p in self.instances[parent_model].clone() {
-                let want = match expr::eval(&e.expr, self, p, &self.ctx) {
-                    Ok(v) => {
-                        let n = v.to_num(self, *self.ctx.now.offset());
-                        if n.is_finite() && n > 0.0 { (n as usize).min(10_000) } else { 0 }
+    /// Marks what reads model node `s` after its instances `changed` (`None`: any) changed: along a
+    /// bounded edge only the target instances inside the same repeat instance, else all of them.
+    fn mark_dependents(&self, s: NodeIndex, changed: Option<&[NodeId]>, dirty: &mut Dirty) {
+        let targets = self.dependents.get(s).map(Vec::as_slice).unwrap_or(&[]);
+        let scopes = self.scopes.get(s).map(Vec::as_slice).unwrap_or(&[]);
+        for (j, &t) in targets.iter().enumerate() {
+            if dirty.all.get(t).copied().unwrap_or(true) {
+                continue;
+            }
+            match (changed, scopes.get(j).copied().flatten()) {
+                (Some(ids), Some(r)) => {
+                    let mut found = Vec::new();
+                    let mut unbounded = false;
+                    for &id in ids {
+                        match self.instances_in_scope(id, r, t) {
+                            Some(v) => found.extend(v),
+                            None => {
+                                unbounded = true;
+                                break;
+                            }
+                        }
                     }
-                    Err(source) => {
-                        self.errors.push(Error::Eval { path: self.path_of(p), expression: e.source.clone(), source });
-                        0
+                    if unbounded {
+                        dirty.all[t] = true;
+                    } else if !found.is_empty() {
+                        dirty.some.entry(t).or_default().extend(found);
+                    } else {
+                        continue;
                     }
-                };
-                let have: Vec<NodeId> = self.children(p, Some(&model.name));
-                if have.len() != want {
-                    changed = true;
-                    structural = true;
                 }
-                for extra in have.iter().skip(want).rev() {
-                    self.removed.push(self.path_of(*extra));
-                    self.detach(*extra);
-                }
-                for _ in have.len()..want {
-                    let at = self.insert_position(p, parent_model, m);
-                    let id = self.create(m, p, at);
-                    self.apply_dynamic_defaults(id);
-                }
+                _ => dirty.all[t] = true,
+            }
+            if let Some(&r) = self.rank.get(t) {
+                dirty.enqueue(t, r);
             }
         }
-        let ids = self.instances[m].clone();
+    }
+
+    /// The instances of model node `t` inside the instance of repeat `r` that holds `id` (`id`'s
+    /// ancestor-or-self), found by walking down the model chain from `r` to `t`; `None` when `id`
+    /// is in no instance of `r`, which the caller treats as "every instance".
+    fn instances_in_scope(&self, id: NodeId, r: NodeIndex, t: NodeIndex) -> Option<Vec<NodeId>> {
+        let mut anchor = Some(id);
+        while let Some(a) = anchor {
+            let node = self.node(a)?;
+            if node.model == Some(r) {
+                break;
+            }
+            anchor = node.parent;
+        }
+        let anchor = anchor?;
+        let mut chain = Vec::new();
+        let mut m = Some(t);
+        while let Some(x) = m {
+            if x == r {
+                break;
+            }
+            chain.push(x);
+            m = self.form.nodes.get(x).and_then(|n| n.parent);
+        }
+        // `t` must lie under `r`, which `edge_scopes` guarantees; otherwise fall back to all.
+        m?;
+        let mut nodes = vec![anchor];
+        for &step in chain.iter().rev() {
+            nodes = nodes.iter().filter_map(|&x| self.node(x)).flat_map(|x| x.children.iter().copied()).filter(|&c| self.node(c).is_some_and(|cn| cn.model == Some(step))).collect();
+        }
+        Some(nodes)
+    }
+
+    /// Evaluates model node `m` on the given instances (`None`: all): which instances changed
+    /// observably, and whether repeat instances were added or removed (then its whole subtree
+    /// needs evaluating).
+    fn evaluate(&mut self, m: NodeIndex, only: Option<&[NodeId]>) -> Evaluated {
+        self.evaluations += 1;
+        let mut out = Evaluated { changed: Vec::new(), all_changed: false, structural: false };
+        let counted = matches!(self.form.nodes[m].kind, NodeKind::Repeat { count: RepeatCount::Dynamic(_) });
+        if counted && self.evaluate_count(m) {
+            out.all_changed = true;
+            out.structural = true;
+        }
+        // A counted repeat is evaluated whole: its instances may just have been created.
+        let ids: Vec<NodeId> = match only {
+            Some(v) if !counted => v.to_vec(),
+            _ => self.instances[m].clone(),
+        };
+        self.instance_evaluations += ids.len();
+        // The model is borrowed, not cloned: below only the fields `nodes`, `touched` and `errors`
+        // are written, which the borrow checker sees as disjoint from `form`.
+        let model = &self.form.nodes[m];
+        let mut errors: Vec<Error> = Vec::new();
         // Relevance first: calculations and checks below read it.
         let mut states: Vec<State> = Vec::with_capacity(ids.len());
         for &id in &ids {
             let parent_state = self.node(id).and_then(|n| n.parent).and_then(|p| self.node(p)).map_or(ROOT_STATE, |p| p.state);
             let own = match &model.binds.relevant {
-                Some(e) => self.eval_bool(e, id, true),
+                Some(e) => self.eval_bool(e, id, true, &mut errors),
                 None => true,
             };
             let mut s = self.nodes[id.0 as usize].state;
             s.relevant = own && parent_state.relevant;
             let ro = match &model.binds.read_only {
-                Some(e) => self.eval_bool(e, id, false),
+                Some(e) => self.eval_bool(e, id, false, &mut errors),
                 None => false,
             };
             s.read_only = ro || parent_state.read_only || matches!(model.question_type(), Some(QuestionType::Note));
             states.push(s);
         }
-        for (&id, s) in ids.iter().zip(&states) {
-            let node = &mut self.nodes[id.0 as usize];
+        let mut changed = vec![false; ids.len()];
+        for (k, (&id, s)) in ids.iter().zip(&states).enumerate() {
+            let node = &self.nodes[id.0 as usize];
             if node.state.relevant != s.relevant || node.state.read_only != s.read_only {
-                changed = true;
+                if let Some(pre) = self.pre.as_mut() {
+                    pre.entry(id).or_insert_with(|| (node.value.clone(), node.state));
+                }
+                changed[k] = true;
                 self.touched.push(id);
             }
+            let node = &mut self.nodes[id.0 as usize];
             node.state.relevant = s.relevant;
             node.state.read_only = s.read_only;
         }
@@ -567,16 +889,19 @@ impl Instance {
                 .map(|&id| match expr::eval_string(&e.expr, self, id, &self.ctx) {
                     Ok(v) => v,
                     Err(source) => {
-                        self.errors.push(Error::Eval { path: self.path_of(id), expression: e.source.clone(), source });
+                        errors.push(Error::Eval { path: self.path_of(id), expression: e.source.clone(), source });
                         String::new()
                     }
                 })
                 .collect();
-            for (&id, v) in ids.iter().zip(values) {
+            for (k, (&id, v)) in ids.iter().zip(values).enumerate() {
                 let node = &mut self.nodes[id.0 as usize];
                 if node.value != v {
+                    if let Some(pre) = self.pre.as_mut() {
+                        pre.entry(id).or_insert_with(|| (node.value.clone(), node.state));
+                    }
                     node.value = v;
-                    changed = true;
+                    changed[k] = true;
                     self.touched.push(id);
                 }
             }
@@ -585,36 +910,95 @@ impl Instance {
             .iter()
             .map(|&id| {
                 let required = match &model.binds.required {
-                    Some(e) => self.eval_bool(e, id, false),
+                    Some(e) => self.eval_bool(e, id, false, &mut errors),
                     None => false,
                 };
                 let n = &self.nodes[id.0 as usize];
                 let constraint_ok = match &model.binds.constraint {
-                    Some(e) if n.state.relevant && !n.value.is_empty() => self.eval_bool(e, id, true),
+                    Some(e) if n.state.relevant && !n.value.is_empty() => self.eval_bool(e, id, true, &mut errors),
                     _ => true,
                 };
                 (required, constraint_ok)
             })
             .collect();
-        for (&id, (required, constraint_ok)) in ids.iter().zip(checks) {
+        for (k, (&id, (required, constraint_ok))) in ids.iter().zip(checks).enumerate() {
             let node = &mut self.nodes[id.0 as usize];
             if node.state.required != required || node.state.constraint_ok != constraint_ok {
-                changed = true;
+                if let Some(pre) = self.pre.as_mut() {
+                    pre.entry(id).or_insert_with(|| (node.value.clone(), node.state));
+                }
+                changed[k] = true;
                 self.touched.push(id);
             }
             node.state.required = required;
             node.state.constraint_ok = constraint_ok;
         }
+        self.errors.extend(errors);
         // Choice filters and seeds have no stored state: choices are computed when asked for.
-        (changed, structural)
+        out.changed = ids.iter().zip(changed).filter(|(_, c)| *c).map(|(&id, _)| id).collect();
+        out
     }
 
-    /// Evaluates a boolean bind, recording a failure and answering `fallback`.
-    fn eval_bool(&mut self, e: &crate::model::Expression, id: NodeId, fallback: bool) -> bool {
+    /// Expression-counted repeats: the count is evaluated per parent instance; extra instances are
+    /// removed, as ODK's web engine does (Collect keeps them). True when any count changed.
+    fn evaluate_count(&mut self, m: NodeIndex) -> bool {
+        let model = &self.form.nodes[m];
+        let NodeKind::Repeat { count: RepeatCount::Dynamic(e) } = &model.kind else { return false };
+        // Cloned because creating and removing instances below needs `&mut self`; this runs
+        // only for repeats counted by an expression.
+        let (e, name, parent_model) = (e.clone(), model.name.clone(), model.parent.unwrap_or(0));
+        let mut structural = false;
+        for p in self.instances[parent_model].clone() {
+            let want = match expr::eval(&e.expr, self, p, &self.ctx) {
+                Ok(v) => {
+                    let n = v.to_num(self, *self.ctx.now.offset());
+                    if n.is_finite() && n > 0.0 { (n as usize).min(10_000) } else { 0 }
+                }
+                Err(source) => {
+                    self.errors.push(Error::Eval { path: self.path_of(p), expression: e.source.clone(), source });
+                    0
+                }
+            };
+            let have: Vec<NodeId> = self.children(p, Some(&name));
+            if have.len() != want {
+                structural = true;
+            }
+            for extra in have.iter().skip(want).rev() {
+                self.removed.push(self.path_of(*extra));
+                if self.pre.is_some() {
+                    self.note_removed(*extra);
+                }
+                self.detach(*extra);
+            }
+            for _ in have.len()..want {
+                let at = self.insert_position(p, parent_model, m);
+                let id = self.create(m, p, at);
+                self.apply_dynamic_defaults(id);
+            }
+        }
+        structural
+    }
+
+    /// Remembers the paths of a subtree about to be removed while an edit reports its changes
+    /// from pre-images (`add_repeat`), as the full snapshot diff it replaces listed them.
+    fn note_removed(&mut self, top: NodeId) {
+        let mut stack = vec![top];
+        while let Some(id) = stack.pop() {
+            let key = self.order_key(id);
+            let path = self.path_of(id);
+            self.removed_paths.push((key, path));
+            if let Some(n) = self.node(id) {
+                stack.extend(n.children.iter().rev().copied());
+            }
+        }
+    }
+
+    /// Evaluates a boolean bind, recording a failure in `errors` and answering `fallback`.
+    fn eval_bool(&self, e: &crate::model::Expression, id: NodeId, fallback: bool, errors: &mut Vec<Error>) -> bool {
         match expr::eval_bool(&e.expr, self, id, &self.ctx) {
             Ok(b) => b,
             Err(source) => {
-                self.errors.push(Error::Eval { path: self.path_of(id), expression: e.source.clone(), source });
+                errors.push(Error::Eval { path: self.path_of(id), expression: e.source.clone(), source });
                 fallback
             }
         }
@@ -736,7 +1120,7 @@ impl Instance {
                 return out;
             };
             let inner = after[..end].trim();
-            let src = if crate::import::is_valid_name(inner) && !self.form.by_name(inner).is_empty() { format!("${{{inner}}}") } else { inner.to_string() };
+            let src = if crate::import::is_valid_name(inner) && self.names.contains_key(inner) { format!("${{{inner}}}") } else { inner.to_string() };
             let (e, diags) = expr::parse(&src);
             if diags.is_empty() {
                 out.push_str(&expr::eval_string(&e, self, id, &self.ctx).unwrap_or_default());
@@ -814,8 +1198,17 @@ impl Document for Instance {
         x.children.iter().map(|&c| self.value(c)).collect()
     }
 
+    fn value_str(&self, n: NodeId) -> Option<&str> {
+        // The same answer as `value` for the cases it handles without building a string.
+        let x = self.node(n)?;
+        if !x.state.relevant {
+            return Some("");
+        }
+        x.children.is_empty().then_some(x.value.as_str())
+    }
+
     fn resolve_ref(&self, name: &str, context: NodeId) -> Option<Vec<NodeId>> {
-        let target = *self.form.by_name(name).first()?;
+        let target = *self.names.get(name)?;
         // The nearest ancestor-or-self of the context whose model node contains the target: from
         // there the target is in the same repeat instance, or all instances when outside.
         let mut anchor = NodeId(1);
@@ -828,6 +1221,11 @@ impl Document for Instance {
                 }
                 _ => cur = self.parent(c),
             }
+        }
+        if anchor == NodeId(1) {
+            // From the root every live instance of the target is reached, and `instances` keeps
+            // exactly those in document order: no need to walk 500 roster members' children.
+            return Some(self.instances_of(target).to_vec());
         }
         let anchor_model = self.model_of(anchor).unwrap_or(0);
         let mut chain = Vec::new();
@@ -845,6 +1243,11 @@ impl Document for Instance {
             nodes = nodes.iter().flat_map(|&n| self.children(n, None).into_iter().filter(|&c| self.model_of(c) == Some(step))).collect();
         }
         Some(nodes)
+    }
+
+    fn position(&self, n: NodeId) -> usize {
+        // Kept current by `attach` and `renumber`; the document node and secondary roots are 1.
+        self.node(n).map_or(1, |x| x.pos as usize)
     }
 
     fn instance_root(&self, id: &str) -> Option<NodeId> {

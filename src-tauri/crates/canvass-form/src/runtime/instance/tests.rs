@@ -56,6 +56,16 @@ fn assert_oracle(inst: &Instance, what: &str) {
     }
 }
 
+/// The changes between two snapshots: new or differing rows, then rows that vanished.
+fn snapshot_diff(before: &[NodeState], after: &[NodeState]) -> Changes {
+    let old: std::collections::HashMap<&str, &NodeState> = before.iter().map(|s| (s.path.as_str(), s)).collect();
+    let new: std::collections::HashSet<&str> = after.iter().map(|s| s.path.as_str()).collect();
+    Changes {
+        paths: after.iter().filter(|s| old.get(s.path.as_str()).is_none_or(|o| *o != *s)).map(|s| s.path.clone()).collect(),
+        removed: before.iter().filter(|s| !new.contains(s.path.as_str())).map(|s| s.path.clone()).collect(),
+    }
+}
+
 fn random_session(name: &str, steps: usize, seed: u64) {
     let mut inst = Instance::new(load(name), ctx());
     assert_oracle(&inst, &format!("{name} after load"));
@@ -69,10 +79,24 @@ fn random_session(name: &str, steps: usize, seed: u64) {
         let result = match &model.kind {
             NodeKind::Repeat { count: RepeatCount::User } => {
                 if rng.next(3) == 0 {
-                    inst.remove_repeat(&path)
+                    // `remove_repeat` compares only the renumbered rows and the touched ones; it
+                    // must say exactly what a whole-form snapshot diff says.
+                    let before = inst.snapshot();
+                    let r = inst.remove_repeat(&path);
+                    if let Ok(ch) = &r {
+                        assert_eq!(*ch, snapshot_diff(&before, &inst.snapshot()), "{name} step {step}: remove_repeat {path}");
+                    }
+                    r
                 } else {
                     let range = path.rsplit_once('[').map_or(path.clone(), |(p, _)| p.to_string());
-                    inst.add_repeat(&range)
+                    // `add_repeat` reports from pre-images of what it touched; it must say exactly
+                    // what a whole-form snapshot diff says.
+                    let before = inst.snapshot();
+                    let r = inst.add_repeat(&range);
+                    if let Ok(ch) = &r {
+                        assert_eq!(*ch, snapshot_diff(&before, &inst.snapshot()), "{name} step {step}: add_repeat {range}");
+                    }
+                    r
                 }
             }
             NodeKind::Question(ty) => {
@@ -356,4 +380,139 @@ fn corpus_dependencies_are_static_and_edits_stay_local() {
     i.set_answer(&path, "hello").unwrap();
     let used = i.evaluation_count() - before;
     assert!(used < 50, "{path}: {used} evaluations");
+}
+
+/// A roster with in-member dependents, cross-member aggregates inside and outside the repeat, and
+/// five members.
+fn roster() -> Instance {
+    let mut i = form(
+        &[
+            HEAD,
+            &["begin repeat", "m", "Member", "", "", "", "", "", "", "", "", "", "", ""],
+            &["integer", "age", "Age", "", "", "", "", "", "", "", "", "", "", ""],
+            &["text", "school", "School", "${age} < 18", "", "", "", "", "", "", "", "", "", ""],
+            &["calculate", "months", "", "", "", "", "${age} * 12", "", "", "", "", "", "", ""],
+            &["calculate", "older", "", "", "", "", "count(/data/m[age > 25])", "", "", "", "", "", "", ""],
+            &["calculate", "share", "", "", "", "", "${age} div sum(../../m/age)", "", "", "", "", "", "", ""],
+            &["end repeat", "", "", "", "", "", "", "", "", "", "", "", "", ""],
+            &["calculate", "total", "", "", "", "", "sum(${months})", "", "", "", "", "", "", ""],
+            &["calculate", "n", "", "", "", "", "count(${m})", "", "", "", "", "", "", ""],
+        ],
+        &[],
+    );
+    for _ in 0..4 {
+        i.add_repeat("/data/m").unwrap();
+    }
+    for k in 1..=5 {
+        i.set_answer(&format!("/data/m[{k}]/age"), &(k * 10).to_string()).unwrap();
+    }
+    i
+}
+
+#[test]
+fn an_answer_in_one_member_leaves_the_other_members_alone() {
+    let mut i = roster();
+    let before = i.instance_evaluations;
+    i.set_answer("/data/m[3]/age", "12").unwrap();
+    let used = i.instance_evaluations - before;
+    // age, school, months of member 3; older and share of all five (they read every member);
+    // total. Re-running school and months for all five members would take eight more.
+    assert!(used <= 14, "{used} instance evaluations");
+    assert!(st(&i, "/data/m[3]/school").relevant && !st(&i, "/data/m[2]/school").relevant);
+    assert_eq!(st(&i, "/data/m[3]/months").value, "144");
+    assert_eq!(st(&i, "/data/m[2]/months").value, "240");
+    assert_oracle(&i, "one member");
+    // Adding a member evaluates the new member and what reads across members, not every
+    // member's in-member dependents again.
+    let before = i.instance_evaluations;
+    i.add_repeat("/data/m").unwrap();
+    let used = i.instance_evaluations - before;
+    assert!(used <= 20, "{used} instance evaluations for add_repeat");
+    let ch = i.remove_repeat("/data/m[2]").unwrap();
+    assert!(ch.paths.contains(&"/data/m[2]/age".to_string()) && ch.removed.contains(&"/data/m[6]".to_string()), "{ch:?}");
+    assert_oracle(&i, "add and remove");
+}
+
+#[test]
+fn cross_member_aggregates_still_update() {
+    let mut i = roster();
+    assert_eq!(st(&i, "/data/total").value, "1800");
+    assert_eq!(st(&i, "/data/m[1]/older").value, "3");
+    i.set_answer("/data/m[5]/age", "0").unwrap();
+    // `sum(${months})` outside, an absolute path and a relative path climbing out of the
+    // member inside: every member sees the change.
+    assert_eq!(st(&i, "/data/total").value, "1200");
+    assert_eq!(st(&i, "/data/m[1]/older").value, "2");
+    assert_eq!(st(&i, "/data/m[1]/share").value, "0.1");
+    let ch = i.add_repeat("/data/m").unwrap();
+    assert_eq!(st(&i, "/data/n").value, "6");
+    assert!(ch.paths.contains(&"/data/n".to_string()) && ch.paths.contains(&"/data/m[6]/age".to_string()), "{ch:?}");
+    assert_oracle(&i, "aggregates");
+}
+
+#[test]
+fn scoped_reads_tell_bounded_from_cross_instance_reads() {
+    let i = roster();
+    let f = i.form();
+    let idx = |p: &str| f.find(p).unwrap();
+    let scope = |s: &str, t: &str| {
+        let (s, t) = (idx(s), idx(t));
+        let j = i.dependents[s].iter().position(|&x| x == t).unwrap();
+        i.scopes[s][j]
+    };
+    let m = Some(idx("/data/m"));
+    assert_eq!(scope("/data/m/age", "/data/m/school"), m);
+    assert_eq!(scope("/data/m/age", "/data/m/months"), m);
+    assert_eq!(scope("/data/m", "/data/m/age"), m, "inherited relevance stays in the instance");
+    assert_eq!(scope("/data/m/age", "/data/m/older"), None, "an absolute path reads every member");
+    assert_eq!(scope("/data/m/age", "/data/m/share"), None, "../../m climbs out of the member");
+    assert_eq!(scope("/data/m/months", "/data/total"), None);
+}
+
+#[test]
+fn repeat_edits_report_what_a_snapshot_diff_reports() {
+    // Removals in the middle renumber later members, which the cheap path of `remove_repeat`
+    // must report row by row; a nested repeat renumbers whole subtrees.
+    let mut i = form(
+        &[
+            HEAD,
+            &["begin repeat", "h", "Household", "", "", "", "", "", "", "", "", "", "", ""],
+            &["integer", "size", "Size", "", "", "", "", "", "", "", "", "", "", ""],
+            &["begin repeat", "m", "Member", "", "", "", "", "", "", "", "", "", "", ""],
+            &["integer", "age", "Age", "", "", ". < 120", "", "", "", "", "", "", "", ""],
+            &["text", "school", "School", "${age} < 18", "${age} < 10", "", "", "", "", "", "", "", "", ""],
+            &["calculate", "pos", "", "", "", "", "position(..)", "", "", "", "", "", "", ""],
+            &["calculate", "rel", "", "", "", "", "${age} div ${size}", "", "", "", "", "", "", ""],
+            &["end repeat", "", "", "", "", "", "", "", "", "", "", "", "", ""],
+            &["calculate", "n", "", "", "", "", "count(${m})", "", "", "", "", "", "", ""],
+            &["end repeat", "", "", "", "", "", "", "", "", "", "", "", "", ""],
+            &["calculate", "total", "", "", "", "", "sum(${age})", "", "", "", "", "", "", ""],
+        ],
+        &[],
+    );
+    let mut rng = Lcg(11);
+    let mut removals = 0;
+    for step in 0..150 {
+        let nodes = i.all_nodes();
+        let id = nodes[rng.next(nodes.len())];
+        let path = i.path_of_node(id);
+        let Some(m) = i.model_of(id) else { continue };
+        let before = i.snapshot();
+        let ch = match &i.form().nodes[m].kind {
+            // Removing the last household would leave nothing to add to.
+            NodeKind::Repeat { .. } if rng.next(2) == 0 && path != "/data/h[1]" => {
+                removals += 1;
+                i.remove_repeat(&path).unwrap()
+            }
+            NodeKind::Repeat { .. } => i.add_repeat(path.rsplit_once('[').map_or(path.as_str(), |(p, _)| p)).unwrap(),
+            NodeKind::Question(QuestionType::Integer) => {
+                i.set_answer(&path, &rng.next(30).to_string()).unwrap();
+                continue;
+            }
+            _ => continue,
+        };
+        assert_eq!(ch, snapshot_diff(&before, &i.snapshot()), "step {step}: {path}");
+        assert_oracle(&i, &format!("step {step}"));
+    }
+    assert!(removals >= 10, "only {removals} removals");
 }
