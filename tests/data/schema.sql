@@ -56,6 +56,16 @@ CREATE TABLE paradata_sessions (
     form_id        TEXT NOT NULL,
     form_version   TEXT NOT NULL
 );
+CREATE TABLE questionnaires (
+    id            TEXT NOT NULL,
+    version       TEXT NOT NULL,
+    title         TEXT NOT NULL,
+    file_name     TEXT NOT NULL,
+    source        BLOB NOT NULL,
+    source_sha256 TEXT NOT NULL,
+    installed_at  INTEGER NOT NULL,
+    PRIMARY KEY (id, version)
+);
 CREATE TABLE sync_log (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at  INTEGER NOT NULL,

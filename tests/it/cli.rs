@@ -185,3 +185,28 @@ fn form_fill_prints_a_walk_that_replays_cleanly() {
     assert_eq!(code, 1);
     assert!(err.contains("does not import cleanly"), "{err}");
 }
+
+#[test]
+fn interview_run_prints_each_durable_save_and_fill_makes_completed_interviews() {
+    let db = TempDb::new();
+    let form = corpus("px_tutorial.xls");
+    let (_, walk, _) = canvass(&["form", "fill", &form, "--seed", "3"]);
+    let steps = db.dir.path().join("steps.json");
+    std::fs::write(&steps, &walk).unwrap();
+    let (code, out, err) = canvass(&["interview", "run", "--db", db.path.to_str().unwrap(), "--form", &form, "--steps", steps.to_str().unwrap(), "--finish"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let id = out.lines().next().unwrap().split(' ').nth(1).unwrap().to_owned();
+    let sets = serde_json::from_str::<serde_json::Value>(&walk).unwrap()["steps"].as_array().unwrap().iter().filter(|s| s["set"].is_string()).count();
+    assert_eq!(out.lines().filter(|l| l.starts_with(&format!("saved {id} /data/"))).count(), sets, "{out}");
+    assert!(out.trim_end().ends_with(&format!("completed {id}")), "{out}");
+    let (code, shown, _) = canvass(&["interview", "show", "--db", db.path.to_str().unwrap(), &id, "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&shown).unwrap()["status"], "completed");
+
+    let (code, out, err) = canvass(&["interview", "fill", "--db", db.path.to_str().unwrap(), "--form", &form, "--count", "3", "--seed", "9"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("filled 3 completed interview(s) of px_tutorial"), "{out}");
+    let (_, list, _) = canvass(&["interview", "list", "--db", db.path.to_str().unwrap(), "--json"]);
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(list.as_array().unwrap().iter().filter(|i| i["status"] == "completed").count(), 4);
+}

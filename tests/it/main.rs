@@ -10,6 +10,8 @@ mod migrations;
 mod store;
 // Interview use cases through canvass-app on a real SQLite file and a fixed clock.
 mod interview;
+// Installed questionnaire versions: drafts stay on their version; finalize checks every question.
+mod versions;
 // The session log: events written with each change, anti-tamper timestamps, resume after a crash.
 mod paradata;
 // Session-log exports (audit.csv, CSV, JSON Lines, paradata.tab) pinned by golden files.

@@ -99,6 +99,7 @@ impl Error {
             Error::DatabaseMissing { .. } => ErrorKind::NotFound,
             Error::Export { .. } => ErrorKind::Storage,
             Error::Store(S::InterviewNotFound { .. }) => ErrorKind::NotFound,
+            Error::Store(S::QuestionnaireVersionTaken { .. }) => ErrorKind::Conflict,
             Error::Store(S::IncompatibleDatabase { .. }) => ErrorKind::IncompatibleDatabase,
             Error::Store(_) => ErrorKind::Storage,
         }

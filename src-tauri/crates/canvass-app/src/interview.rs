@@ -8,10 +8,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use canvass_form::{import_form, Instance, Questionnaire};
-use canvass_store::{InterviewRow, NewEvent, NewInterview, NewSession, OutboxRow, Store, Write};
+use canvass_store::{InterviewRow, NewEvent, NewInterview, NewSession, OutboxRow, QuestionnaireRow, Store, Write};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -29,7 +29,8 @@ const DEMO_FORM: &[u8] = include_bytes!("../forms/demo_nps.xlsx");
 pub struct App {
     pub(crate) inner: Mutex<Inner>,
     pub(crate) clock: Arc<dyn Clock>,
-    forms: Vec<Questionnaire>,
+    /// Installed questionnaire versions, oldest installation first; the built-in demo first of all.
+    forms: RwLock<Vec<Arc<Questionnaire>>>,
 }
 
 /// What one lock guards: the store, open editing sessions and live instances.
@@ -133,34 +134,75 @@ impl App {
     /// Opens the database at `db` (backed up, checked and migrated) with the built-in studies installed.
     pub fn open(db: &Path, clock: Arc<dyn Clock>) -> Result<App> {
         let store = crate::maintenance::open_store(db, clock.as_ref())?;
-        let demo = import_form(DEMO_FORM, "demo_nps.xlsx");
-        let problems: Vec<String> = demo.errors().map(|d| d.to_string()).collect();
         // The built-in form is checked by the tests; this guards a broken build.
-        let form = demo.form.filter(|_| problems.is_empty()).ok_or(Error::FormInvalid { id: DEMO_STUDY_ID.into(), problems })?;
+        let mut forms = vec![Arc::new(checked_import(DEMO_FORM, "demo_nps.xlsx")?)];
+        for row in store.questionnaires()? {
+            // Installation checked the form; a version the importer now refuses
+            // is left out rather than stopping the whole app, and its drafts
+            // report the missing questionnaire by name.
+            if let Ok(form) = checked_import(&row.source, &row.file_name) {
+                forms.push(Arc::new(form));
+            }
+        }
         Ok(App {
             inner: Mutex::new(Inner { store, sessions: HashMap::new(), instances: HashMap::new() }),
             clock,
-            forms: vec![form],
+            forms: RwLock::new(forms),
         })
     }
 
-    /// The studies this device can run.
+    /// Installs a questionnaire version from a form file's bytes (XLSForm or XForm).
+    ///
+    /// A form with import errors is refused with every error listed. Installing
+    /// the same file again is harmless; different content under an installed
+    /// version is refused, because drafts pinned to that version must keep it.
+    pub fn install_form(&self, bytes: &[u8], file_name: &str) -> Result<StudyView> {
+        let form = checked_import(bytes, file_name)?;
+        let row = QuestionnaireRow {
+            id: form.id.clone(),
+            version: version_of(&form),
+            title: form.title.clone(),
+            file_name: file_name.to_owned(),
+            source: bytes.to_vec(),
+            source_sha256: Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect(),
+            installed_at: self.clock.now_ms(),
+        };
+        let new = self.lock().store.install_questionnaire(&row)?;
+        let view = study_view(&form, self.clock.as_ref());
+        if new {
+            self.forms.write().unwrap_or_else(|p| p.into_inner()).push(Arc::new(form));
+        }
+        Ok(view)
+    }
+
+    /// Snapshot of the installed forms.
+    fn forms(&self) -> Vec<Arc<Questionnaire>> {
+        // The list is only ever appended to, so a poisoned lock still holds a valid list.
+        self.forms.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The studies this device can start: the newest installed version of each.
     pub fn studies(&self) -> Vec<StudyView> {
-        self.forms
-            .iter()
-            .map(|f| {
-                let inst = Instance::new(f.clone(), runner::context(self.clock.now_ms(), self.clock.utc_offset_min(), "", None));
-                StudyView { id: f.id.clone(), title: f.title.clone(), version: version_of(f), question_count: runner::screens(&inst).len() }
-            })
-            .collect()
+        let forms = self.forms();
+        let mut out: Vec<StudyView> = Vec::new();
+        for f in &forms {
+            let view = study_view(f, self.clock.as_ref());
+            match out.iter_mut().find(|s| s.id == view.id) {
+                Some(existing) => *existing = view,
+                None => out.push(view),
+            }
+        }
+        out
     }
 
     /// Starts a new interview of `study_id` on its first question, with a new paradata session.
     pub fn start_interview(&self, study_id: &str) -> Result<Screen> {
-        let form = self.forms.iter().find(|f| f.id == study_id).ok_or_else(|| Error::UnknownStudy { id: study_id.to_owned() })?;
+        let forms = self.forms();
+        // New interviews start on the newest installed version of the study.
+        let form = forms.iter().rev().find(|f| f.id == study_id).ok_or_else(|| Error::UnknownStudy { id: study_id.to_owned() })?;
         let now = self.clock.now_ms();
         let id = new_id(now);
-        let inst = Instance::new(form.clone(), runner::context(now, self.clock.utc_offset_min(), &id, None));
+        let inst = Instance::new(Questionnaire::clone(form), runner::context(now, self.clock.utc_offset_min(), &id, None));
         let first = runner::screens(&inst).first().map(|&n| inst.path_of_node(n));
         let mut inner = self.lock();
         let Inner { store, sessions, instances } = &mut *inner;
@@ -334,6 +376,70 @@ impl App {
         self.screen_in(&mut inner, interview_id)
     }
 
+    /// Adds an instance to an interviewer-controlled repeat (`/data/member`) and logs `repeat_add`.
+    ///
+    /// The new instance is stored through the answers given in it (their paths
+    /// carry its position, `/data/member[2]/age`); an instance left empty holds
+    /// no data and is not kept across a restart.
+    pub fn add_repeat(&self, interview_id: &str, range_path: &str) -> Result<Screen> {
+        let mut inner = self.lock();
+        let row = inner.store.interview(interview_id)?;
+        ensure_open(&row)?;
+        let added = {
+            let inst = self.instance(&mut inner, &row)?;
+            let mut trial = inst.clone();
+            trial.add_repeat(range_path).map_err(|e| Error::InvalidAnswer { item: range_path.to_owned(), reason: e.to_string() })?;
+            trial
+        };
+        let Inner { store, sessions, instances } = &mut *inner;
+        let w = store.write(interview_id)?;
+        let session = self.session(&w, sessions, &row)?;
+        w.event(&NewEvent { kind: "repeat_add".into(), node: Some(range_path.to_owned()), ..self.instant(&session) })?;
+        w.commit()?;
+        instances.insert(interview_id.to_owned(), added);
+        self.screen_in(&mut inner, interview_id)
+    }
+
+    /// Finalizes an interview from wherever it stands, as ODK's "finalize" does:
+    /// every question now shown is checked; the first that is required and
+    /// empty, or breaks its constraint, becomes the current question and is
+    /// refused with the form's message; otherwise the interview is completed.
+    pub fn complete_interview(&self, interview_id: &str) -> Result<Screen> {
+        let mut inner = self.lock();
+        let row = inner.store.interview(interview_id)?;
+        ensure_open(&row)?;
+        let (problem, record) = {
+            let inst = self.instance(&mut inner, &row)?;
+            let problem = runner::screens(inst)
+                .into_iter()
+                .find_map(|id| runner::blocking_problem(inst, id).map(|e| (inst.path_of_node(id), e)));
+            (problem, inst.record())
+        };
+        let now = self.clock.now_ms();
+        let Inner { store, sessions, instances } = &mut *inner;
+        let w = store.write(interview_id)?;
+        let session = self.session(&w, sessions, &row)?;
+        w.close_spans(&session.id, self.offset(&session))?;
+        if let Some((path, e)) = problem {
+            w.event(&NewEvent {
+                kind: "constraint_error".into(),
+                node: Some(path.clone()),
+                extra: Some(r#"{"reason":"finalize"}"#.into()),
+                ..self.instant(&session)
+            })?;
+            w.set_current_item(Some(&path), now)?;
+            w.event(&self.span(&session, &path))?;
+            w.commit()?;
+            return Err(e);
+        }
+        w.event(&NewEvent { kind: "finalize".into(), ..self.instant(&session) })?;
+        w.complete(&completion_outbox(&row, &record, now), now)?;
+        w.commit()?;
+        sessions.remove(interview_id);
+        instances.remove(interview_id);
+        self.screen_in(&mut inner, interview_id)
+    }
+
     /// Leaves an unfinished interview for later: closes the question on screen and the session.
     pub fn pause_interview(&self, interview_id: &str) -> Result<()> {
         let mut inner = self.lock();
@@ -421,7 +527,7 @@ impl App {
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let answered = inner.store.answers(&row.id)?.len();
-            let form = find_form(&self.forms, &row).ok();
+            let form = find_form(&self.forms(), &row).ok();
             let (position, total) = if row.status == "completed" || form.is_none() {
                 (None, 0)
             } else {
@@ -502,11 +608,11 @@ impl App {
     /// The interview's instance, rebuilt from the store on first use.
     fn instance<'i>(&self, inner: &'i mut Inner, row: &InterviewRow) -> Result<&'i mut Instance> {
         if !inner.instances.contains_key(&row.id) {
-            let form = find_form(&self.forms, row)?;
+            let form = find_form(&self.forms(), row)?;
             let answers: Vec<(String, String)> =
                 inner.store.answers(&row.id)?.into_iter().map(|a| (a.item_path, a.value)).collect();
             let ctx = runner::context(self.clock.now_ms(), self.clock.utc_offset_min(), &row.id, None);
-            inner.instances.insert(row.id.clone(), runner::rebuild(form, ctx, &answers));
+            inner.instances.insert(row.id.clone(), runner::rebuild(&form, ctx, &answers));
         }
         inner.instances.get_mut(&row.id).ok_or_else(|| Error::UnknownItem { item: row.id.clone() })
     }
@@ -522,7 +628,7 @@ impl App {
 
     fn screen_in(&self, inner: &mut Inner, interview_id: &str) -> Result<Screen> {
         let row = inner.store.interview(interview_id)?;
-        let form = find_form(&self.forms, &row)?;
+        let form = find_form(&self.forms(), &row)?;
         let mut screen = Screen {
             interview_id: row.id.clone(),
             study_title: form.title.clone(),
@@ -564,10 +670,26 @@ fn resolve(inst: &Instance, item: &str) -> Result<String> {
     }
 }
 
-fn find_form<'a>(forms: &'a [Questionnaire], row: &InterviewRow) -> Result<&'a Questionnaire> {
+/// Imports a form and refuses it when the import found errors, listing them all.
+fn checked_import(bytes: &[u8], file_name: &str) -> Result<Questionnaire> {
+    let imported = import_form(bytes, file_name);
+    let problems: Vec<String> = imported.errors().map(|d| d.to_string()).collect();
+    let id = imported.form.as_ref().map(|f| f.id.clone()).unwrap_or_else(|| file_name.to_owned());
+    imported.form.filter(|_| problems.is_empty()).ok_or(Error::FormInvalid { id, problems })
+}
+
+fn study_view(f: &Questionnaire, clock: &dyn Clock) -> StudyView {
+    let inst = Instance::new(f.clone(), runner::context(clock.now_ms(), clock.utc_offset_min(), "", None));
+    StudyView { id: f.id.clone(), title: f.title.clone(), version: version_of(f), question_count: runner::screens(&inst).len() }
+}
+
+/// The exact questionnaire version an interview is pinned to.
+fn find_form(forms: &[Arc<Questionnaire>], row: &InterviewRow) -> Result<Arc<Questionnaire>> {
     forms
         .iter()
+        .rev()
         .find(|f| f.id == row.questionnaire_id && version_of(f) == row.questionnaire_version)
+        .cloned()
         .ok_or_else(|| Error::QuestionnaireMissing { id: row.questionnaire_id.clone(), version: row.questionnaire_version.clone() })
 }
 

@@ -82,6 +82,14 @@ enum FormCommand {
         /// The form file.
         form: PathBuf,
     },
+    /// Install a form version into a database, so interviews can run on it; drafts keep their own version.
+    Install {
+        /// The database file (created if missing).
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// The form file.
+        form: PathBuf,
+    },
     /// Print a random valid walk through the form as a steps file (test data for replay and interview runs).
     Fill {
         /// The form file.
@@ -144,6 +152,36 @@ enum InterviewCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Run one scripted interview through the real store: prints `saved <id> <path>` after each durable save.
+    Run {
+        /// The database file (created if missing).
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// The form file; installed first if this version is not installed yet.
+        #[arg(long, value_name = "FORM")]
+        form: PathBuf,
+        /// The steps file, in the replay format: {"steps": [{"set": PATH, "value": V}, {"add_repeat": PATH}]}.
+        #[arg(long, value_name = "FILE")]
+        steps: PathBuf,
+        /// Finalize the interview after the steps (checks every question, as ODK's finalize does).
+        #[arg(long)]
+        finish: bool,
+    },
+    /// Create N random, valid, completed interviews with paradata (test data and load tests).
+    Fill {
+        /// The database file (created if missing).
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// The form file; installed first if this version is not installed yet.
+        #[arg(long, value_name = "FORM")]
+        form: PathBuf,
+        /// How many interviews.
+        #[arg(long, default_value_t = 1)]
+        count: u64,
+        /// Interview k uses the walk of seed + k, so a run is reproducible.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Show one interview: status, questionnaire version and every stored answer.
     Show {
         /// The database file.
@@ -183,6 +221,9 @@ where
             export_paradata(&db, &format, &dir, &interviews, out)
         }
         Command::Form(FormCommand::Check { form }) => form_check(&form, out),
+        Command::Form(FormCommand::Install { db, form }) => form_install(&db, &form, out),
+        Command::Interview(InterviewCommand::Run { db, form, steps, finish }) => interview_run(&db, &form, &steps, finish, out),
+        Command::Interview(InterviewCommand::Fill { db, form, count, seed }) => interview_fill(&db, &form, count, seed, out),
         Command::Form(FormCommand::Replay { form, steps, now }) => form_replay(&form, &steps, &now, out),
         Command::Form(FormCommand::Fill { form, seed, now }) => form_fill(&form, seed, &now, out),
         Command::Login { db, server, user } => sync_cmd::login(&db, &server, &user, out),
@@ -324,6 +365,93 @@ fn form_check(form: &Path, out: &mut dyn Write) -> Result<u8, String> {
     }
     w(out, format!("{errors} error(s), {warnings} warning(s)"))?;
     Ok(if errors > 0 { 1 } else { 0 })
+}
+
+/// Opens (creating if needed) the database and installs the form file into it.
+fn open_with_form(db: &Path, form: &Path) -> Result<(App, canvass_app::StudyView, Vec<u8>), String> {
+    let bytes = std::fs::read(form).map_err(|e| format!("cannot read {}: {e}", form.display()))?;
+    let app = App::open(db, Arc::new(SystemClock::new())).map_err(|e| describe(&e))?;
+    let study = app.install_form(&bytes, &form.to_string_lossy()).map_err(|e| describe(&e))?;
+    Ok((app, study, bytes))
+}
+
+fn form_install(db: &Path, form: &Path, out: &mut dyn Write) -> Result<u8, String> {
+    let (_, study, _) = open_with_form(db, form)?;
+    writeln!(out, "installed {} version {} ({} questions)", study.id, study.version, study.question_count).map_err(|e| e.to_string())?;
+    Ok(0)
+}
+
+/// Applies replay-format steps to an interview; returns whether every step applied.
+fn apply_steps(app: &App, id: &str, steps: &[serde_json::Value], out: &mut dyn Write) -> Result<bool, String> {
+    let mut all_ok = true;
+    for (n, step) in steps.iter().enumerate() {
+        let line = if let Some(path) = step.get("set").and_then(|p| p.as_str()) {
+            let value = step.get("value").and_then(|v| v.as_str()).unwrap_or("");
+            match app.record_answer(id, path, value) {
+                // The line is printed only after record_answer returned, i.e. after the commit.
+                Ok(_) => format!("saved {id} {path}"),
+                Err(e) => {
+                    all_ok = false;
+                    format!("refused step {n} {path}: {}", describe(&e))
+                }
+            }
+        } else if let Some(path) = step.get("add_repeat").and_then(|p| p.as_str()) {
+            match app.add_repeat(id, path) {
+                Ok(_) => format!("added {id} {path}"),
+                Err(e) => {
+                    all_ok = false;
+                    format!("refused step {n} {path}: {}", describe(&e))
+                }
+            }
+        } else {
+            all_ok = false;
+            format!("skipped step {n}: only set and add_repeat steps run in an interview so far: {step}")
+        };
+        writeln!(out, "{line}").map_err(|e| e.to_string())?;
+    }
+    Ok(all_ok)
+}
+
+/// The steps of a steps file: `{"steps": [...]}` or a bare array.
+fn read_steps(path: &Path) -> Result<Vec<serde_json::Value>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
+    match v.get("steps").unwrap_or(&v) {
+        serde_json::Value::Array(a) => Ok(a.clone()),
+        _ => Err(format!("{} has no steps array", path.display())),
+    }
+}
+
+fn interview_run(db: &Path, form: &Path, steps: &Path, finish: bool, out: &mut dyn Write) -> Result<u8, String> {
+    let steps = read_steps(steps)?;
+    let (app, study, _) = open_with_form(db, form)?;
+    let id = app.start_interview(&study.id).map_err(|e| describe(&e))?.interview_id;
+    writeln!(out, "started {id} {} version {}", study.id, study.version).map_err(|e| e.to_string())?;
+    let all_ok = apply_steps(&app, &id, &steps, out)?;
+    if finish {
+        app.complete_interview(&id).map_err(|e| format!("interview {id} was not finalized: {}", describe(&e)))?;
+        writeln!(out, "completed {id}").map_err(|e| e.to_string())?;
+    }
+    Ok(if all_ok { 0 } else { 1 })
+}
+
+fn interview_fill(db: &Path, form: &Path, count: u64, seed: u64, out: &mut dyn Write) -> Result<u8, String> {
+    let (app, study, bytes) = open_with_form(db, form)?;
+    let questionnaire = canvass_form::import_form(&bytes, &form.to_string_lossy())
+        .form
+        .ok_or_else(|| format!("{} could not be read as a form", form.display()))?;
+    let now = chrono::Utc::now().fixed_offset();
+    let mut sink = std::io::sink();
+    for k in 0..count {
+        let ctx = canvass_form::expr::Context { now, random_seed: seed + k, language: None };
+        let walk = canvass_form::fill::random_walk(&questionnaire, seed + k, ctx);
+        let steps = walk["steps"].as_array().cloned().unwrap_or_default();
+        let id = app.start_interview(&study.id).map_err(|e| describe(&e))?.interview_id;
+        apply_steps(&app, &id, &steps, &mut sink)?;
+        app.complete_interview(&id).map_err(|e| format!("interview {id} (seed {}) was not finalized: {}", seed + k, describe(&e)))?;
+    }
+    writeln!(out, "filled {count} completed interview(s) of {} version {}", study.id, study.version).map_err(|e| e.to_string())?;
+    Ok(0)
 }
 
 fn form_fill(form: &Path, seed: u64, now: &str, out: &mut dyn Write) -> Result<u8, String> {

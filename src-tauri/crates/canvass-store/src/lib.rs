@@ -17,6 +17,7 @@ mod migrate;
 mod open;
 mod outbox;
 mod paradata;
+mod questionnaires;
 mod sync_state;
 
 pub use backup::{list_backups, prune_backups, restore, BACKUP_PREFIX};
@@ -25,5 +26,6 @@ pub use interviews::{AnswerRow, InterviewRow, NewInterview, OutboxRow};
 pub use migrate::{Migration, MIGRATIONS};
 pub use open::{inspect, DbReport, Store};
 pub use outbox::{OutboxEntry, OutboxUpdate};
+pub use questionnaires::QuestionnaireRow;
 pub use paradata::{EventRow, NewEvent, NewSession, SessionRow, Write};
 pub use sync_state::{SyncLogEntry, SyncSettings};

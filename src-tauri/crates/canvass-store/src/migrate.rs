@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0001_init", sql: include_str!("../../../../migrations/0001_init.sql") },
     Migration { name: "0002_paradata", sql: include_str!("../../../../migrations/0002_paradata.sql") },
     Migration { name: "0003_sync", sql: include_str!("../../../../migrations/0003_sync.sql") },
+    Migration { name: "0004_questionnaires", sql: include_str!("../../../../migrations/0004_questionnaires.sql") },
 ];
 
 /// Brings `conn` to the latest schema in `migrations`, all or nothing.
