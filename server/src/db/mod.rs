@@ -36,6 +36,9 @@ pub enum DbError {
     /// `user add` with a name that is taken.
     #[error("a user named {name} already exists")]
     UserExists { name: String },
+    /// Storage answered something its own schema rules out, e.g. a record neither inserted nor found.
+    #[error("storage is inconsistent: {what}")]
+    Inconsistent { what: String },
     /// A blocking SQLite task panicked or was cancelled.
     #[error("storage task failed")]
     Task(#[from] tokio::task::JoinError),
