@@ -63,6 +63,16 @@ async fn the_commands_run_a_whole_day(b: Backend, name: &str) {
         args
     };
 
+    if b == Backend::Sqlite {
+        // Reading commands never create an empty server out of a typo.
+        let (code, _, err) = server_cli(with(strings(&["export", "interviews"])), None).await;
+        assert_eq!(code, 1);
+        assert!(err.contains("no canvass-server data"), "{err}");
+        let (code, _, _) = server_cli(with(strings(&["user", "add", "x", "--role", "boss"])), Some(PASSWORD)).await;
+        assert_eq!(code, 1);
+        assert!(!dir.path().join(canvass_server::db::sqlite::FILE_NAME).exists(), "a refused command creates nothing");
+    }
+
     let (code, _, err) =
         server_cli(with(strings(&["user", "add", "ines", "--role", "interviewer", "--team", "north"])), None).await;
     assert_eq!(code, 1);
