@@ -24,4 +24,4 @@ pub use migrate::{Migration, MIGRATIONS};
 pub use open::{inspect, DbReport, Store};
 pub use outbox::{OutboxEntry, OutboxUpdate};
 pub use paradata::{EventRow, NewEvent, NewSession, SessionRow, Write};
-pub use sync_state::{SyncLogEntry, SyncSettings};
+pub use sync_state::{SyncLogEntry, SyncSettings, SYNC_LOG_KEEP};

@@ -92,6 +92,13 @@ async fn check(resp: Response) -> Result<Response> {
     if status.is_success() {
         return Ok(resp);
     }
+    // Only the delta-seconds form; an HTTP date would need the wall clock, and the backoff covers it.
+    let retry_after_ms = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .map(|secs| secs.clamp(0, 24 * 3600) * 1000);
     // A failure body should be `{code, message}`; a proxy's HTML page is kept as text.
     let text = resp.text().await.unwrap_or_default();
     let (code, message) = match serde_json::from_str::<ApiError>(&text) {
@@ -101,8 +108,8 @@ async fn check(resp: Response) -> Result<Response> {
     Err(match status {
         StatusCode::UNAUTHORIZED => Error::Unauthorized { code, message },
         StatusCode::PAYLOAD_TOO_LARGE => Error::TooLarge { message },
-        StatusCode::TOO_MANY_REQUESTS => Error::Unavailable { status: status.as_u16(), message },
-        s if s.is_server_error() => Error::Unavailable { status: s.as_u16(), message },
+        StatusCode::TOO_MANY_REQUESTS => Error::Unavailable { status: status.as_u16(), message, retry_after_ms },
+        s if s.is_server_error() => Error::Unavailable { status: s.as_u16(), message, retry_after_ms },
         s => Error::Refused { status: s.as_u16(), code, message },
     })
 }

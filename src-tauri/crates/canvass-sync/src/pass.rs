@@ -227,8 +227,10 @@ async fn push_and_pull(store: &mut Store, now: i64, opts: &PassOptions, s: &mut 
                     store.clear_token()?;
                 } else {
                     let why = chain(&e);
+                    // A server that says how long to wait (429, 503) is believed when that is longer.
+                    let floor = e.retry_after_ms().unwrap_or(0);
                     let updates: Vec<OutboxUpdate> =
-                        batch.items.iter().map(|r| retry(r, &why, now, opts.seed)).collect();
+                        batch.items.iter().map(|r| retry(r, &why, now, opts.seed, floor)).collect();
                     store.apply_outbox_updates(&updates)?;
                 }
                 s.deferred += batch.items.len() + queue.iter().map(|b| b.items.len()).sum::<usize>();
@@ -279,11 +281,11 @@ fn request_body(device_id: &str, now: i64, batch: &Batch) -> (Option<Vec<u8>>, V
     (serde_json::to_vec(&body).ok(), bad)
 }
 
-fn retry(e: &OutboxEntry, why: &str, now: i64, seed: u64) -> OutboxUpdate {
+fn retry(e: &OutboxEntry, why: &str, now: i64, seed: u64, floor_ms: i64) -> OutboxUpdate {
     OutboxUpdate::Retry {
         id: e.id.clone(),
         error: why.to_owned(),
-        next_attempt_at: now + backoff_ms(e.attempts + 1, seed, &e.id),
+        next_attempt_at: now + backoff_ms(e.attempts + 1, seed, &e.id).max(floor_ms),
     }
 }
 
@@ -313,7 +315,7 @@ fn apply(
         let Some(r) = by_id.get(e.id.as_str()) else {
             // The server skipped an item: treat it like a lost answer and resend later.
             s.deferred += 1;
-            updates.push(retry(e, "the server did not answer for this item", now, seed));
+            updates.push(retry(e, "the server did not answer for this item", now, seed, 0));
             continue;
         };
         let reason = || r.reason.clone().unwrap_or_default();
