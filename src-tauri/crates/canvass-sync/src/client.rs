@@ -113,3 +113,48 @@ async fn check(resp: Response) -> Result<Response> {
         s => Error::Refused { status: s.as_u16(), code, message },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
+        let mut b = http::Response::builder().status(status);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        Response::from(b.body(body.to_owned()).unwrap())
+    }
+
+    /// Each case: HTTP status, headers, body → (retryable, needs sign-in, variant name).
+    #[tokio::test]
+    async fn every_status_is_classified() {
+        let coded = |code: &str| format!(r#"{{"code":"{code}","message":"m"}}"#);
+        let cases: Vec<(u16, Vec<(&str, &str)>, String, (bool, bool, &str))> = vec![
+            (401, vec![], coded("unauthorized"), (false, true, "Unauthorized")),
+            (413, vec![], coded("too_large"), (false, false, "TooLarge")),
+            (429, vec![("retry-after", "30")], coded("busy"), (true, false, "Unavailable")),
+            (500, vec![], coded("internal"), (true, false, "Unavailable")),
+            (502, vec![], "<html>bad gateway</html>".into(), (true, false, "Unavailable")),
+            (503, vec![], String::new(), (true, false, "Unavailable")),
+            (403, vec![], coded("forbidden"), (false, false, "Refused")),
+            (400, vec![], coded("bad_json"), (false, false, "Refused")),
+        ];
+        for (status, headers, body, (retryable, sign_in, name)) in cases {
+            let e = check(response(status, &headers, &body)).await.unwrap_err();
+            assert_eq!((e.is_retryable(), e.needs_sign_in()), (retryable, sign_in), "HTTP {status}: {e:?}");
+            assert!(format!("{e:?}").starts_with(name), "HTTP {status}: {e:?}");
+        }
+        let e = check(response(429, &[("retry-after", "30")], "")).await.unwrap_err();
+        assert_eq!(e.retry_after_ms(), Some(30_000));
+        let e = check(response(403, &[], &coded("forbidden"))).await.unwrap_err();
+        assert!(matches!(e, Error::Refused { status: 403, ref code, .. } if code == "forbidden"), "{e:?}");
+        assert!(check(response(200, &[], "{}")).await.is_ok());
+    }
+
+    #[test]
+    fn a_server_address_must_be_http() {
+        assert!(matches!(Server::new("ftp://x", DEFAULT_TIMEOUT), Err(Error::BadUrl { .. })));
+        assert!(Server::new("https://canvass.example.org/", DEFAULT_TIMEOUT).is_ok());
+    }
+}
