@@ -126,11 +126,13 @@ mod tests {
         Response::from(b.body(body.to_owned()).unwrap())
     }
 
-    /// Each case: HTTP status, headers, body → (retryable, needs sign-in, variant name).
+    /// HTTP status, headers, body → (retryable, needs sign-in, variant name).
+    type Case = (u16, Vec<(&'static str, &'static str)>, String, (bool, bool, &'static str));
+
     #[tokio::test]
     async fn every_status_is_classified() {
         let coded = |code: &str| format!(r#"{{"code":"{code}","message":"m"}}"#);
-        let cases: Vec<(u16, Vec<(&str, &str)>, String, (bool, bool, &str))> = vec![
+        let cases: Vec<Case> = vec![
             (401, vec![], coded("unauthorized"), (false, true, "Unauthorized")),
             (413, vec![], coded("too_large"), (false, false, "TooLarge")),
             (429, vec![("retry-after", "30")], coded("busy"), (true, false, "Unavailable")),
