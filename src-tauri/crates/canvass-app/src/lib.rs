@@ -15,7 +15,7 @@ mod sync;
 pub use canvass_store::DbReport;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, ErrorKind, Result};
-pub use sync::{PassOptions as SyncOptions, SyncError, SyncLogEntry, SyncOutboxEntry, SyncOutcome, SyncSignIn, SyncStatus, SyncSummary};
+pub use sync::{PassOptions as SyncOptions, SyncError, SyncLogEntry, SyncOutboxEntry, SyncOutcome, SyncSignIn, SyncStatus, SyncSummary, utc_text};
 pub use interview::{App, ChoiceView, InterviewSummary, ParadataEvent, QuestionView, Screen, StudyView};
 
 /// Checks a database file without changing it (integrity and schema version), for `canvass db check`.

@@ -47,6 +47,9 @@ enum Command {
     Sync {
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
+        /// Print the latest sync passes instead of syncing.
+        #[arg(long)]
+        log: bool,
     },
 }
 
@@ -93,7 +96,7 @@ where
         Command::Db(DbCommand::Check { db }) => db_check(&db, out),
         Command::Interview(InterviewCommand::List { db, json }) => interview_list(&db, json, out),
         Command::Login { db, server, user } => sync_cmd::login(&db, &server, &user, out),
-        Command::Sync { db } => sync_cmd::sync(&db, out),
+        Command::Sync { db, log } => sync_cmd::sync(&db, log, out),
     };
     match result {
         Ok(code) => code,
