@@ -340,6 +340,30 @@ async fn a_lost_device_is_revoked_by_an_admin_or_its_team_supervisor(b: Backend,
 }
 both_backends!(devices, a_lost_device_is_revoked_by_an_admin_or_its_team_supervisor);
 
+async fn repeated_wrong_passwords_lock_the_name_for_a_while(b: Backend, name: &str) {
+    let srv = server(b, name).await;
+    let st = &srv.state;
+    let attempt = |pw: String| {
+        let st = st.clone();
+        async move {
+            let body = json!({"user": "ines", "password": pw, "device_id": "d"});
+            send(&st, request(Method::POST, "/v1/login", None, Some(body))).await
+        }
+    };
+    for _ in 0..canvass_server::throttle::MAX_FAILURES {
+        assert_eq!(attempt("guess".into()).await.0, StatusCode::UNAUTHORIZED);
+    }
+    // Locked: even the right password waits, and the answer says how long.
+    let (s, headers, v) = attempt(password("ines")).await;
+    assert_eq!((s, v["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("too_many_attempts")), "{v}");
+    assert_eq!(headers.get(header::RETRY_AFTER).unwrap(), "900");
+    // Another name is not affected; after the window the right password works again.
+    login(st, "sam", "s").await;
+    srv.clock.fetch_add(canvass_server::throttle::WINDOW_MS, Ordering::SeqCst);
+    assert_eq!(attempt(password("ines")).await.0, StatusCode::OK);
+}
+both_backends!(throttle, repeated_wrong_passwords_lock_the_name_for_a_while);
+
 /// The server's migration lists equal its migration folders, and a newer database is refused.
 #[test]
 fn server_migrations_match_their_folders_and_refuse_newer_databases() {
