@@ -392,3 +392,19 @@ fn server_migrations_match_their_folders_and_refuse_newer_databases() {
         Ok(_) => panic!("a database from a newer server must be refused"),
     }
 }
+
+/// TLS to PostgreSQL is really attempted: the throwaway cluster has no certificate, so `sslmode=require` must fail
+/// while the default (`prefer`) falls back to plain text on loopback.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: ./test.sh starts one"]
+async fn postgres_tls_follows_sslmode() {
+    use canvass_server::db::postgres::PgDb;
+    let url = std::env::var("CANVASS_TEST_POSTGRES_URL")
+        .expect("CANVASS_TEST_POSTGRES_URL is not set: run ./test.sh, which starts a throwaway PostgreSQL");
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let err = PgDb::open(&format!("{url}{sep}sslmode=require")).await.err().expect("no TLS on the test cluster");
+    assert!(matches!(err, canvass_server::db::DbError::Postgres(_)), "{err:?}");
+    canvass_server::db::postgres::create_database(&url, "canvass_tls_prefer").await.unwrap();
+    let (root, _) = url.rsplit_once('/').unwrap();
+    assert!(PgDb::open(&format!("{root}/canvass_tls_prefer?sslmode=prefer")).await.is_ok());
+}

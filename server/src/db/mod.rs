@@ -23,6 +23,9 @@ pub enum DbError {
     /// PostgreSQL failed, e.g. the server went away mid-batch.
     #[error("postgres error")]
     Postgres(#[from] tokio_postgres::Error),
+    /// The TLS settings for PostgreSQL could not be built (a rustls configuration error).
+    #[error("cannot set up TLS for PostgreSQL")]
+    Tls(#[source] rustls::Error),
     /// A migration failed; the schema was left as it was.
     #[error("migration {name} failed; nothing of this run was applied")]
     Migration {

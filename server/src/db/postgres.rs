@@ -3,14 +3,14 @@
 //! One connection behind an async mutex: on the 2-core machines we measured, a
 //! pool did not ingest faster (performance.md 1.3), and one connection keeps
 //! batch transactions serial exactly as on SQLite.
-//! Connections use `NoTls`: the server is expected next to its database (loopback
-//! or a Unix socket); TLS to a remote database is not supported yet.
+//! Connections use TLS (rustls on ring) whenever the URL's `sslmode` asks for it
+//! or the database offers it; see [`connect`].
 //! Migrations run in one transaction under an advisory lock, so two servers
 //! starting at once cannot both apply them.
 
 use async_trait::async_trait;
 use tokio::sync::Mutex;
-use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres::{Client, Config};
 
 use super::{
     ChangeRow, Database, DbError, DbResult, DeviceRow, IngestBatch, Migration, NewUser, Stored, StoredRecord,
@@ -31,14 +31,30 @@ pub struct PgDb {
 }
 
 /// Opens a connection and drives it on the runtime.
+///
+/// TLS follows the URL's `sslmode`: `disable` connects in plain text, `prefer`
+/// (the default) uses TLS when the server offers it, `require` insists on it.
+/// Server certificates are checked against the Mozilla roots (webpki-roots).
 async fn connect(config: &Config) -> DbResult<Client> {
-    let (client, connection) = config.connect(NoTls).await?;
+    let (client, connection) = config.connect(tls()?).await?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::warn!("postgres connection closed: {e}");
         }
     });
     Ok(client)
+}
+
+/// A rustls connector on ring, built with its provider named so that no process-wide default is needed.
+fn tls() -> DbResult<tokio_postgres_rustls::MakeRustlsConnect> {
+    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let config =
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(DbError::Tls)?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
 /// Creates an empty database `name` on the server of `url` and returns its config.
