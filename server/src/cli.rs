@@ -121,19 +121,33 @@ where
     }
 }
 
-async fn open(args: &StoreArgs) -> Result<Arc<dyn Database>, String> {
+/// Opens the storage; only commands that write (`serve`, `user add`) may create a new SQLite file,
+/// so a typo in `--data` for `export` or `user list` says so instead of reporting an empty server.
+async fn open(args: &StoreArgs, create: bool) -> Result<Arc<dyn Database>, String> {
     let show = |e: crate::db::DbError| chain(&e);
     match (&args.database, &args.data) {
         (Some(url), _) => Ok(Arc::new(PgDb::open(url).await.map_err(show)?)),
-        (None, Some(dir)) => Ok(Arc::new(SqliteDb::open_dir(dir).map_err(show)?)),
+        (None, Some(dir)) => {
+            let file = dir.join(crate::db::sqlite::FILE_NAME);
+            if !create && !file.exists() {
+                return Err(format!("no canvass-server data in {} (expected {})", dir.display(), file.display()));
+            }
+            Ok(Arc::new(SqliteDb::open_dir(dir).map_err(show)?))
+        }
         (None, None) => Err("say where the data lives: --data DIR (SQLite) or --database postgres://...".into()),
     }
 }
 
 async fn execute(cli: Cli, password: Option<String>, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), String> {
-    let db = open(&cli.store).await?;
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::User(UserCommand::Add { role, .. }) = &command {
+        // Check the command line before creating anything.
+        Role::parse(role).ok_or("--role must be admin, supervisor or interviewer")?;
+    }
+    let creates = matches!(command, Command::Serve | Command::User(UserCommand::Add { .. }));
+    let db = open(&cli.store, creates).await?;
     let show = |e: crate::error::ApiError| chain(&e);
-    match cli.command.unwrap_or(Command::Serve) {
+    match command {
         Command::Serve => {
             let listener = tokio::net::TcpListener::bind(&cli.listen)
                 .await
@@ -141,9 +155,7 @@ async fn execute(cli: Cli, password: Option<String>, out: &mut dyn Write, err: &
             let addr = listener.local_addr().map_err(|e| e.to_string())?;
             tracing::info!("canvass-server listening on http://{addr}");
             axum::serve(listener, app(AppState::new(db)))
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
+                .with_graceful_shutdown(shutdown_signal())
                 .await
                 .map_err(|e| format!("server failed: {e}"))
         }
@@ -209,4 +221,28 @@ async fn execute(cli: Cli, password: Option<String>, out: &mut dyn Write, err: &
             Ok(())
         }
     }
+}
+
+/// Resolves on Ctrl-C, or on SIGTERM (what systemd and container runtimes send), so in-flight batches finish.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("shutting down after in-flight requests");
 }

@@ -24,6 +24,9 @@ pub enum ApiError {
     /// The thing named in the path does not exist (404 `not_found`), e.g. revoking an unknown device.
     #[error("{0}")]
     NotFound(String),
+    /// Too many failed sign-ins for this user name (429 `too_many_attempts`, with `Retry-After`).
+    #[error("too many failed sign-ins; try again in {} minutes", (retry_after_ms + 59_999) / 60_000)]
+    TooManyAttempts { retry_after_ms: i64 },
     /// The request body is larger than the server accepts (413 `too_large`); the client splits and resends.
     #[error("the request body is larger than {limit} bytes; send fewer items per batch")]
     TooLarge { limit: usize },
@@ -45,6 +48,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
@@ -63,7 +67,15 @@ impl IntoResponse for ApiError {
         } else {
             self.to_string()
         };
-        (status, Json(canvass_protocol::ApiError { code: code.to_owned(), message })).into_response()
+        let retry_after = match &self {
+            ApiError::TooManyAttempts { retry_after_ms } => Some(((retry_after_ms + 999) / 1000).to_string()),
+            _ => None,
+        };
+        let mut resp = (status, Json(canvass_protocol::ApiError { code: code.to_owned(), message })).into_response();
+        if let Some(secs) = retry_after.and_then(|s| axum::http::HeaderValue::from_str(&s).ok()) {
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, secs);
+        }
+        resp
     }
 }
 

@@ -19,6 +19,7 @@ pub mod db;
 pub mod error;
 pub mod ingest;
 mod routes;
+pub mod throttle;
 
 use std::sync::Arc;
 
@@ -55,12 +56,14 @@ pub struct AppState {
     pub db: Arc<dyn db::Database>,
     pub clock: Clock,
     pub limits: Limits,
+    /// Failed sign-ins per user name, shared by every clone of the state.
+    pub throttle: Arc<throttle::LoginThrottle>,
 }
 
 impl AppState {
     /// State over `db` with the system clock and default limits.
     pub fn new(db: Arc<dyn db::Database>) -> AppState {
-        AppState { db, clock: Arc::new(system_now_ms), limits: Limits::default() }
+        AppState { db, clock: Arc::new(system_now_ms), limits: Limits::default(), throttle: Arc::default() }
     }
 }
 

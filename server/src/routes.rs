@@ -50,6 +50,8 @@ pub async fn login(State(s): State<AppState>, Body(req): Body<LoginRequest>) -> 
             message: "device_id must be 1 to 100 characters".into(),
         });
     }
+    let now = (s.clock)();
+    s.throttle.check(&req.user, now).map_err(|retry_after_ms| ApiError::TooManyAttempts { retry_after_ms })?;
     let user = s.db.user(&req.user).await?;
     // The same answer, after the same work, for an unknown user, a wrong password
     // and a disabled account, so the endpoint does not reveal which names exist.
@@ -64,10 +66,14 @@ pub async fn login(State(s): State<AppState>, Body(req): Body<LoginRequest>) -> 
         }
     })
     .await
-    .map_err(|e| ApiError::Internal(format!("password check failed: {e}")))?
-    .ok_or(ApiError::BadCredentials)?;
+    .map_err(|e| ApiError::Internal(format!("password check failed: {e}")))?;
+    let Some(user) = user else {
+        s.throttle.failed(&req.user, now);
+        return Err(ApiError::BadCredentials);
+    };
+    s.throttle.succeeded(&user.name);
     let token = auth::new_token();
-    s.db.add_token(&auth::token_hash(&token), &user.name, &req.device_id, (s.clock)()).await?;
+    s.db.add_token(&auth::token_hash(&token), &user.name, &req.device_id, now).await?;
     tracing::info!(user = %user.name, device = %req.device_id, "login");
     Ok(Json(LoginResponse { token, role: user.role, team: user.team }))
 }

@@ -1,4 +1,4 @@
-//! Chaos: several devices sync through a proxy that refuses connections, cuts requests and swallows answers;
+//! Chaos: several devices sync at once through a proxy that refuses connections, cuts requests and swallows answers;
 //! every interview ends up stored exactly once with the content its device hashed.
 //!
 //! Bounded: a fixed number of devices, interviews and passes; the proxy's choices come from a seed.
@@ -23,7 +23,7 @@ async fn every_interview_is_stored_once_with_identical_content(b: Backend, name:
         d.login(&server.url, "ines").await;
         // Sign-in went direct; from now on everything goes through the proxy.
         crate::support::raw(&d.db.path).execute("UPDATE sync_settings SET server_url = ?1", [&proxy.url]).unwrap();
-        devices.push(d);
+        devices.push(std::sync::Arc::new(d));
     }
 
     // Small batches, so a pass can get part of the way before the network fails it.
@@ -31,9 +31,17 @@ async fn every_interview_is_stored_once_with_identical_content(b: Backend, name:
     proxy.set(ProxyMode::Random);
     let mut failed = 0;
     for _ in 0..CHAOS_PASSES {
+        // All devices at once, so the server runs their batch transactions concurrently.
+        let mut passes = tokio::task::JoinSet::new();
         for d in &devices {
-            d.wait_out_backoff();
-            if d.sync_with(limits).await.outcome != SyncOutcome::Ok {
+            let d = d.clone();
+            passes.spawn(async move {
+                d.wait_out_backoff();
+                d.sync_with(limits).await.outcome
+            });
+        }
+        while let Some(outcome) = passes.join_next().await {
+            if outcome.unwrap() != SyncOutcome::Ok {
                 failed += 1;
             }
         }

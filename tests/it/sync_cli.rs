@@ -63,6 +63,16 @@ async fn the_commands_run_a_whole_day(b: Backend, name: &str) {
         args
     };
 
+    if b == Backend::Sqlite {
+        // Reading commands never create an empty server out of a typo.
+        let (code, _, err) = server_cli(with(strings(&["export", "interviews"])), None).await;
+        assert_eq!(code, 1);
+        assert!(err.contains("no canvass-server data"), "{err}");
+        let (code, _, _) = server_cli(with(strings(&["user", "add", "x", "--role", "boss"])), Some(PASSWORD)).await;
+        assert_eq!(code, 1);
+        assert!(!dir.path().join(canvass_server::db::sqlite::FILE_NAME).exists(), "a refused command creates nothing");
+    }
+
     let (code, _, err) =
         server_cli(with(strings(&["user", "add", "ines", "--role", "interviewer", "--team", "north"])), None).await;
     assert_eq!(code, 1);
@@ -156,6 +166,13 @@ async fn the_commands_run_a_whole_day(b: Backend, name: &str) {
     assert_eq!(code, 1);
     let summary: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(summary["outcome"], "unauthorized", "{summary}");
+    // The readable log: newest first, one line per pass.
+    let (code, out, _) = canvass(strings(&["sync", "--db", &file, "--log"])).await;
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("STARTED (UTC)"), "{out}");
+    assert!(lines[1].contains("unauthorized") && lines[1].contains("sign in"), "{out}");
+    assert!(lines.iter().any(|l| l.contains(" ok ")), "{out}");
     let (code, _, err) = canvass(strings(&["sync", "--db", "/nonexistent/canvass.sqlite"])).await;
     assert_eq!(code, 1);
     assert!(err.contains("no database"), "{err}");

@@ -70,6 +70,8 @@ pub struct TestServer {
     pub db: Arc<dyn Database>,
     /// The state the router was built from (oneshot tests build more routers from it).
     pub state: AppState,
+    /// The server's clock (Unix ms); tests move it to let time pass on the server.
+    pub clock: Arc<AtomicI64>,
     /// When set, every batch ingest fails with a storage error (the server answers 500).
     pub fail_ingest: Arc<AtomicBool>,
     /// Keeps the SQLite folder alive.
@@ -104,14 +106,16 @@ impl TestServer {
         let fail_ingest = Arc::new(AtomicBool::new(false));
         let db: Arc<dyn Database> = Arc::new(FaultyDb { inner: inner.clone(), fail_ingest: fail_ingest.clone() });
         let clock = Arc::new(AtomicI64::new(SERVER_NOW_MS));
-        let state = AppState { db, clock: Arc::new(move || clock.load(Ordering::SeqCst)), limits };
+        let now = clock.clone();
+        let state =
+            AppState { db, clock: Arc::new(move || now.load(Ordering::SeqCst)), limits, throttle: Arc::default() };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let router = canvass_server::app(state.clone());
         let task = tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap();
         });
-        TestServer { url: format!("http://{addr}"), addr, db: inner, state, fail_ingest, _dir: dir, task }
+        TestServer { url: format!("http://{addr}"), addr, db: inner, state, clock, fail_ingest, _dir: dir, task }
     }
 
     /// Creates an account with a cheap password hash (the password is the user name plus "-pw").

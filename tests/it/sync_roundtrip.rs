@@ -2,7 +2,7 @@
 //!
 //! Each body runs on both server backends (see `both_backends!`).
 
-use canvass_app::SyncOutcome;
+use canvass_app::{Clock, SyncOutcome};
 use canvass_server::Limits;
 use sha2::{Digest, Sha256};
 
@@ -335,4 +335,53 @@ fn sync_futures_can_move_between_threads() {
     send(dev.app.sync_now());
     send(dev.app.sync_due());
     send(dev.app.login("http://127.0.0.1:9", "nobody", "x"));
+}
+
+/// A busy server's `Retry-After` is believed when it is longer than the backoff (no storage involved).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_with_retry_after_defers_the_rows_at_least_that_long() {
+    use axum::http::{header, StatusCode};
+    use axum::routing::post;
+    let busy = axum::Router::new()
+        .route(
+            "/v1/login",
+            post(|| async { axum::Json(serde_json::json!({"token": "t", "role": "interviewer", "team": null})) }),
+        )
+        .route(
+            "/v1/batches",
+            post(|| async {
+                let body = r#"{"code":"busy","message":"try again later"}"#;
+                (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "7200")], body)
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move { axum::serve(listener, busy).await.unwrap() });
+
+    let dev = Device::new();
+    dev.complete(1);
+    dev.app.login(&url, "ines", "x").await.unwrap();
+    let now = dev.clock.now_ms();
+    let s = dev.sync().await;
+    assert_eq!(s.outcome, SyncOutcome::RetryLater);
+    assert!(s.error.as_deref().unwrap().contains("HTTP 429"), "{s:?}");
+    let row = &dev.app.outbox().unwrap()[0];
+    assert_eq!((row.state.as_str(), row.attempts), ("pending", 1));
+    assert!(row.next_attempt_at.unwrap() >= now + 7_200_000, "{row:?}");
+    task.abort();
+}
+
+/// The sync log keeps the latest passes only, so years of passes every few minutes do not grow the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sync_log_keeps_the_latest_passes() {
+    let dev = Device::new();
+    let mut store = canvass_store::Store::open(&dev.db.path).unwrap();
+    let keep = canvass_store::SYNC_LOG_KEEP as usize;
+    for i in 0..keep + 5 {
+        let e = canvass_store::SyncLogEntry { started_at: i as i64, outcome: "ok".into(), ..Default::default() };
+        store.add_sync_log(&e).unwrap();
+    }
+    let log = dev.app.sync_log(keep + 100).unwrap();
+    assert_eq!(log.len(), keep);
+    assert_eq!((log[0].started_at, log[keep - 1].started_at), ((keep + 4) as i64, 5));
 }

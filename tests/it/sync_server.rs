@@ -340,6 +340,30 @@ async fn a_lost_device_is_revoked_by_an_admin_or_its_team_supervisor(b: Backend,
 }
 both_backends!(devices, a_lost_device_is_revoked_by_an_admin_or_its_team_supervisor);
 
+async fn repeated_wrong_passwords_lock_the_name_for_a_while(b: Backend, name: &str) {
+    let srv = server(b, name).await;
+    let st = &srv.state;
+    let attempt = |pw: String| {
+        let st = st.clone();
+        async move {
+            let body = json!({"user": "ines", "password": pw, "device_id": "d"});
+            send(&st, request(Method::POST, "/v1/login", None, Some(body))).await
+        }
+    };
+    for _ in 0..canvass_server::throttle::MAX_FAILURES {
+        assert_eq!(attempt("guess".into()).await.0, StatusCode::UNAUTHORIZED);
+    }
+    // Locked: even the right password waits, and the answer says how long.
+    let (s, headers, v) = attempt(password("ines")).await;
+    assert_eq!((s, v["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("too_many_attempts")), "{v}");
+    assert_eq!(headers.get(header::RETRY_AFTER).unwrap(), "900");
+    // Another name is not affected; after the window the right password works again.
+    login(st, "sam", "s").await;
+    srv.clock.fetch_add(canvass_server::throttle::WINDOW_MS, Ordering::SeqCst);
+    assert_eq!(attempt(password("ines")).await.0, StatusCode::OK);
+}
+both_backends!(throttle, repeated_wrong_passwords_lock_the_name_for_a_while);
+
 /// The server's migration lists equal its migration folders, and a newer database is refused.
 #[test]
 fn server_migrations_match_their_folders_and_refuse_newer_databases() {
@@ -367,4 +391,20 @@ fn server_migrations_match_their_folders_and_refuse_newer_databases() {
         Err(e) => panic!("expected a newer-database refusal, got {e}"),
         Ok(_) => panic!("a database from a newer server must be refused"),
     }
+}
+
+/// TLS to PostgreSQL is really attempted: the throwaway cluster has no certificate, so `sslmode=require` must fail
+/// while the default (`prefer`) falls back to plain text on loopback.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: ./test.sh starts one"]
+async fn postgres_tls_follows_sslmode() {
+    use canvass_server::db::postgres::PgDb;
+    let url = std::env::var("CANVASS_TEST_POSTGRES_URL")
+        .expect("CANVASS_TEST_POSTGRES_URL is not set: run ./test.sh, which starts a throwaway PostgreSQL");
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let err = PgDb::open(&format!("{url}{sep}sslmode=require")).await.err().expect("no TLS on the test cluster");
+    assert!(matches!(err, canvass_server::db::DbError::Postgres(_)), "{err:?}");
+    canvass_server::db::postgres::create_database(&url, "canvass_tls_prefer").await.unwrap();
+    let (root, _) = url.rsplit_once('/').unwrap();
+    assert!(PgDb::open(&format!("{root}/canvass_tls_prefer?sslmode=prefer")).await.is_ok());
 }

@@ -23,6 +23,9 @@ pub enum DbError {
     /// PostgreSQL failed, e.g. the server went away mid-batch.
     #[error("postgres error")]
     Postgres(#[from] tokio_postgres::Error),
+    /// The TLS settings for PostgreSQL could not be built (a rustls configuration error).
+    #[error("cannot set up TLS for PostgreSQL")]
+    Tls(#[source] rustls::Error),
     /// A migration failed; the schema was left as it was.
     #[error("migration {name} failed; nothing of this run was applied")]
     Migration {
@@ -36,6 +39,9 @@ pub enum DbError {
     /// `user add` with a name that is taken.
     #[error("a user named {name} already exists")]
     UserExists { name: String },
+    /// Storage answered something its own schema rules out, e.g. a record neither inserted nor found.
+    #[error("storage is inconsistent: {what}")]
+    Inconsistent { what: String },
     /// A blocking SQLite task panicked or was cancelled.
     #[error("storage task failed")]
     Task(#[from] tokio::task::JoinError),

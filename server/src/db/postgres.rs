@@ -3,14 +3,14 @@
 //! One connection behind an async mutex: on the 2-core machines we measured, a
 //! pool did not ingest faster (performance.md 1.3), and one connection keeps
 //! batch transactions serial exactly as on SQLite.
-//! Connections use `NoTls`: the server is expected next to its database (loopback
-//! or a Unix socket); TLS to a remote database is not supported yet.
+//! Connections use TLS (rustls on ring) whenever the URL's `sslmode` asks for it
+//! or the database offers it; see [`connect`].
 //! Migrations run in one transaction under an advisory lock, so two servers
 //! starting at once cannot both apply them.
 
 use async_trait::async_trait;
 use tokio::sync::Mutex;
-use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres::{Client, Config};
 
 use super::{
     ChangeRow, Database, DbError, DbResult, DeviceRow, IngestBatch, Migration, NewUser, Stored, StoredRecord,
@@ -31,14 +31,30 @@ pub struct PgDb {
 }
 
 /// Opens a connection and drives it on the runtime.
+///
+/// TLS follows the URL's `sslmode`: `disable` connects in plain text, `prefer`
+/// (the default) uses TLS when the server offers it, `require` insists on it.
+/// Server certificates are checked against the Mozilla roots (webpki-roots).
 async fn connect(config: &Config) -> DbResult<Client> {
-    let (client, connection) = config.connect(NoTls).await?;
+    let (client, connection) = config.connect(tls()?).await?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::warn!("postgres connection closed: {e}");
         }
     });
     Ok(client)
+}
+
+/// A rustls connector on ring, built with its provider named so that no process-wide default is needed.
+fn tls() -> DbResult<tokio_postgres_rustls::MakeRustlsConnect> {
+    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let config =
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(DbError::Tls)?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
 /// Creates an empty database `name` on the server of `url` and returns its config.
@@ -222,41 +238,45 @@ impl Database for PgDb {
     async fn ingest(&self, b: IngestBatch) -> DbResult<Vec<Stored>> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        // One round trip per item keeps the code identical in shape to SQLite;
-        // the multi-row `unnest` insert of performance.md 1.3 is the next step if ingest ever limits.
-        let insert = tx
-            .prepare(
+        // Two statements whatever the batch size (performance.md 1.3: multi-row
+        // `unnest` inserts beat one round trip per row): insert all, learn which
+        // ids were new, then read the stored hashes of the rest.
+        let ids: Vec<&str> = b.records.iter().map(|r| r.id.as_str()).collect();
+        let kinds: Vec<&str> = b.records.iter().map(|r| r.kind.as_str()).collect();
+        let payloads: Vec<&str> = b.records.iter().map(|r| r.payload.as_str()).collect();
+        let hashes: Vec<&str> = b.records.iter().map(|r| r.payload_hash.as_str()).collect();
+        let inserted = tx
+            .query(
                 "INSERT INTO records (id, kind, payload, payload_hash, device_id, user_name, team, received_at, batch_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
+                 SELECT id, kind, payload, payload_hash, $5, $6, $7, $8, $9
+                 FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[]) AS t (id, kind, payload, payload_hash)
+                 ON CONFLICT (id) DO NOTHING RETURNING id",
+                &[&ids, &kinds, &payloads, &hashes, &b.device_id, &b.user, &b.team, &b.received_at, &b.batch_id],
             )
             .await?;
-        let stored = tx.prepare("SELECT payload_hash FROM records WHERE id = $1").await?;
+        let mut new_ids: std::collections::HashSet<String> = inserted.iter().map(|r| r.get(0)).collect();
+        let stored: std::collections::HashMap<String, String> = tx
+            .query("SELECT id, payload_hash FROM records WHERE id = ANY($1)", &[&ids])
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
         let mut out = Vec::with_capacity(b.records.len());
         for r in &b.records {
-            let n = tx
-                .execute(
-                    &insert,
-                    &[
-                        &r.id,
-                        &r.kind,
-                        &r.payload,
-                        &r.payload_hash,
-                        &b.device_id,
-                        &b.user,
-                        &b.team,
-                        &b.received_at,
-                        &b.batch_id,
-                    ],
-                )
-                .await?;
-            out.push(if n == 1 {
+            // The first occurrence of a new id was inserted; a repeat within the
+            // batch then compares with it, exactly as if items went one by one.
+            out.push(if new_ids.remove(&r.id) {
                 Stored::Inserted
             } else {
-                let h: String = tx.query_one(&stored, &[&r.id]).await?.get(0);
-                if h == r.payload_hash {
-                    Stored::SameHash
-                } else {
-                    Stored::OtherHash { stored_hash: h }
+                match stored.get(&r.id) {
+                    Some(h) if *h == r.payload_hash => Stored::SameHash,
+                    Some(h) => Stored::OtherHash { stored_hash: h.clone() },
+                    // The row was there or inserted a moment ago in this transaction; it cannot vanish.
+                    None => {
+                        return Err(DbError::Inconsistent {
+                            what: format!("record {} neither inserted nor found", r.id),
+                        })
+                    }
                 }
             });
         }

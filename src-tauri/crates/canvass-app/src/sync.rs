@@ -143,3 +143,10 @@ impl App {
         Ok(self.lock().store.outbox_entries()?)
     }
 }
+
+/// A Unix-millisecond time as `2026-11-22 09:00:00Z`, for logs people read.
+pub fn utc_text(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string())
+        .unwrap_or_else(|| format!("{ms} ms"))
+}

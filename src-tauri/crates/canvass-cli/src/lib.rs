@@ -47,6 +47,9 @@ enum Command {
     Sync {
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
+        /// Print the latest sync passes instead of syncing.
+        #[arg(long)]
+        log: bool,
     },
     /// Check and replay questionnaires (XLSForm .xlsx/.xls or XForm .xml) before fieldwork.
     #[command(subcommand)]
@@ -227,7 +230,7 @@ where
         Command::Form(FormCommand::Replay { form, steps, now }) => form_replay(&form, &steps, &now, out),
         Command::Form(FormCommand::Fill { form, seed, now }) => form_fill(&form, seed, &now, out),
         Command::Login { db, server, user } => sync_cmd::login(&db, &server, &user, out),
-        Command::Sync { db } => sync_cmd::sync(&db, out),
+        Command::Sync { db, log } => sync_cmd::sync(&db, log, out),
     };
     match result {
         Ok(code) => code,

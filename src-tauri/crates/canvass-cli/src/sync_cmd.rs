@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-use canvass_app::{App, SyncOutcome, SystemClock};
+use canvass_app::{utc_text, App, SyncOutcome, SystemClock};
 
 use crate::describe;
 
@@ -33,8 +33,11 @@ pub fn login(db: &Path, server: &str, user: &str, out: &mut dyn Write) -> Result
     Ok(0)
 }
 
-pub fn sync(db: &Path, out: &mut dyn Write) -> Result<u8, String> {
+pub fn sync(db: &Path, log: bool, out: &mut dyn Write) -> Result<u8, String> {
     let app = open(db)?;
+    if log {
+        return print_log(&app, out);
+    }
     let summary = app.sync_now_blocking().map_err(|e| describe(&e))?;
     let text = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
     writeln!(out, "{text}").map_err(|e| e.to_string())?;
@@ -42,4 +45,38 @@ pub fn sync(db: &Path, out: &mut dyn Write) -> Result<u8, String> {
         SyncOutcome::Ok | SyncOutcome::NothingToDo => 0,
         SyncOutcome::RetryLater | SyncOutcome::Unauthorized | SyncOutcome::Failed => 1,
     })
+}
+
+/// The latest 50 passes, newest first, one line each.
+fn print_log(app: &App, out: &mut dyn Write) -> Result<u8, String> {
+    let mut text = format!(
+        "{:<21} {:<13} {:>7} {:>8} {:>9} {:>8} {:>7} {:>8} {:>9}  {}\n",
+        "STARTED (UTC)",
+        "OUTCOME",
+        "BATCHES",
+        "ACCEPTED",
+        "DUPLICATE",
+        "CONFLICT",
+        "INVALID",
+        "DEFERRED",
+        "BYTES",
+        "ERROR"
+    );
+    for l in app.sync_log(50).map_err(|e| describe(&e))? {
+        text.push_str(&format!(
+            "{:<21} {:<13} {:>7} {:>8} {:>9} {:>8} {:>7} {:>8} {:>9}  {}\n",
+            utc_text(l.started_at),
+            l.outcome,
+            l.batches,
+            l.accepted,
+            l.duplicate,
+            l.conflict,
+            l.invalid,
+            l.deferred,
+            l.bytes_sent,
+            l.error.unwrap_or_default()
+        ));
+    }
+    write!(out, "{text}").map_err(|e| e.to_string())?;
+    Ok(0)
 }

@@ -28,4 +28,4 @@ pub use open::{inspect, DbReport, Store};
 pub use outbox::{OutboxEntry, OutboxUpdate};
 pub use questionnaires::QuestionnaireRow;
 pub use paradata::{EventRow, NewEvent, NewSession, SessionRow, Write};
-pub use sync_state::{SyncLogEntry, SyncSettings};
+pub use sync_state::{SyncLogEntry, SyncSettings, SYNC_LOG_KEEP};

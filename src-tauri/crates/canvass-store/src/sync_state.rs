@@ -9,6 +9,9 @@ use rusqlite::{params, OptionalExtension};
 use crate::error::Result;
 use crate::open::Store;
 
+/// How many sync-log rows are kept; older ones are deleted as new ones arrive.
+pub const SYNC_LOG_KEEP: i64 = 1000;
+
 /// The one row of sync settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncSettings {
@@ -98,7 +101,10 @@ impl Store {
                 e.error
             ],
         )?;
-        Ok(self.conn.last_insert_rowid())
+        let id = self.conn.last_insert_rowid();
+        // Keep the log readable and the file small: passes may run every few minutes for years.
+        self.conn.execute("DELETE FROM sync_log WHERE id <= ?1", [id - SYNC_LOG_KEEP])?;
+        Ok(id)
     }
 
     /// The latest `limit` sync passes, newest first.

@@ -92,6 +92,13 @@ async fn check(resp: Response) -> Result<Response> {
     if status.is_success() {
         return Ok(resp);
     }
+    // Only the delta-seconds form; an HTTP date would need the wall clock, and the backoff covers it.
+    let retry_after_ms = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .map(|secs| secs.clamp(0, 24 * 3600) * 1000);
     // A failure body should be `{code, message}`; a proxy's HTML page is kept as text.
     let text = resp.text().await.unwrap_or_default();
     let (code, message) = match serde_json::from_str::<ApiError>(&text) {
@@ -101,8 +108,55 @@ async fn check(resp: Response) -> Result<Response> {
     Err(match status {
         StatusCode::UNAUTHORIZED => Error::Unauthorized { code, message },
         StatusCode::PAYLOAD_TOO_LARGE => Error::TooLarge { message },
-        StatusCode::TOO_MANY_REQUESTS => Error::Unavailable { status: status.as_u16(), message },
-        s if s.is_server_error() => Error::Unavailable { status: s.as_u16(), message },
+        StatusCode::TOO_MANY_REQUESTS => Error::Unavailable { status: status.as_u16(), message, retry_after_ms },
+        s if s.is_server_error() => Error::Unavailable { status: s.as_u16(), message, retry_after_ms },
         s => Error::Refused { status: s.as_u16(), code, message },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
+        let mut b = http::Response::builder().status(status);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        Response::from(b.body(body.to_owned()).unwrap())
+    }
+
+    /// HTTP status, headers, body → (retryable, needs sign-in, variant name).
+    type Case = (u16, Vec<(&'static str, &'static str)>, String, (bool, bool, &'static str));
+
+    #[tokio::test]
+    async fn every_status_is_classified() {
+        let coded = |code: &str| format!(r#"{{"code":"{code}","message":"m"}}"#);
+        let cases: Vec<Case> = vec![
+            (401, vec![], coded("unauthorized"), (false, true, "Unauthorized")),
+            (413, vec![], coded("too_large"), (false, false, "TooLarge")),
+            (429, vec![("retry-after", "30")], coded("busy"), (true, false, "Unavailable")),
+            (500, vec![], coded("internal"), (true, false, "Unavailable")),
+            (502, vec![], "<html>bad gateway</html>".into(), (true, false, "Unavailable")),
+            (503, vec![], String::new(), (true, false, "Unavailable")),
+            (403, vec![], coded("forbidden"), (false, false, "Refused")),
+            (400, vec![], coded("bad_json"), (false, false, "Refused")),
+        ];
+        for (status, headers, body, (retryable, sign_in, name)) in cases {
+            let e = check(response(status, &headers, &body)).await.unwrap_err();
+            assert_eq!((e.is_retryable(), e.needs_sign_in()), (retryable, sign_in), "HTTP {status}: {e:?}");
+            assert!(format!("{e:?}").starts_with(name), "HTTP {status}: {e:?}");
+        }
+        let e = check(response(429, &[("retry-after", "30")], "")).await.unwrap_err();
+        assert_eq!(e.retry_after_ms(), Some(30_000));
+        let e = check(response(403, &[], &coded("forbidden"))).await.unwrap_err();
+        assert!(matches!(e, Error::Refused { status: 403, ref code, .. } if code == "forbidden"), "{e:?}");
+        assert!(check(response(200, &[], "{}")).await.is_ok());
+    }
+
+    #[test]
+    fn a_server_address_must_be_http() {
+        assert!(matches!(Server::new("ftp://x", DEFAULT_TIMEOUT), Err(Error::BadUrl { .. })));
+        assert!(Server::new("https://canvass.example.org/", DEFAULT_TIMEOUT).is_ok());
+    }
 }

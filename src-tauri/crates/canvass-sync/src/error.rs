@@ -23,7 +23,12 @@ pub enum Error {
     Network(#[source] reqwest::Error),
     /// 5xx or 429: the server is failing or busy.
     #[error("the server is unavailable (HTTP {status}): {message}")]
-    Unavailable { status: u16, message: String },
+    Unavailable {
+        status: u16,
+        message: String,
+        /// The server's `Retry-After` in milliseconds (seconds form only), if it sent one.
+        retry_after_ms: Option<i64>,
+    },
     /// Another 4xx, e.g. 403 for a wrong role or device: waiting will not help, but nothing is lost.
     #[error("the server refused the request (HTTP {status}, {code}): {message}")]
     Refused { status: u16, code: String, message: String },
@@ -45,6 +50,14 @@ impl Error {
     /// Whether the same request may succeed later without anyone doing anything.
     pub fn is_retryable(&self) -> bool {
         matches!(self, Error::Network(_) | Error::Unavailable { .. } | Error::BadResponse(_))
+    }
+
+    /// How long the server asked us to wait, if it did.
+    pub fn retry_after_ms(&self) -> Option<i64> {
+        match self {
+            Error::Unavailable { retry_after_ms, .. } => *retry_after_ms,
+            _ => None,
+        }
     }
 
     /// Whether the user has to sign in (again) before syncing.

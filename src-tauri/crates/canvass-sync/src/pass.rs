@@ -184,16 +184,18 @@ pub async fn sync_pass(store: &mut Store, clock: Clock<'_>, opts: &PassOptions) 
 
 async fn push_and_pull(store: &mut Store, now: i64, opts: &PassOptions, s: &mut PassSummary) -> Result<()> {
     let settings = store.sync_settings(&new_id(now))?;
+    let due_by = if opts.retry_now { i64::MAX } else { now };
     let (Some(url), Some(token)) = (settings.server_url.as_deref(), settings.token.as_deref()) else {
-        s.deferred = store.due_outbox(now)?.len();
+        s.deferred = store.due_outbox(due_by)?.len();
         return Err(Error::NotSignedIn);
     };
     let server = Server::new(url, opts.timeout)?;
-    let due_by = if opts.retry_now { i64::MAX } else { now };
     let mut queue: VecDeque<Batch> = plan(&store.due_outbox(due_by)?, opts.limits).into();
-    while let Some(batch) = queue.pop_front() {
+    while let Some(mut batch) = queue.pop_front() {
         let (body, unsendable) = request_body(&settings.device_id, now, &batch);
         if !unsendable.is_empty() {
+            // Rows rejected here are settled; the rest of the batch is what the server will answer for.
+            batch.items.retain(|e| !unsendable.iter().any(|u| u.id == e.id));
             reject(store, s, unsendable)?;
         }
         let Some(body) = body else { continue };
@@ -227,8 +229,10 @@ async fn push_and_pull(store: &mut Store, now: i64, opts: &PassOptions, s: &mut 
                     store.clear_token()?;
                 } else {
                     let why = chain(&e);
+                    // A server that says how long to wait (429, 503) is believed when that is longer.
+                    let floor = e.retry_after_ms().unwrap_or(0);
                     let updates: Vec<OutboxUpdate> =
-                        batch.items.iter().map(|r| retry(r, &why, now, opts.seed)).collect();
+                        batch.items.iter().map(|r| retry(r, &why, now, opts.seed, floor)).collect();
                     store.apply_outbox_updates(&updates)?;
                 }
                 s.deferred += batch.items.len() + queue.iter().map(|b| b.items.len()).sum::<usize>();
@@ -236,21 +240,34 @@ async fn push_and_pull(store: &mut Store, now: i64, opts: &PassOptions, s: &mut 
             }
         }
     }
-    let changes = match server.changes(token, settings.changes_cursor.as_deref()).await {
-        Ok(c) => c,
-        Err(e) => {
-            if e.needs_sign_in() {
-                store.clear_token()?;
+    // The server sends changes in pages; a pass pulls a bounded number of them
+    // and the next pass goes on from the saved cursor.
+    let mut cursor = settings.changes_cursor.clone();
+    for _ in 0..MAX_CHANGE_PAGES {
+        let changes = match server.changes(token, cursor.as_deref()).await {
+            Ok(c) => c,
+            Err(e) => {
+                if e.needs_sign_in() {
+                    store.clear_token()?;
+                }
+                return Err(e);
             }
-            return Err(e);
+        };
+        let n = changes.questionnaire_versions.len() + changes.assignments.len() + changes.decisions.len();
+        s.changes += n;
+        // Applying questionnaire versions, assignments and decisions locally comes with
+        // the issues that add those tables; the cursor is kept so nothing is pulled twice.
+        store.save_changes_cursor(&changes.cursor)?;
+        if n == 0 || cursor.as_deref() == Some(changes.cursor.as_str()) {
+            break;
         }
-    };
-    s.changes = changes.questionnaire_versions.len() + changes.assignments.len() + changes.decisions.len();
-    // Applying questionnaire versions, assignments and decisions locally comes with
-    // the issues that add those tables; the cursor is kept so nothing is pulled twice.
-    store.save_changes_cursor(&changes.cursor)?;
+        cursor = Some(changes.cursor);
+    }
     Ok(())
 }
+
+/// Most pages of changes one pass pulls.
+const MAX_CHANGE_PAGES: usize = 20;
 
 /// The JSON body of a batch, and the rows that cannot be sent because their payload is not JSON.
 fn request_body(device_id: &str, now: i64, batch: &Batch) -> (Option<Vec<u8>>, Vec<Rejection>) {
@@ -279,11 +296,11 @@ fn request_body(device_id: &str, now: i64, batch: &Batch) -> (Option<Vec<u8>>, V
     (serde_json::to_vec(&body).ok(), bad)
 }
 
-fn retry(e: &OutboxEntry, why: &str, now: i64, seed: u64) -> OutboxUpdate {
+fn retry(e: &OutboxEntry, why: &str, now: i64, seed: u64, floor_ms: i64) -> OutboxUpdate {
     OutboxUpdate::Retry {
         id: e.id.clone(),
         error: why.to_owned(),
-        next_attempt_at: now + backoff_ms(e.attempts + 1, seed, &e.id),
+        next_attempt_at: now + backoff_ms(e.attempts + 1, seed, &e.id).max(floor_ms),
     }
 }
 
@@ -313,7 +330,7 @@ fn apply(
         let Some(r) = by_id.get(e.id.as_str()) else {
             // The server skipped an item: treat it like a lost answer and resend later.
             s.deferred += 1;
-            updates.push(retry(e, "the server did not answer for this item", now, seed));
+            updates.push(retry(e, "the server did not answer for this item", now, seed, 0));
             continue;
         };
         let reason = || r.reason.clone().unwrap_or_default();
