@@ -6,6 +6,7 @@ fn main() {
     // the folder itself, so we ask cargo to rerun when it changes.
     println!("cargo:rerun-if-changed=src-tauri/capabilities");
     println!("cargo:rerun-if-changed=tauri.conf.json");
-    let attrs = tauri_build::Attributes::new().capabilities_path_pattern("src-tauri/capabilities/**/*.json");
+    let attrs = tauri_build::Attributes::new()
+        .capabilities_path_pattern("src-tauri/capabilities/**/*.json");
     tauri_build::try_build(attrs).expect("tauri build script failed");
 }

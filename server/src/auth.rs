@@ -61,7 +61,9 @@ pub fn hash_password(password: &str, cost: HashCost) -> Result<String, ApiError>
     let params = match cost {
         HashCost::Default => Params::default(),
         // 8 KiB and one pass are the smallest values argon2 accepts.
-        HashCost::Minimal => Params::new(8, 1, 1, None).map_err(|e| ApiError::Internal(e.to_string()))?,
+        HashCost::Minimal => {
+            Params::new(8, 1, 1, None).map_err(|e| ApiError::Internal(e.to_string()))?
+        }
     };
     let salt = SaltString::generate(&mut OsRng);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
@@ -72,14 +74,20 @@ pub fn hash_password(password: &str, cost: HashCost) -> Result<String, ApiError>
 
 /// Whether `password` matches the stored PHC string; a malformed string never matches.
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(phc).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// Verifies `password` against a throwaway hash of production cost, so that
 /// logging in as an unknown user takes as long as a wrong password for a real one.
 pub fn burn_verify(password: &str) {
     static DUMMY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    if let Some(h) = DUMMY.get_or_init(|| hash_password("canvass-timing-dummy", HashCost::Default).ok()) {
+    if let Some(h) =
+        DUMMY.get_or_init(|| hash_password("canvass-timing-dummy", HashCost::Default).ok())
+    {
         let _ = verify_password(password, h);
     }
 }
@@ -119,7 +127,10 @@ impl Caller {
         if roles.contains(&self.role) {
             Ok(())
         } else {
-            Err(ApiError::Forbidden(format!("a {} may not {what}", self.role.as_str())))
+            Err(ApiError::Forbidden(format!(
+                "a {} may not {what}",
+                self.role.as_str()
+            )))
         }
     }
 }
@@ -136,17 +147,30 @@ impl FromRequestParts<AppState> for Caller {
             .to_str()
             .ok()
             .and_then(|h| h.strip_prefix("Bearer "))
-            .ok_or(ApiError::Unauthorized("the Authorization header must be `Bearer TOKEN`"))?;
+            .ok_or(ApiError::Unauthorized(
+                "the Authorization header must be `Bearer TOKEN`",
+            ))?;
         let hash = token_hash(token.trim());
         let owner = state
             .db
             .token_owner(&hash)
             .await?
-            .ok_or(ApiError::Unauthorized("the token is unknown or was revoked; sign in again"))?;
+            .ok_or(ApiError::Unauthorized(
+                "the token is unknown or was revoked; sign in again",
+            ))?;
         let role = Role::parse(&owner.user.role).ok_or_else(|| {
-            ApiError::Internal(format!("user {} has unknown role {}", owner.user.name, owner.user.role))
+            ApiError::Internal(format!(
+                "user {} has unknown role {}",
+                owner.user.name, owner.user.role
+            ))
         })?;
-        Ok(Caller { user: owner.user.name, role, team: owner.user.team, device_id: owner.device_id, token_hash: hash })
+        Ok(Caller {
+            user: owner.user.name,
+            role,
+            team: owner.user.team,
+            device_id: owner.device_id,
+            token_hash: hash,
+        })
     }
 }
 

@@ -17,7 +17,11 @@ use crate::{app, AppState};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "canvass-server", version, about = "Canvass central server: receives finished work from devices")]
+#[command(
+    name = "canvass-server",
+    version,
+    about = "Canvass central server: receives finished work from devices"
+)]
 struct Cli {
     #[command(flatten)]
     store: StoreArgs,
@@ -101,7 +105,11 @@ where
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
             let text = e.render().to_string();
-            let _ = if code == 0 { out.write_all(text.as_bytes()) } else { err.write_all(text.as_bytes()) };
+            let _ = if code == 0 {
+                out.write_all(text.as_bytes())
+            } else {
+                err.write_all(text.as_bytes())
+            };
             return code;
         }
     };
@@ -130,21 +138,35 @@ async fn open(args: &StoreArgs, create: bool) -> Result<Arc<dyn Database>, Strin
         (None, Some(dir)) => {
             let file = dir.join(crate::db::sqlite::FILE_NAME);
             if !create && !file.exists() {
-                return Err(format!("no canvass-server data in {} (expected {})", dir.display(), file.display()));
+                return Err(format!(
+                    "no canvass-server data in {} (expected {})",
+                    dir.display(),
+                    file.display()
+                ));
             }
             Ok(Arc::new(SqliteDb::open_dir(dir).map_err(show)?))
         }
-        (None, None) => Err("say where the data lives: --data DIR (SQLite) or --database postgres://...".into()),
+        (None, None) => {
+            Err("say where the data lives: --data DIR (SQLite) or --database postgres://...".into())
+        }
     }
 }
 
-async fn execute(cli: Cli, password: Option<String>, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), String> {
+async fn execute(
+    cli: Cli,
+    password: Option<String>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), String> {
     let command = cli.command.unwrap_or(Command::Serve);
     if let Command::User(UserCommand::Add { role, .. }) = &command {
         // Check the command line before creating anything.
         Role::parse(role).ok_or("--role must be admin, supervisor or interviewer")?;
     }
-    let creates = matches!(command, Command::Serve | Command::User(UserCommand::Add { .. }));
+    let creates = matches!(
+        command,
+        Command::Serve | Command::User(UserCommand::Add { .. })
+    );
     let db = open(&cli.store, creates).await?;
     let show = |e: crate::error::ApiError| chain(&e);
     match command {
@@ -160,7 +182,8 @@ async fn execute(cli: Cli, password: Option<String>, out: &mut dyn Write, err: &
                 .map_err(|e| format!("server failed: {e}"))
         }
         Command::User(UserCommand::Add { name, role, team }) => {
-            let role = Role::parse(&role).ok_or("--role must be admin, supervisor or interviewer")?;
+            let role =
+                Role::parse(&role).ok_or("--role must be admin, supervisor or interviewer")?;
             if role == Role::Supervisor && team.is_none() {
                 return Err("a supervisor needs --team".into());
             }
@@ -181,15 +204,20 @@ async fn execute(cli: Cli, password: Option<String>, out: &mut dyn Write, err: &
         }
         Command::User(UserCommand::List) => {
             for u in db.list_users().await.map_err(|e| chain(&e))? {
-                writeln!(out, "{}", serde_json::to_string(&u).map_err(|e| e.to_string())?)
-                    .map_err(|e| e.to_string())?;
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string(&u).map_err(|e| e.to_string())?
+                )
+                .map_err(|e| e.to_string())?;
             }
             Ok(())
         }
         Command::User(UserCommand::Disable { name }) => {
             let now = crate::system_now_ms();
             if db.disable_user(&name, now).await.map_err(|e| chain(&e))? {
-                writeln!(out, "disabled {name}; its device tokens are revoked").map_err(|e| e.to_string())?;
+                writeln!(out, "disabled {name}; its device tokens are revoked")
+                    .map_err(|e| e.to_string())?;
                 Ok(())
             } else {
                 Err(format!("no user named {name}"))
@@ -197,25 +225,37 @@ async fn execute(cli: Cli, password: Option<String>, out: &mut dyn Write, err: &
         }
         Command::Device(DeviceCommand::List) => {
             for d in db.devices().await.map_err(|e| chain(&e))? {
-                writeln!(out, "{}", serde_json::to_string(&d).map_err(|e| e.to_string())?)
-                    .map_err(|e| e.to_string())?;
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string(&d).map_err(|e| e.to_string())?
+                )
+                .map_err(|e| e.to_string())?;
             }
             Ok(())
         }
         Command::Device(DeviceCommand::Revoke { device_id }) => {
-            let n = db.revoke_device(&device_id, crate::system_now_ms()).await.map_err(|e| chain(&e))?;
+            let n = db
+                .revoke_device(&device_id, crate::system_now_ms())
+                .await
+                .map_err(|e| chain(&e))?;
             if n == 0 {
                 return Err(format!("no device {device_id} holds a live token"));
             }
-            writeln!(out, "revoked {n} token(s) of device {device_id}").map_err(|e| e.to_string())?;
+            writeln!(out, "revoked {n} token(s) of device {device_id}")
+                .map_err(|e| e.to_string())?;
             Ok(())
         }
         Command::Export(ExportCommand::Interviews { format }) => {
             if format != "jsonl" {
-                return Err(format!("unknown format {format:?}; only jsonl is supported"));
+                return Err(format!(
+                    "unknown format {format:?}; only jsonl is supported"
+                ));
             }
             let mut buffered = std::io::BufWriter::new(out);
-            let n = crate::export_jsonl(db.as_ref(), &mut buffered).await.map_err(show)?;
+            let n = crate::export_jsonl(db.as_ref(), &mut buffered)
+                .await
+                .map_err(show)?;
             buffered.flush().map_err(|e| e.to_string())?;
             writeln!(err, "exported {n} interviews").map_err(|e| e.to_string())?;
             Ok(())

@@ -48,11 +48,15 @@ impl ApiError {
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            ApiError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+            ApiError::TooManyAttempts { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
+            }
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
-            ApiError::Db(_) | ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ApiError::Db(_) | ApiError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
         }
     }
 }
@@ -68,12 +72,22 @@ impl IntoResponse for ApiError {
             self.to_string()
         };
         let retry_after = match &self {
-            ApiError::TooManyAttempts { retry_after_ms } => Some(((retry_after_ms + 999) / 1000).to_string()),
+            ApiError::TooManyAttempts { retry_after_ms } => {
+                Some(((retry_after_ms + 999) / 1000).to_string())
+            }
             _ => None,
         };
-        let mut resp = (status, Json(canvass_protocol::ApiError { code: code.to_owned(), message })).into_response();
+        let mut resp = (
+            status,
+            Json(canvass_protocol::ApiError {
+                code: code.to_owned(),
+                message,
+            }),
+        )
+            .into_response();
         if let Some(secs) = retry_after.and_then(|s| axum::http::HeaderValue::from_str(&s).ok()) {
-            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, secs);
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs);
         }
         resp
     }

@@ -17,7 +17,8 @@ pub const KINDS: &[&str] = &["interview"];
 
 /// Checks one item; `Err` carries the reason sent back with status `invalid`.
 pub fn check_item(item: &Item) -> Result<NewRecord, String> {
-    let id = uuid::Uuid::parse_str(&item.id).map_err(|_| format!("id {:?} is not a UUID", item.id))?;
+    let id =
+        uuid::Uuid::parse_str(&item.id).map_err(|_| format!("id {:?} is not a UUID", item.id))?;
     // Devices make UUID v7 (time-ordered); anything else is a client bug worth refusing loudly.
     if id.get_version_num() != 7 {
         return Err(format!("id {} is not a UUID v7", item.id));
@@ -26,21 +27,31 @@ pub fn check_item(item: &Item) -> Result<NewRecord, String> {
         return Err(format!("unknown kind {:?}", item.kind));
     }
     let h = &item.payload_hash;
-    if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if h.len() != 64
+        || !h
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         return Err("payload_hash must be 64 lowercase hex characters (SHA-256)".into());
     }
     let text = item.payload.get();
     if hex(&Sha256::digest(text.as_bytes())) != *h {
         return Err("payload_hash is not the SHA-256 of the payload as sent".into());
     }
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("payload is not JSON: {e}"))?;
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("payload is not JSON: {e}"))?;
     let obj = value.as_object().ok_or("payload must be a JSON object")?;
     if let Some(inner) = obj.get("id") {
         if inner.as_str() != Some(item.id.as_str()) {
             return Err("payload id differs from the item id".into());
         }
     }
-    Ok(NewRecord { id: item.id.clone(), kind: item.kind.clone(), payload: text.to_owned(), payload_hash: h.clone() })
+    Ok(NewRecord {
+        id: item.id.clone(),
+        kind: item.kind.clone(),
+        payload: text.to_owned(),
+        payload_hash: h.clone(),
+    })
 }
 
 #[cfg(test)]
@@ -54,7 +65,9 @@ mod tests {
             id: id.into(),
             kind: kind.into(),
             payload: serde_json::value::RawValue::from_string(payload.into()).unwrap(),
-            payload_hash: hash.map(str::to_owned).unwrap_or_else(|| hex(&Sha256::digest(payload.as_bytes()))),
+            payload_hash: hash
+                .map(str::to_owned)
+                .unwrap_or_else(|| hex(&Sha256::digest(payload.as_bytes()))),
         }
     }
 
@@ -70,12 +83,26 @@ mod tests {
         let p = format!(r#"{{"id":"{V7}"}}"#);
         let cases = [
             (item("nope", "interview", &p, None), "not a UUID"),
-            (item("019a8d7e-1c2b-4a3d-9f00-0123456789ab", "interview", "{}", None), "not a UUID v7"),
+            (
+                item(
+                    "019a8d7e-1c2b-4a3d-9f00-0123456789ab",
+                    "interview",
+                    "{}",
+                    None,
+                ),
+                "not a UUID v7",
+            ),
             (item(V7, "selfie", &p, None), "unknown kind"),
             (item(V7, "interview", &p, Some("ABC")), "64 lowercase hex"),
-            (item(V7, "interview", &p, Some(&"0".repeat(64))), "not the SHA-256"),
+            (
+                item(V7, "interview", &p, Some(&"0".repeat(64))),
+                "not the SHA-256",
+            ),
             (item(V7, "interview", "[1]", None), "JSON object"),
-            (item(V7, "interview", r#"{"id":"other"}"#, None), "differs from the item id"),
+            (
+                item(V7, "interview", r#"{"id":"other"}"#, None),
+                "differs from the item id",
+            ),
         ];
         for (it, want) in cases {
             let got = check_item(&it).unwrap_err();

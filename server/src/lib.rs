@@ -46,7 +46,10 @@ pub struct Limits {
 impl Default for Limits {
     /// 4 MiB leaves room above the client's 2 MB batches (performance.md section 4).
     fn default() -> Limits {
-        Limits { max_body_bytes: 4 * 1024 * 1024, max_items: 1000 }
+        Limits {
+            max_body_bytes: 4 * 1024 * 1024,
+            max_items: 1000,
+        }
     }
 }
 
@@ -63,13 +66,21 @@ pub struct AppState {
 impl AppState {
     /// State over `db` with the system clock and default limits.
     pub fn new(db: Arc<dyn db::Database>) -> AppState {
-        AppState { db, clock: Arc::new(system_now_ms), limits: Limits::default(), throttle: Arc::default() }
+        AppState {
+            db,
+            clock: Arc::new(system_now_ms),
+            limits: Limits::default(),
+            throttle: Arc::default(),
+        }
     }
 }
 
 /// The wall clock in Unix milliseconds.
 pub fn system_now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// The HTTP application.
@@ -86,7 +97,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/assignments", post(routes::publish_assignment))
         .route("/v1/decisions", post(routes::publish_decision))
         .route("/v1/devices", get(routes::devices))
-        .route("/v1/devices/{device_id}/revoke", post(routes::revoke_device))
+        .route(
+            "/v1/devices/{device_id}/revoke",
+            post(routes::revoke_device),
+        )
         .fallback(routes::not_found)
         // The limit applies to the decompressed body, so a small gzip bomb cannot blow past it.
         .layer(DefaultBodyLimit::max(limit))

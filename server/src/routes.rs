@@ -7,8 +7,9 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use canvass_protocol::{
-    Assignment, Changes, Decision, InterviewList, ItemResult, ItemStatus, LoginRequest, LoginResponse,
-    PublishAssignment, Published, PushBatch, PushResponse, QuestionnaireVersion, ReceivedInterview,
+    Assignment, Changes, Decision, InterviewList, ItemResult, ItemStatus, LoginRequest,
+    LoginResponse, PublishAssignment, Published, PushBatch, PushResponse, QuestionnaireVersion,
+    ReceivedInterview,
 };
 use serde::de::DeserializeOwned;
 
@@ -27,10 +28,13 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Body<T> {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(Body(v)),
-            Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::TooLarge { limit: state.limits.max_body_bytes })
-            }
-            Err(rej) => Err(ApiError::BadRequest { code: "bad_json", message: rej.body_text() }),
+            Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::TooLarge {
+                limit: state.limits.max_body_bytes,
+            }),
+            Err(rej) => Err(ApiError::BadRequest {
+                code: "bad_json",
+                message: rej.body_text(),
+            }),
         }
     }
 }
@@ -43,7 +47,10 @@ pub async fn not_found() -> impl IntoResponse {
     (StatusCode::NOT_FOUND, Json(body))
 }
 
-pub async fn login(State(s): State<AppState>, Body(req): Body<LoginRequest>) -> Result<Json<LoginResponse>, ApiError> {
+pub async fn login(
+    State(s): State<AppState>,
+    Body(req): Body<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
     if req.device_id.is_empty() || req.device_id.len() > 100 {
         return Err(ApiError::BadRequest {
             code: "bad_device",
@@ -51,7 +58,9 @@ pub async fn login(State(s): State<AppState>, Body(req): Body<LoginRequest>) -> 
         });
     }
     let now = (s.clock)();
-    s.throttle.check(&req.user, now).map_err(|retry_after_ms| ApiError::TooManyAttempts { retry_after_ms })?;
+    s.throttle
+        .check(&req.user, now)
+        .map_err(|retry_after_ms| ApiError::TooManyAttempts { retry_after_ms })?;
     let user = s.db.user(&req.user).await?;
     // The same answer, after the same work, for an unknown user, a wrong password
     // and a disabled account, so the endpoint does not reveal which names exist.
@@ -73,9 +82,14 @@ pub async fn login(State(s): State<AppState>, Body(req): Body<LoginRequest>) -> 
     };
     s.throttle.succeeded(&user.name);
     let token = auth::new_token();
-    s.db.add_token(&auth::token_hash(&token), &user.name, &req.device_id, now).await?;
+    s.db.add_token(&auth::token_hash(&token), &user.name, &req.device_id, now)
+        .await?;
     tracing::info!(user = %user.name, device = %req.device_id, "login");
-    Ok(Json(LoginResponse { token, role: user.role, team: user.team }))
+    Ok(Json(LoginResponse {
+        token,
+        role: user.role,
+        team: user.team,
+    }))
 }
 
 pub async fn logout(State(s): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
@@ -90,14 +104,21 @@ pub async fn push_batch(
 ) -> Result<Json<PushResponse>, ApiError> {
     caller.require(&[Role::Interviewer, Role::Supervisor], "push interviews")?;
     if batch.device_id != caller.device_id {
-        return Err(ApiError::Forbidden("this token was issued to another device; sign in on this one".into()));
+        return Err(ApiError::Forbidden(
+            "this token was issued to another device; sign in on this one".into(),
+        ));
     }
     if batch.items.len() > s.limits.max_items {
-        return Err(ApiError::TooLarge { limit: s.limits.max_body_bytes });
+        return Err(ApiError::TooLarge {
+            limit: s.limits.max_body_bytes,
+        });
     }
     // Invalid items get their reason now; the valid ones go to storage together.
     let checked: Vec<Result<_, String>> = batch.items.iter().map(ingest::check_item).collect();
-    let records: Vec<_> = checked.iter().filter_map(|c| c.as_ref().ok().cloned()).collect();
+    let records: Vec<_> = checked
+        .iter()
+        .filter_map(|c| c.as_ref().ok().cloned())
+        .collect();
     let invalid = checked.len() - records.len();
     let stored =
         s.db.ingest(IngestBatch {
@@ -120,12 +141,22 @@ pub async fn push_batch(
                 Some(Stored::SameHash) => (ItemStatus::Duplicate, None),
                 Some(Stored::OtherHash { stored_hash }) => (
                     ItemStatus::Conflict,
-                    Some(format!("the server already holds this id with other content (hash {stored_hash})")),
+                    Some(format!(
+                        "the server already holds this id with other content (hash {stored_hash})"
+                    )),
                 ),
-                None => return Err(ApiError::Internal("storage returned fewer results than records".into())),
+                None => {
+                    return Err(ApiError::Internal(
+                        "storage returned fewer results than records".into(),
+                    ))
+                }
             },
         };
-        items.push(ItemResult { id: item.id.clone(), status, reason });
+        items.push(ItemResult {
+            id: item.id.clone(),
+            status,
+            reason,
+        });
     }
     tracing::info!(user = %caller.user, batch = %batch.batch_id, items = items.len(), "batch");
     Ok(Json(PushResponse { items }))
@@ -138,23 +169,44 @@ pub async fn changes(
 ) -> Result<Json<Changes>, ApiError> {
     let since = match q.get("since").map(String::as_str) {
         None | Some("") => 0,
-        Some(c) => c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| ApiError::BadRequest {
-            code: "bad_cursor",
-            message: "since must be a cursor this server returned".into(),
-        })?,
+        Some(c) => {
+            c.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| ApiError::BadRequest {
+                    code: "bad_cursor",
+                    message: "since must be a cursor this server returned".into(),
+                })?
+        }
     };
     let all = caller.role == Role::Admin;
-    let rows = s.db.changes_since(since, caller.team.as_deref(), all).await?;
-    let mut out = Changes { cursor: rows.last().map_or(since, |r| r.seq).to_string(), ..Changes::default() };
+    let rows =
+        s.db.changes_since(since, caller.team.as_deref(), all)
+            .await?;
+    let mut out = Changes {
+        cursor: rows.last().map_or(since, |r| r.seq).to_string(),
+        ..Changes::default()
+    };
     for r in rows {
-        let bad = |e: serde_json::Error| ApiError::Internal(format!("change {} is not valid {}: {e}", r.seq, r.kind));
+        let bad = |e: serde_json::Error| {
+            ApiError::Internal(format!("change {} is not valid {}: {e}", r.seq, r.kind))
+        };
         match r.kind.as_str() {
-            "questionnaire_version" => {
-                out.questionnaire_versions.push(serde_json::from_str::<QuestionnaireVersion>(&r.body).map_err(bad)?)
+            "questionnaire_version" => out
+                .questionnaire_versions
+                .push(serde_json::from_str::<QuestionnaireVersion>(&r.body).map_err(bad)?),
+            "assignment" => out
+                .assignments
+                .push(serde_json::from_str::<Assignment>(&r.body).map_err(bad)?),
+            "decision" => out
+                .decisions
+                .push(serde_json::from_str::<Decision>(&r.body).map_err(bad)?),
+            other => {
+                return Err(ApiError::Internal(format!(
+                    "change {} has unknown kind {other}",
+                    r.seq
+                )))
             }
-            "assignment" => out.assignments.push(serde_json::from_str::<Assignment>(&r.body).map_err(bad)?),
-            "decision" => out.decisions.push(serde_json::from_str::<Decision>(&r.body).map_err(bad)?),
-            other => return Err(ApiError::Internal(format!("change {} has unknown kind {other}", r.seq))),
         }
     }
     Ok(Json(out))
@@ -165,21 +217,31 @@ pub async fn interviews(
     caller: Caller,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<InterviewList>, ApiError> {
-    caller.require(&[Role::Supervisor, Role::Admin], "list the interviews of a team")?;
+    caller.require(
+        &[Role::Supervisor, Role::Admin],
+        "list the interviews of a team",
+    )?;
     let asked = q.get("team").map(String::as_str);
     let team = match caller.role {
         Role::Admin => asked,
         _ => {
-            let own =
-                caller.team.as_deref().ok_or_else(|| ApiError::Forbidden("this supervisor has no team".into()))?;
+            let own = caller
+                .team
+                .as_deref()
+                .ok_or_else(|| ApiError::Forbidden("this supervisor has no team".into()))?;
             if asked.is_some_and(|t| t != own) {
-                return Err(ApiError::Forbidden(format!("a supervisor of team {own} may not see another team")));
+                return Err(ApiError::Forbidden(format!(
+                    "a supervisor of team {own} may not see another team"
+                )));
             }
             Some(own)
         }
     };
     let rows = s.db.records("interview", team).await?;
-    let interviews = rows.into_iter().map(received).collect::<Result<Vec<_>, _>>()?;
+    let interviews = rows
+        .into_iter()
+        .map(received)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Json(InterviewList { interviews }))
 }
 
@@ -209,9 +271,14 @@ pub async fn publish_assignment(
     let team = match caller.role {
         Role::Admin => p.team,
         _ => {
-            let own = caller.team.clone().ok_or_else(|| ApiError::Forbidden("this supervisor has no team".into()))?;
+            let own = caller
+                .team
+                .clone()
+                .ok_or_else(|| ApiError::Forbidden("this supervisor has no team".into()))?;
             if p.team.as_ref().is_some_and(|t| *t != own) {
-                return Err(ApiError::Forbidden(format!("a supervisor of team {own} may not assign to another team")));
+                return Err(ApiError::Forbidden(format!(
+                    "a supervisor of team {own} may not assign to another team"
+                )));
             }
             Some(own)
         }
@@ -231,10 +298,17 @@ pub async fn publish_decision(
         Role::Admin => None,
         _ => caller.team.as_deref(),
     };
-    let found = s.db.records("interview", team).await?.into_iter().find(|r| r.id == d.interview_id);
+    let found =
+        s.db.records("interview", team)
+            .await?
+            .into_iter()
+            .find(|r| r.id == d.interview_id);
     let Some(found) = found else {
         // Another team's interview answers like a missing one, so ids of other teams do not leak.
-        return Err(ApiError::NotFound(format!("no interview {} in your scope", d.interview_id)));
+        return Err(ApiError::NotFound(format!(
+            "no interview {} in your scope",
+            d.interview_id
+        )));
     };
     publish(&s, "decision", found.team.as_deref(), &d).await
 }
@@ -245,17 +319,26 @@ async fn publish<T: serde::Serialize>(
     team: Option<&str>,
     body: &T,
 ) -> Result<Json<Published>, ApiError> {
-    let text =
-        serde_json::to_string(body).map_err(|e| ApiError::Internal(format!("cannot serialize a {kind}: {e}")))?;
+    let text = serde_json::to_string(body)
+        .map_err(|e| ApiError::Internal(format!("cannot serialize a {kind}: {e}")))?;
     let seq = s.db.publish_change(kind, team, &text).await?;
-    Ok(Json(Published { cursor: seq.to_string() }))
+    Ok(Json(Published {
+        cursor: seq.to_string(),
+    }))
 }
 
 /// Device tokens visible to the caller: admins all, supervisors their team's.
-pub async fn devices(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<DeviceRow>>, ApiError> {
+pub async fn devices(
+    State(s): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<DeviceRow>>, ApiError> {
     caller.require(&[Role::Supervisor, Role::Admin], "list devices")?;
     let rows = s.db.devices().await?;
-    Ok(Json(rows.into_iter().filter(|d| caller.role == Role::Admin || d.team == caller.team).collect()))
+    Ok(Json(
+        rows.into_iter()
+            .filter(|d| caller.role == Role::Admin || d.team == caller.team)
+            .collect(),
+    ))
 }
 
 /// Revokes every live token of a device (lost or stolen): admins any device, supervisors only their team's.
@@ -266,16 +349,26 @@ pub async fn revoke_device(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require(&[Role::Supervisor, Role::Admin], "revoke devices")?;
     let live: Vec<DeviceRow> =
-        s.db.devices().await?.into_iter().filter(|d| d.device_id == device_id && d.revoked_at.is_none()).collect();
+        s.db.devices()
+            .await?
+            .into_iter()
+            .filter(|d| d.device_id == device_id && d.revoked_at.is_none())
+            .collect();
     if live.is_empty() {
-        return Err(ApiError::NotFound(format!("no device {device_id} holds a live token")));
+        return Err(ApiError::NotFound(format!(
+            "no device {device_id} holds a live token"
+        )));
     }
     if caller.role != Role::Admin && live.iter().any(|d| d.team != caller.team) {
-        return Err(ApiError::Forbidden("this device is signed in by a user outside your team".into()));
+        return Err(ApiError::Forbidden(
+            "this device is signed in by a user outside your team".into(),
+        ));
     }
     let revoked = s.db.revoke_device(&device_id, (s.clock)()).await?;
     tracing::info!(by = %caller.user, device = %device_id, revoked, "device revoked");
-    Ok(Json(serde_json::json!({ "device_id": device_id, "revoked": revoked })))
+    Ok(Json(
+        serde_json::json!({ "device_id": device_id, "revoked": revoked }),
+    ))
 }
 
 fn received(r: StoredRecord) -> Result<ReceivedInterview, ApiError> {
@@ -294,12 +387,17 @@ fn received(r: StoredRecord) -> Result<ReceivedInterview, ApiError> {
 }
 
 /// Writes every stored interview as one JSON object per line, oldest first, payload as stored.
-pub async fn export_jsonl(db: &dyn crate::db::Database, out: &mut dyn std::io::Write) -> Result<usize, ApiError> {
+pub async fn export_jsonl(
+    db: &dyn crate::db::Database,
+    out: &mut dyn std::io::Write,
+) -> Result<usize, ApiError> {
     let rows = db.records("interview", None).await?;
     let n = rows.len();
     for r in rows {
-        let line = serde_json::to_string(&received(r)?).map_err(|e| ApiError::Internal(e.to_string()))?;
-        writeln!(out, "{line}").map_err(|e| ApiError::Internal(format!("cannot write the export: {e}")))?;
+        let line =
+            serde_json::to_string(&received(r)?).map_err(|e| ApiError::Internal(e.to_string()))?;
+        writeln!(out, "{line}")
+            .map_err(|e| ApiError::Internal(format!("cannot write the export: {e}")))?;
     }
     Ok(n)
 }

@@ -24,7 +24,9 @@ impl LoginThrottle {
     pub fn check(&self, user: &str, now: i64) -> Result<(), i64> {
         let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         match map.get(user) {
-            Some(&(n, start)) if n >= MAX_FAILURES && now < start + WINDOW_MS => Err(start + WINDOW_MS - now),
+            Some(&(n, start)) if n >= MAX_FAILURES && now < start + WINDOW_MS => {
+                Err(start + WINDOW_MS - now)
+            }
             _ => Ok(()),
         }
     }
@@ -40,7 +42,10 @@ impl LoginThrottle {
 
     /// A successful sign-in clears the count.
     pub fn succeeded(&self, user: &str) {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(user);
+        self.failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(user);
     }
 }
 
@@ -59,7 +64,11 @@ mod tests {
         assert_eq!(t.check("sam", 100), Ok(()), "other names are not affected");
         assert_eq!(t.check("ines", WINDOW_MS), Ok(()));
         t.failed("ines", WINDOW_MS);
-        assert_eq!(t.check("ines", WINDOW_MS + 1), Ok(()), "a new window starts counting afresh");
+        assert_eq!(
+            t.check("ines", WINDOW_MS + 1),
+            Ok(()),
+            "a new window starts counting afresh"
+        );
         t.succeeded("ines");
         assert!(t.failures.lock().unwrap().get("ines").is_none());
     }

@@ -14,7 +14,10 @@ pub struct CommandError {
 impl CommandError {
     /// A failure that is a bug or an environment problem, not the user's doing.
     pub fn internal(message: impl Into<String>) -> CommandError {
-        CommandError { code: "internal", message: message.into() }
+        CommandError {
+            code: "internal",
+            message: message.into(),
+        }
     }
 }
 
@@ -29,7 +32,10 @@ impl From<canvass_app::Error> for CommandError {
             K::IncompatibleDatabase => "incompatible_database",
             K::DamagedDatabase => "damaged_database",
         };
-        CommandError { code, message: e.to_string() }
+        CommandError {
+            code,
+            message: e.to_string(),
+        }
     }
 }
 
@@ -41,6 +47,9 @@ mod tests {
     fn serializes_to_code_and_message_only() {
         let e = CommandError::from(canvass_app::Error::UnknownStudy { id: "x".into() });
         let json = serde_json::to_value(&e).unwrap();
-        assert_eq!(json, serde_json::json!({"code": "not_found", "message": "no study with id x"}));
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "not_found", "message": "no study with id x"})
+        );
     }
 }

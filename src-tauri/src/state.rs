@@ -42,8 +42,16 @@ impl AppState {
             Ok((Arc::new(app), path))
         });
         match opened {
-            Ok((app, path)) => AppState { app: Ok(app), db_path: Some(path), started },
-            Err(e) => AppState { app: Err(e), db_path: None, started },
+            Ok((app, path)) => AppState {
+                app: Ok(app),
+                db_path: Some(path),
+                started,
+            },
+            Err(e) => AppState {
+                app: Err(e),
+                db_path: None,
+                started,
+            },
         }
     }
 

@@ -9,11 +9,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use canvass_app::{App, SystemClock};
 use canvass_app::DEMO_STUDY_ID as DEMO_NPS_ID;
+use canvass_app::{App, SystemClock};
 
 fn main() {
-    let saves: usize = std::env::var("CANVASS_BENCH_SAVES").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000);
+    let saves: usize = std::env::var("CANVASS_BENCH_SAVES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000);
     let dir = tempfile::tempdir().unwrap();
 
     let bare = bare_commits(&dir.path().join("bare.sqlite"), saves);
@@ -35,8 +38,15 @@ fn main() {
             app.record_answer(&id, "nps", value).unwrap();
             times.push(t.elapsed());
         }
-        println!("({interviews} interviews in the file, filled in {:.1} s)", fill_time.as_secs_f64());
-        report(&format!("record_answer with {interviews} interviews"), &times, Some(&bare));
+        println!(
+            "({interviews} interviews in the file, filled in {:.1} s)",
+            fill_time.as_secs_f64()
+        );
+        report(
+            &format!("record_answer with {interviews} interviews"),
+            &times,
+            Some(&bare),
+        );
     }
 }
 
@@ -56,7 +66,13 @@ fn fill(db: &Path, n: usize) {
             let id = format!("00000000-0000-7000-8000-{i:012}");
             iv.execute(rusqlite::params![id, i as i64]).unwrap();
             for q in 0..10 {
-                an.execute(rusqlite::params![id, format!("q{q:02}"), format!("value {i} {q}"), i as i64]).unwrap();
+                an.execute(rusqlite::params![
+                    id,
+                    format!("q{q:02}"),
+                    format!("value {i} {q}"),
+                    i as i64
+                ])
+                .unwrap();
             }
         }
     }
@@ -74,9 +90,14 @@ fn bare_commits(path: &Path, n: usize) -> Vec<Duration> {
     let mut times = Vec::with_capacity(n);
     for i in 0..n {
         let t = Instant::now();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).unwrap();
-        tx.execute("INSERT OR REPLACE INTO answers VALUES ('i', 'nps', ?1, ?2)", rusqlite::params![(i % 2).to_string(), i as i64])
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .unwrap();
+        tx.execute(
+            "INSERT OR REPLACE INTO answers VALUES ('i', 'nps', ?1, ?2)",
+            rusqlite::params![(i % 2).to_string(), i as i64],
+        )
+        .unwrap();
         tx.commit().unwrap();
         times.push(t.elapsed());
     }
@@ -85,7 +106,13 @@ fn bare_commits(path: &Path, n: usize) -> Vec<Duration> {
 
 fn report(what: &str, times: &[Duration], baseline: Option<&[Duration]>) {
     let (p50, p99, max) = percentiles(times);
-    let mut line = format!("{what}: p50 {} µs, p99 {} µs, max {} µs ({} saves)", p50, p99, max, times.len());
+    let mut line = format!(
+        "{what}: p50 {} µs, p99 {} µs, max {} µs ({} saves)",
+        p50,
+        p99,
+        max,
+        times.len()
+    );
     if let Some(b) = baseline {
         let (b50, b99, _) = percentiles(b);
         line.push_str(&format!(

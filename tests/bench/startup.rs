@@ -19,7 +19,10 @@ fn main() {
         eprintln!("startup bench: no DISPLAY; run it as `xvfb-run -a cargo bench --bench startup`");
         std::process::exit(2);
     }
-    let runs: usize = std::env::var("CANVASS_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(7);
+    let runs: usize = std::env::var("CANVASS_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(7);
     let mut starts = Vec::new();
     let mut rss = Vec::new();
     for run in 0..runs {
@@ -48,12 +51,26 @@ fn main() {
         let kib = tree_rss_kib(child.id());
         let _ = child.kill();
         let _ = child.wait();
-        println!("run {run}: home screen after {:.0} ms, RSS of all processes {:.1} MiB", ms(ready), kib as f64 / 1024.0);
+        println!(
+            "run {run}: home screen after {:.0} ms, RSS of all processes {:.1} MiB",
+            ms(ready),
+            kib as f64 / 1024.0
+        );
         starts.push(ms(ready));
         rss.push(kib as f64 / 1024.0);
     }
-    println!("cold start to home screen: median {:.0} ms (min {:.0}, max {:.0}, {runs} runs)", median(&mut starts), min(&starts), max(&starts));
-    println!("RSS of all app processes:  median {:.1} MiB (min {:.1}, max {:.1})", median(&mut rss), min(&rss), max(&rss));
+    println!(
+        "cold start to home screen: median {:.0} ms (min {:.0}, max {:.0}, {runs} runs)",
+        median(&mut starts),
+        min(&starts),
+        max(&starts)
+    );
+    println!(
+        "RSS of all app processes:  median {:.1} MiB (min {:.1}, max {:.1})",
+        median(&mut rss),
+        min(&rss),
+        max(&rss)
+    );
 }
 
 fn ms(d: Duration) -> f64 {
@@ -77,11 +94,21 @@ fn max(v: &[f64]) -> f64 {
 fn tree_rss_kib(root: u32) -> u64 {
     let mut parents = Vec::new();
     for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else { continue };
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
         // The parent pid is the second field after the command name, which is in parentheses.
-        let Some(after) = stat.rsplit_once(')').map(|(_, a)| a) else { continue };
-        let ppid = after.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok()).unwrap_or(0);
+        let Some(after) = stat.rsplit_once(')').map(|(_, a)| a) else {
+            continue;
+        };
+        let ppid = after
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(0);
         parents.push((pid, ppid));
     }
     let mut tree = vec![root];
@@ -93,6 +120,10 @@ fn tree_rss_kib(root: u32) -> u64 {
     }
     tree.iter()
         .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok())
-        .filter_map(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()))
+        .filter_map(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
         .sum()
 }

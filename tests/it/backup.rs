@@ -3,8 +3,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use canvass_app::{backup_dir, App, ErrorKind, FixedClock, KEEP_BACKUPS};
 use canvass_app::DEMO_STUDY_ID as DEMO_NPS_ID;
+use canvass_app::{backup_dir, App, ErrorKind, FixedClock, KEEP_BACKUPS};
 use canvass_store::{list_backups, Store, MIGRATIONS};
 
 use crate::support::{raw, TempDb, FIXED_NOW_MS};
@@ -16,27 +16,45 @@ fn open_at(db: &Path, now: i64) -> App {
 }
 
 fn names(db: &Path) -> Vec<String> {
-    list_backups(&backup_dir(db)).iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect()
+    list_backups(&backup_dir(db))
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect()
 }
 
 fn cli(args: &[&str]) -> (u8, String, String) {
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = canvass_cli::run(std::iter::once("canvass").chain(args.iter().copied()), &mut out, &mut err);
-    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+    let code = canvass_cli::run(
+        std::iter::once("canvass").chain(args.iter().copied()),
+        &mut out,
+        &mut err,
+    );
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
 }
 
 #[test]
 fn a_daily_backup_is_taken_once_a_day_once_there_is_data_and_old_ones_are_pruned() {
     let db = TempDb::new();
     drop(open_at(&db.path, FIXED_NOW_MS));
-    assert!(names(&db.path).is_empty(), "an empty database is not worth a backup");
+    assert!(
+        names(&db.path).is_empty(),
+        "an empty database is not worth a backup"
+    );
     let app = open_at(&db.path, FIXED_NOW_MS);
     app.start_interview(DEMO_NPS_ID).unwrap();
     drop(app);
     drop(open_at(&db.path, FIXED_NOW_MS + 1_000));
     assert_eq!(names(&db.path), ["canvass-20261122-090001-daily.sqlite"]);
     drop(open_at(&db.path, FIXED_NOW_MS + DAY - 1));
-    assert_eq!(names(&db.path).len(), 1, "less than a day later: no new backup");
+    assert_eq!(
+        names(&db.path).len(),
+        1,
+        "less than a day later: no new backup"
+    );
     for day in 1..=12 {
         drop(open_at(&db.path, FIXED_NOW_MS + day * DAY + 1_000));
     }
@@ -46,7 +64,14 @@ fn a_daily_backup_is_taken_once_a_day_once_there_is_data_and_old_ones_are_pruned
     // A backup is a complete, healthy database with the interview in it.
     let newest = list_backups(&backup_dir(&db.path)).pop().unwrap();
     assert!(canvass_store::inspect(&newest).unwrap().is_healthy());
-    assert_eq!(Store::open(&newest).unwrap().list_interviews().unwrap().len(), 1);
+    assert_eq!(
+        Store::open(&newest)
+            .unwrap()
+            .list_interviews()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -62,16 +87,30 @@ fn a_migration_of_a_file_with_data_is_preceded_by_a_backup_of_the_old_schema() {
         )
         .unwrap();
     let app = open_at(&db.path, FIXED_NOW_MS);
-    assert_eq!(app.list_interviews().unwrap().len(), 1, "the data survives the migration");
-    let before = backup_dir(&db.path).join(format!("canvass-20261122-090000-before-v{}.sqlite", MIGRATIONS.len()));
+    assert_eq!(
+        app.list_interviews().unwrap().len(),
+        1,
+        "the data survives the migration"
+    );
+    let before = backup_dir(&db.path).join(format!(
+        "canvass-20261122-090000-before-v{}.sqlite",
+        MIGRATIONS.len()
+    ));
     assert!(before.exists(), "{:?}", names(&db.path));
-    assert_eq!(canvass_store::inspect(&before).unwrap().schema_version, 1, "the backup keeps the old schema");
+    assert_eq!(
+        canvass_store::inspect(&before).unwrap().schema_version,
+        1,
+        "the backup keeps the old schema"
+    );
 }
 
 /// Overwrites the file's content after the first two pages with a pattern, keeping the header.
 fn corrupt(path: &Path) {
     let mut bytes = std::fs::read(path).unwrap();
-    assert!(bytes.len() > 3 * 4096, "the file is too small to corrupt meaningfully");
+    assert!(
+        bytes.len() > 3 * 4096,
+        "the file is too small to corrupt meaningfully"
+    );
     for (i, b) in bytes.iter_mut().enumerate().skip(2 * 4096) {
         *b = (i % 251) as u8;
     }
@@ -94,21 +133,40 @@ fn a_damaged_file_is_caught_at_start_up_and_the_cli_restores_the_newest_backup()
     drop(app); // the last connection checkpoints the WAL into the file
     corrupt(&db.path);
 
-    let err = App::open(&db.path, Arc::new(FixedClock::new(FIXED_NOW_MS + 3_000))).err().expect("damage must be found");
+    let err = App::open(&db.path, Arc::new(FixedClock::new(FIXED_NOW_MS + 3_000)))
+        .err()
+        .expect("damage must be found");
     assert_eq!(err.kind(), ErrorKind::DamagedDatabase, "{err:?}");
     let newest = list_backups(&backup_dir(&db.path)).pop().unwrap();
     let message = err.to_string();
     assert!(message.contains("is damaged"), "{message}");
-    assert!(message.contains(&format!("canvass db restore --db {} --from {}", db.path.display(), newest.display())), "{message}");
+    assert!(
+        message.contains(&format!(
+            "canvass db restore --db {} --from {}",
+            db.path.display(),
+            newest.display()
+        )),
+        "{message}"
+    );
 
-    let (code, out, errtext) = cli(&["db", "restore", "--db", db.path.to_str().unwrap(), "--from", newest.to_str().unwrap()]);
+    let (code, out, errtext) = cli(&[
+        "db",
+        "restore",
+        "--db",
+        db.path.to_str().unwrap(),
+        "--from",
+        newest.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{errtext}");
     assert!(out.contains("restored"), "{out}");
     let app = open_at(&db.path, FIXED_NOW_MS + 4_000);
     let list = app.list_interviews().unwrap();
     assert_eq!(list.len(), 1, "the database is as of the backup");
     assert_eq!(app.screen(&first).unwrap().question.unwrap().value, "9");
-    let aside = std::fs::read_dir(backup_dir(&db.path)).unwrap().flatten().any(|e| e.file_name().to_string_lossy().starts_with("replaced-"));
+    let aside = std::fs::read_dir(backup_dir(&db.path))
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with("replaced-"));
     assert!(aside, "the damaged file is kept beside the backups");
 }
 
@@ -121,11 +179,25 @@ fn restore_refuses_a_damaged_backup_and_leaves_the_database_alone() {
     }
     drop(app);
     let bad = db.dir.path().join("bad-backup.sqlite");
-    let (code, _, err) = cli(&["db", "backup", "--db", db.path.to_str().unwrap(), "--out", bad.to_str().unwrap()]);
+    let (code, _, err) = cli(&[
+        "db",
+        "backup",
+        "--db",
+        db.path.to_str().unwrap(),
+        "--out",
+        bad.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     corrupt(&bad);
     let before = std::fs::read(&db.path).unwrap();
-    let (code, _, err) = cli(&["db", "restore", "--db", db.path.to_str().unwrap(), "--from", bad.to_str().unwrap()]);
+    let (code, _, err) = cli(&[
+        "db",
+        "restore",
+        "--db",
+        db.path.to_str().unwrap(),
+        "--from",
+        bad.to_str().unwrap(),
+    ]);
     assert_eq!(code, 1);
     assert!(err.contains("is damaged and was not restored"), "{err}");
     assert_eq!(std::fs::read(&db.path).unwrap(), before);
@@ -139,24 +211,51 @@ fn cli_backup_writes_a_healthy_copy_and_show_prints_an_interview() {
     app.record_answer(&id, "nps", "4").unwrap();
     drop(app);
     let copy = db.dir.path().join("copy.sqlite");
-    let (code, out, err) = cli(&["db", "backup", "--db", db.path.to_str().unwrap(), "--out", copy.to_str().unwrap()]);
+    let (code, out, err) = cli(&[
+        "db",
+        "backup",
+        "--db",
+        db.path.to_str().unwrap(),
+        "--out",
+        copy.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("backed up"), "{out}");
     let (code, out, _) = cli(&["db", "check", "--db", copy.to_str().unwrap()]);
     assert_eq!(code, 0);
     assert!(out.contains("integrity: ok"));
 
-    let (code, out, err) = cli(&["interview", "show", "--db", db.path.to_str().unwrap(), &id, "--json"]);
+    let (code, out, err) = cli(&[
+        "interview",
+        "show",
+        "--db",
+        db.path.to_str().unwrap(),
+        &id,
+        "--json",
+    ]);
     assert_eq!(code, 0, "{err}");
     let shown: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(shown["status"], "in_progress");
     assert_eq!(shown["questionnaire_version"], "2026-11-22");
     assert_eq!(shown["answers"], serde_json::json!({"/data/nps": "4"}));
-    let (code, _, err) = cli(&["interview", "show", "--db", db.path.to_str().unwrap(), "nope"]);
+    let (code, _, err) = cli(&[
+        "interview",
+        "show",
+        "--db",
+        db.path.to_str().unwrap(),
+        "nope",
+    ]);
     assert_eq!(code, 1);
     assert!(err.contains("no interview with id nope"), "{err}");
     let missing = db.dir.path().join("missing.sqlite");
-    let (code, _, err) = cli(&["db", "backup", "--db", missing.to_str().unwrap(), "--out", copy.to_str().unwrap()]);
+    let (code, _, err) = cli(&[
+        "db",
+        "backup",
+        "--db",
+        missing.to_str().unwrap(),
+        "--out",
+        copy.to_str().unwrap(),
+    ]);
     assert_eq!(code, 1);
     assert!(err.contains("no database at"), "{err}");
 }

@@ -10,7 +10,11 @@ fn canvass(args: &[&str]) -> (u8, String, String) {
     let mut err = Vec::new();
     let argv = std::iter::once("canvass").chain(args.iter().copied());
     let code = canvass_cli::run(argv, &mut out, &mut err);
-    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
 }
 
 #[test]
@@ -37,14 +41,23 @@ fn db_check_reports_version_and_integrity() {
     let (code, out, err) = canvass(&["db", "check", "--db", db.path.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     let n = canvass_store::MIGRATIONS.len();
-    assert!(out.contains(&format!("schema version: {n} (this Canvass knows up to {n})")), "{out}");
+    assert!(
+        out.contains(&format!(
+            "schema version: {n} (this Canvass knows up to {n})"
+        )),
+        "{out}"
+    );
     assert!(out.contains("integrity: ok"), "{out}");
 }
 
 #[test]
 fn db_check_names_a_file_that_is_not_a_database() {
     let db = TempDb::new();
-    std::fs::write(&db.path, "this is a spreadsheet export, not a database\n".repeat(100)).unwrap();
+    std::fs::write(
+        &db.path,
+        "this is a spreadsheet export, not a database\n".repeat(100),
+    )
+    .unwrap();
     let (code, _, err) = canvass(&["db", "check", "--db", db.path.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(err.contains("is not a Canvass database"), "{err}");
@@ -55,10 +68,15 @@ fn db_check_names_a_file_that_is_not_a_database() {
 fn db_check_refuses_a_newer_database_and_a_missing_file() {
     let db = TempDb::new();
     drop(db.app());
-    raw(&db.path).execute_batch("PRAGMA user_version = 7").unwrap();
+    raw(&db.path)
+        .execute_batch("PRAGMA user_version = 7")
+        .unwrap();
     let (code, _, err) = canvass(&["db", "check", "--db", db.path.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(err.contains("written by a newer Canvass (schema version 7"), "{err}");
+    assert!(
+        err.contains("written by a newer Canvass (schema version 7"),
+        "{err}"
+    );
 
     let missing = db.dir.path().join("nope.sqlite");
     let (code, _, err) = canvass(&["db", "check", "--db", missing.to_str().unwrap()]);
@@ -81,12 +99,23 @@ fn interview_list_prints_json_of_every_interview() {
     let open = app.start_interview(DEMO_NPS_ID).unwrap().interview_id;
     drop(app);
 
-    let (code, out, err) = canvass(&["interview", "list", "--db", db.path.to_str().unwrap(), "--json"]);
+    let (code, out, err) = canvass(&[
+        "interview",
+        "list",
+        "--db",
+        db.path.to_str().unwrap(),
+        "--json",
+    ]);
     assert_eq!(code, 0, "{err}");
     let list: serde_json::Value = serde_json::from_str(&out).unwrap();
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 2);
-    let status_of = |id: &str| list.iter().find(|i| i["id"] == id).unwrap()["status"].as_str().unwrap().to_owned();
+    let status_of = |id: &str| {
+        list.iter().find(|i| i["id"] == id).unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
     assert_eq!(status_of(&done), "completed");
     assert_eq!(status_of(&open), "in_progress");
 
@@ -95,7 +124,13 @@ fn interview_list_prints_json_of_every_interview() {
     assert!(out.contains("2 interview(s)"), "{out}");
 
     let missing = db.dir.path().join("typo.sqlite");
-    let (code, _, err) = canvass(&["interview", "list", "--db", missing.to_str().unwrap(), "--json"]);
+    let (code, _, err) = canvass(&[
+        "interview",
+        "list",
+        "--db",
+        missing.to_str().unwrap(),
+        "--json",
+    ]);
     assert_eq!(code, 1);
     assert!(err.contains("no database at"), "{err}");
     assert!(!missing.exists());
@@ -103,7 +138,11 @@ fn interview_list_prints_json_of_every_interview() {
 
 /// A corpus form copied into canvass-form's test data (see its SOURCES.md).
 fn corpus(name: &str) -> String {
-    crate::support::repo_root().join("src-tauri/crates/canvass-form/test_data/forms").join(name).display().to_string()
+    crate::support::repo_root()
+        .join("src-tauri/crates/canvass-form/test_data/forms")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 #[test]
@@ -146,12 +185,27 @@ fn form_replay_prints_node_states_after_each_step() {
     )
     .unwrap();
     let form = corpus("wf_relevant_calculate_group.xml");
-    let (code, out, err) = canvass(&["form", "replay", &form, steps.to_str().unwrap(), "--now", "2025-01-15T10:00:00.000Z"]);
+    let (code, out, err) = canvass(&[
+        "form",
+        "replay",
+        &form,
+        steps.to_str().unwrap(),
+        "--now",
+        "2025-01-15T10:00:00.000Z",
+    ]);
     assert_eq!(code, 0, "{err}");
     let trace: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(trace["format"], "xform-ref-trace/1");
     assert_eq!(trace["env"]["now"], "2025-01-15T10:00:00.000Z");
-    let row = |snapshot: &serde_json::Value, path: &str| snapshot.as_array().unwrap().iter().find(|r| r["path"] == path).unwrap().clone();
+    let row = |snapshot: &serde_json::Value, path: &str| {
+        snapshot
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["path"] == path)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(row(&trace["initial"], "/root/grp")["relevant"], false);
     let after = &trace["steps"][1]["snapshot"];
     assert_eq!(row(after, "/root/grp")["relevant"], true);
@@ -160,7 +214,14 @@ fn form_replay_prints_node_states_after_each_step() {
     // The same inputs give the same trace, byte for byte.
     let (_, again, _) = canvass(&["form", "replay", &form, steps.to_str().unwrap()]);
     assert_eq!(again, out);
-    let (code, _, err) = canvass(&["form", "replay", &form, steps.to_str().unwrap(), "--now", "yesterday"]);
+    let (code, _, err) = canvass(&[
+        "form",
+        "replay",
+        &form,
+        steps.to_str().unwrap(),
+        "--now",
+        "yesterday",
+    ]);
     assert_eq!(code, 1);
     assert!(err.contains("is not an ISO-8601 time"), "{err}");
 }
@@ -180,7 +241,11 @@ fn form_fill_prints_a_walk_that_replays_cleanly() {
     let (code, out, err) = canvass(&["form", "replay", &form, steps.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     let trace: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert!(trace["steps"].as_array().unwrap().iter().all(|s| s["ok"] == true));
+    assert!(trace["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["ok"] == true));
     let (code, _, err) = canvass(&["form", "fill", &corpus("vm_liberia_coverage_round2.xlsx")]);
     assert_eq!(code, 1);
     assert!(err.contains("does not import cleanly"), "{err}");
@@ -193,20 +258,88 @@ fn interview_run_prints_each_durable_save_and_fill_makes_completed_interviews() 
     let (_, walk, _) = canvass(&["form", "fill", &form, "--seed", "3"]);
     let steps = db.dir.path().join("steps.json");
     std::fs::write(&steps, &walk).unwrap();
-    let (code, out, err) = canvass(&["interview", "run", "--db", db.path.to_str().unwrap(), "--form", &form, "--steps", steps.to_str().unwrap(), "--finish"]);
+    let (code, out, err) = canvass(&[
+        "interview",
+        "run",
+        "--db",
+        db.path.to_str().unwrap(),
+        "--form",
+        &form,
+        "--steps",
+        steps.to_str().unwrap(),
+        "--finish",
+    ]);
     assert_eq!(code, 0, "{out}{err}");
-    let id = out.lines().next().unwrap().split(' ').nth(1).unwrap().to_owned();
-    let sets = serde_json::from_str::<serde_json::Value>(&walk).unwrap()["steps"].as_array().unwrap().iter().filter(|s| s["set"].is_string()).count();
-    assert_eq!(out.lines().filter(|l| l.starts_with(&format!("saved {id} /data/"))).count(), sets, "{out}");
-    assert!(out.trim_end().ends_with(&format!("completed {id}")), "{out}");
-    let (code, shown, _) = canvass(&["interview", "show", "--db", db.path.to_str().unwrap(), &id, "--json"]);
+    let id = out
+        .lines()
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let sets = serde_json::from_str::<serde_json::Value>(&walk).unwrap()["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["set"].is_string())
+        .count();
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.starts_with(&format!("saved {id} /data/")))
+            .count(),
+        sets,
+        "{out}"
+    );
+    assert!(
+        out.trim_end().ends_with(&format!("completed {id}")),
+        "{out}"
+    );
+    let (code, shown, _) = canvass(&[
+        "interview",
+        "show",
+        "--db",
+        db.path.to_str().unwrap(),
+        &id,
+        "--json",
+    ]);
     assert_eq!(code, 0);
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&shown).unwrap()["status"], "completed");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&shown).unwrap()["status"],
+        "completed"
+    );
 
-    let (code, out, err) = canvass(&["interview", "fill", "--db", db.path.to_str().unwrap(), "--form", &form, "--count", "3", "--seed", "9"]);
+    let (code, out, err) = canvass(&[
+        "interview",
+        "fill",
+        "--db",
+        db.path.to_str().unwrap(),
+        "--form",
+        &form,
+        "--count",
+        "3",
+        "--seed",
+        "9",
+    ]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("filled 3 completed interview(s) of px_tutorial"), "{out}");
-    let (_, list, _) = canvass(&["interview", "list", "--db", db.path.to_str().unwrap(), "--json"]);
+    assert!(
+        out.contains("filled 3 completed interview(s) of px_tutorial"),
+        "{out}"
+    );
+    let (_, list, _) = canvass(&[
+        "interview",
+        "list",
+        "--db",
+        db.path.to_str().unwrap(),
+        "--json",
+    ]);
     let list: serde_json::Value = serde_json::from_str(&list).unwrap();
-    assert_eq!(list.as_array().unwrap().iter().filter(|i| i["status"] == "completed").count(), 4);
+    assert_eq!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["status"] == "completed")
+            .count(),
+        4
+    );
 }

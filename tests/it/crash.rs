@@ -15,8 +15,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use canvass_app::{App, SystemClock};
 use canvass_app::DEMO_STUDY_ID as DEMO_NPS_ID;
+use canvass_app::{App, SystemClock};
 
 use crate::support::{raw, TempDb};
 
@@ -45,7 +45,13 @@ fn sigkill_at_random_moments_never_loses_a_reported_save() {
         rng ^= rng << 17;
         let after_lines = 1 + (rng % 12) as usize;
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "crash::crash_child", "--include-ignored", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                "crash::crash_child",
+                "--include-ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env("CANVASS_CRASH_DB", &db.path)
             .env("CANVASS_CRASH_SEED", kill.to_string())
             .stdout(Stdio::piped())
@@ -67,7 +73,7 @@ fn sigkill_at_random_moments_never_loses_a_reported_save() {
             }
         }
         child.kill().unwrap(); // SIGKILL on Unix
-        // Lines the child wrote before it died were reported as saved too.
+                               // Lines the child wrote before it died were reported as saved too.
         for line in lines.map_while(Result::ok) {
             if line.starts_with("canvass-crash ") {
                 batch.push(line);
@@ -80,9 +86,15 @@ fn sigkill_at_random_moments_never_loses_a_reported_save() {
         }
         verify(&db.path, &reported, kill);
     }
-    assert!(total_lines >= KILLS, "the children reported only {total_lines} saves");
+    assert!(
+        total_lines >= KILLS,
+        "the children reported only {total_lines} saves"
+    );
     let completed = reported.values().filter(|r| r.completed).count();
-    assert!(completed > 5, "only {completed} interviews completed across {KILLS} kills");
+    assert!(
+        completed > 5,
+        "only {completed} interviews completed across {KILLS} kills"
+    );
     eprintln!("crash test: {KILLS} kills, {total_lines} reported commits, {completed} interviews completed, {} in all", reported.len());
 }
 
@@ -91,7 +103,10 @@ fn apply(reported: &mut HashMap<String, Reported>, line: &str) {
     let r = reported.entry(parts[2].to_owned()).or_default();
     match parts[1] {
         "saved" => {
-            r.answers.insert(parts[3].to_owned(), parts.get(4).copied().unwrap_or("").to_owned());
+            r.answers.insert(
+                parts[3].to_owned(),
+                parts.get(4).copied().unwrap_or("").to_owned(),
+            );
         }
         "moved" => r.position = ITEMS.iter().position(|i| *i == parts[3]).unwrap(),
         "completed" => r.completed = true,
@@ -101,29 +116,53 @@ fn apply(reported: &mut HashMap<String, Reported>, line: &str) {
 
 fn verify(db: &Path, reported: &HashMap<String, Reported>, kill: usize) {
     let conn = raw(db);
-    let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(ok, "ok", "after kill {kill}");
     for (id, r) in reported {
         let (status, current): (String, Option<String>) = conn
-            .query_row("SELECT status, current_item FROM interviews WHERE id = ?1", [id], |row| Ok((row.get(0)?, row.get(1)?)))
-            .unwrap_or_else(|e| panic!("after kill {kill}: interview {id} reported but missing: {e}"));
+            .query_row(
+                "SELECT status, current_item FROM interviews WHERE id = ?1",
+                [id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap_or_else(|e| {
+                panic!("after kill {kill}: interview {id} reported but missing: {e}")
+            });
         for (item, value) in &r.answers {
             let stored: Option<String> = conn
-                .query_row("SELECT value FROM answers WHERE interview_id = ?1 AND item_path = ?2", [id, &format!("/data/{item}")], |row| {
-                    row.get(0)
-                })
+                .query_row(
+                    "SELECT value FROM answers WHERE interview_id = ?1 AND item_path = ?2",
+                    [id, &format!("/data/{item}")],
+                    |row| row.get(0),
+                )
                 .ok();
-            assert_eq!(stored.as_deref(), Some(value.as_str()), "after kill {kill}: {id} {item} was reported saved");
+            assert_eq!(
+                stored.as_deref(),
+                Some(value.as_str()),
+                "after kill {kill}: {id} {item} was reported saved"
+            );
         }
         if r.completed {
-            assert_eq!(status, "completed", "after kill {kill}: {id} was reported completed");
+            assert_eq!(
+                status, "completed",
+                "after kill {kill}: {id} was reported completed"
+            );
             continue;
         }
         if status == "in_progress" {
             // The file may be ahead of the report (a commit whose line was never
             // printed) but never behind it.
-            let at = ITEMS.iter().position(|i| Some(format!("/data/{i}")) == current).unwrap();
-            assert!(at >= r.position, "after kill {kill}: {id} stands at {current:?}, reported at {}", ITEMS[r.position]);
+            let at = ITEMS
+                .iter()
+                .position(|i| Some(format!("/data/{i}")) == current)
+                .unwrap();
+            assert!(
+                at >= r.position,
+                "after kill {kill}: {id} stands at {current:?}, reported at {}",
+                ITEMS[r.position]
+            );
         }
         // Paradata sequence numbers have no gaps: every event committed whole.
         let (n, max): (i64, i64) = conn
@@ -135,9 +174,19 @@ fn verify(db: &Path, reported: &HashMap<String, Reported>, kill: usize) {
     }
     // Every unfinished interview resumes exactly where the file says it stands.
     let app = App::open(db, Arc::new(SystemClock::new())).unwrap();
-    for i in app.list_interviews().unwrap().into_iter().filter(|i| i.status == "in_progress") {
+    for i in app
+        .list_interviews()
+        .unwrap()
+        .into_iter()
+        .filter(|i| i.status == "in_progress")
+    {
         let screen = app.screen(&i.id).unwrap();
-        assert_eq!(screen.question.map(|q| q.path), i.current_item, "after kill {kill}: resume of {}", i.id);
+        assert_eq!(
+            screen.question.map(|q| q.path),
+            i.current_item,
+            "after kill {kill}: resume of {}",
+            i.id
+        );
     }
 }
 
@@ -149,7 +198,10 @@ fn crash_child() {
         eprintln!("crash_child only runs as the child of the crash test");
         return;
     };
-    let seed: u64 = std::env::var("CANVASS_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let seed: u64 = std::env::var("CANVASS_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let app = App::open(Path::new(&db), Arc::new(SystemClock::new())).unwrap();
     let out = std::io::stdout();
     let report = |line: String| {
@@ -160,7 +212,11 @@ fn crash_child() {
     let mut n = seed * 1_000;
     loop {
         // Continue an unfinished interview if there is one, as an interviewer would.
-        let open = app.list_interviews().unwrap().into_iter().find(|i| i.status == "in_progress");
+        let open = app
+            .list_interviews()
+            .unwrap()
+            .into_iter()
+            .find(|i| i.status == "in_progress");
         let screen = match open {
             Some(i) => app.resume_interview(&i.id).unwrap(),
             None => app.start_interview(DEMO_NPS_ID).unwrap(),

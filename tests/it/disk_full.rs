@@ -8,22 +8,31 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
-use canvass_app::{App, ErrorKind, FixedClock};
 use canvass_app::DEMO_STUDY_ID as DEMO_NPS_ID;
+use canvass_app::{App, ErrorKind, FixedClock};
 
 #[test]
 fn a_full_disk_gives_a_clear_error_harms_nothing_and_work_resumes_when_space_is_back() {
     let out = Command::new("unshare")
         .args(["--user", "--map-root-user", "--mount", "--"])
         .arg(std::env::current_exe().unwrap())
-        .args(["--exact", "disk_full::disk_full_child", "--include-ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "disk_full::disk_full_child",
+            "--include-ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("CANVASS_DISK_FULL_CHILD", "1")
         .output()
         .expect("run unshare (util-linux)");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "child failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("disk-full scenario passed"), "the child did not run the scenario:\n{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("disk-full scenario passed"),
+        "the child did not run the scenario:\n{stdout}\n{stderr}"
+    );
 }
 
 #[test]
@@ -34,7 +43,11 @@ fn disk_full_child() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let status = Command::new("mount").args(["-t", "tmpfs", "-o", "size=384k", "tmpfs"]).arg(dir.path()).status().unwrap();
+    let status = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=384k", "tmpfs"])
+        .arg(dir.path())
+        .status()
+        .unwrap();
     assert!(status.success(), "mount a small tmpfs");
     let db = dir.path().join("canvass.sqlite");
     let clock = Arc::new(FixedClock::new(1_795_338_000_000));
@@ -66,16 +79,23 @@ fn disk_full_child() {
     }
     let err = failure.expect("a full disk must make a save fail");
     assert_eq!(err.kind(), ErrorKind::Storage, "{err:?}");
-    assert_eq!(err.to_string(), "the disk is full; the last change was not saved");
+    assert_eq!(
+        err.to_string(),
+        "the disk is full; the last change was not saved"
+    );
 
     // Nothing saved before is harmed: the last successful save is still there.
     let screen = app.screen(&id).unwrap();
     assert_eq!(screen.question.as_ref().unwrap().name, "comment");
-    assert_eq!(screen.question.as_ref().unwrap().value, last_saved.clone().unwrap_or_default());
+    assert_eq!(
+        screen.question.as_ref().unwrap().value,
+        last_saved.clone().unwrap_or_default()
+    );
 
     // Space comes back: work carries on in the same session and completes.
     std::fs::remove_file(&filler).unwrap();
-    app.record_answer(&id, "comment", "after the disk was freed").unwrap();
+    app.record_answer(&id, "comment", "after the disk was freed")
+        .unwrap();
     // From the comment: Enter to the closing note, Enter to finish.
     for _ in 0..2 {
         app.next_item(&id).unwrap();

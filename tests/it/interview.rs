@@ -1,7 +1,7 @@
 //! Interview use cases through canvass-app on a real SQLite file and a fixed clock.
 
-use canvass_app::{App, Error, ErrorKind, Screen};
 use canvass_app::DEMO_STUDY_ID as DEMO_NPS_ID;
+use canvass_app::{App, Error, ErrorKind, Screen};
 
 use crate::support::{TempDb, FIXED_NOW_MS};
 
@@ -32,7 +32,8 @@ fn the_demo_interview_runs_to_completion_and_queues_one_outbox_row() {
     app.record_answer(&id, "reason", "2").unwrap();
     let s = app.next_item(&id).unwrap();
     assert_eq!(item(&s), "comment");
-    app.record_answer(&id, "comment", "  Great coffee  ").unwrap();
+    app.record_answer(&id, "comment", "  Great coffee  ")
+        .unwrap();
     let s = app.next_item(&id).unwrap();
     assert_eq!(item(&s), "thanks");
     assert!(s.question.as_ref().unwrap().is_last);
@@ -48,18 +49,30 @@ fn the_demo_interview_runs_to_completion_and_queues_one_outbox_row() {
     assert_eq!(list[0].completed_at, Some(FIXED_NOW_MS + 2_000));
 
     let store = canvass_store::Store::open(&db.path).unwrap();
-    let answers: Vec<(String, String)> =
-        store.answers(&id).unwrap().into_iter().map(|a| (a.item_path, a.value)).collect();
+    let answers: Vec<(String, String)> = store
+        .answers(&id)
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.item_path, a.value))
+        .collect();
     assert_eq!(
         answers,
-        [("/data/comment", "Great coffee"), ("/data/nps", "9"), ("/data/reason", "2")].map(|(a, b)| (a.to_string(), b.to_string()))
+        [
+            ("/data/comment", "Great coffee"),
+            ("/data/nps", "9"),
+            ("/data/reason", "2")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
     );
     let outbox = store.pending_outbox().unwrap();
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].id, id);
     let payload: serde_json::Value = serde_json::from_str(&outbox[0].payload).unwrap();
     assert_eq!(payload["answers"]["/data/nps"], "9");
-    assert_eq!(payload["answers"]["/data/reason_prompt"], "What do you like most about us?", "calculations are part of the record");
+    assert_eq!(
+        payload["answers"]["/data/reason_prompt"], "What do you like most about us?",
+        "calculations are part of the record"
+    );
     assert_eq!(payload["completed_at"], FIXED_NOW_MS + 2_000);
 }
 
@@ -67,7 +80,12 @@ fn the_demo_interview_runs_to_completion_and_queues_one_outbox_row() {
 fn the_follow_up_wording_follows_the_score_band() {
     let db = TempDb::new();
     let (app, _) = db.app();
-    for (score, wording) in [("0", "would not recommend"), ("6", "would not recommend"), ("7", "more likely"), ("10", "like most")] {
+    for (score, wording) in [
+        ("0", "would not recommend"),
+        ("6", "would not recommend"),
+        ("7", "more likely"),
+        ("10", "like most"),
+    ] {
         let id = app.start_interview(DEMO_NPS_ID).unwrap().interview_id;
         app.record_answer(&id, "nps", score).unwrap();
         let s = app.next_item(&id).unwrap();
@@ -83,12 +101,19 @@ fn a_required_question_blocks_moving_on_and_bad_values_are_refused() {
     let id = app.start_interview(DEMO_NPS_ID).unwrap().interview_id;
     let err = app.next_item(&id).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Validation);
-    assert_eq!(err.to_string(), "this question needs an answer before moving on");
+    assert_eq!(
+        err.to_string(),
+        "this question needs an answer before moving on"
+    );
 
     let err = app.record_answer(&id, "nps", "11").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Validation);
     assert_eq!(item(&app.screen(&id).unwrap()), "nps");
-    assert_eq!(app.screen(&id).unwrap().question.unwrap().value, "", "a refused value is not stored");
+    assert_eq!(
+        app.screen(&id).unwrap().question.unwrap().value,
+        "",
+        "a refused value is not stored"
+    );
 }
 
 #[test]
@@ -96,11 +121,18 @@ fn back_returns_to_the_previous_question_with_its_answer() {
     let db = TempDb::new();
     let (app, _) = db.app();
     let id = app.start_interview(DEMO_NPS_ID).unwrap().interview_id;
-    assert_eq!(item(&app.previous_item(&id).unwrap()), "nps", "back on the first question stays put");
+    assert_eq!(
+        item(&app.previous_item(&id).unwrap()),
+        "nps",
+        "back on the first question stays put"
+    );
     app.record_answer(&id, "nps", "4").unwrap();
     app.next_item(&id).unwrap();
     let s = app.previous_item(&id).unwrap();
-    assert_eq!((item(&s), s.question.as_ref().unwrap().value.as_str()), ("nps", "4"));
+    assert_eq!(
+        (item(&s), s.question.as_ref().unwrap().value.as_str()),
+        ("nps", "4")
+    );
 }
 
 #[test]
@@ -116,7 +148,10 @@ fn reopening_the_app_resumes_at_the_question_where_it_stopped() {
     };
     let (app, _) = db.app();
     let list = app.list_interviews().unwrap();
-    assert_eq!((list[0].status.as_str(), list[0].position), ("in_progress", Some(2)));
+    assert_eq!(
+        (list[0].status.as_str(), list[0].position),
+        ("in_progress", Some(2))
+    );
     let s = app.screen(&id).unwrap();
     assert_eq!(item(&s), "reason");
     assert_eq!(s.question.as_ref().unwrap().value, "1");
@@ -138,14 +173,24 @@ fn a_completed_interview_cannot_be_changed_and_unknown_ids_are_not_found() {
     assert!(matches!(err, Error::InterviewClosed { .. }));
     assert_eq!(err.kind(), ErrorKind::Conflict);
     assert_eq!(app.screen("nope").unwrap_err().kind(), ErrorKind::NotFound);
-    assert_eq!(app.start_interview("nope").unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(
+        app.start_interview("nope").unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
 }
 
 #[test]
 fn the_app_refuses_a_database_from_a_newer_canvass() {
     let db = TempDb::new();
     drop(db.app());
-    crate::support::raw(&db.path).execute_batch("PRAGMA user_version = 42").unwrap();
-    let err = App::open(&db.path, std::sync::Arc::new(canvass_app::SystemClock::new())).err().unwrap();
+    crate::support::raw(&db.path)
+        .execute_batch("PRAGMA user_version = 42")
+        .unwrap();
+    let err = App::open(
+        &db.path,
+        std::sync::Arc::new(canvass_app::SystemClock::new()),
+    )
+    .err()
+    .unwrap();
     assert_eq!(err.kind(), ErrorKind::IncompatibleDatabase);
 }

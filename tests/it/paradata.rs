@@ -1,12 +1,19 @@
 //! The paradata log through canvass-app: what each use case records, anti-tamper time, and resume after a crash.
 
-use canvass_app::{App, FixedClock, ParadataEvent};
 use canvass_app::DEMO_STUDY_ID as DEMO_NPS_ID;
+use canvass_app::{App, FixedClock, ParadataEvent};
 
 use crate::support::{TempDb, FIXED_NOW_MS};
 
 fn kinds(events: &[ParadataEvent]) -> Vec<String> {
-    events.iter().map(|e| format!("{} {}", e.kind, e.node.as_deref().unwrap_or("")).trim().to_owned()).collect()
+    events
+        .iter()
+        .map(|e| {
+            format!("{} {}", e.kind, e.node.as_deref().unwrap_or(""))
+                .trim()
+                .to_owned()
+        })
+        .collect()
 }
 
 #[test]
@@ -54,19 +61,37 @@ fn a_whole_interview_is_logged_in_order_with_old_and_new_values() {
             "finalize",
         ]
     );
-    assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=15).collect::<Vec<_>>());
+    assert_eq!(
+        events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (1..=15).collect::<Vec<_>>()
+    );
     let changes: Vec<_> = events
         .iter()
         .filter(|e| e.kind.starts_with("answer"))
         .map(|e| (e.old_value.as_deref(), e.new_value.as_deref()))
         .collect();
-    assert_eq!(changes, [(None, Some("6")), (Some("6"), Some("9")), (None, Some("1")), (None, Some("x")), (Some("x"), None)]);
+    assert_eq!(
+        changes,
+        [
+            (None, Some("6")),
+            (Some("6"), Some("9")),
+            (None, Some("1")),
+            (None, Some("x")),
+            (Some("x"), None)
+        ]
+    );
 
     // The first question was on screen from the start until Enter moved on, 5 s later.
     let first = &events[1];
-    assert_eq!((first.start_ms, first.end_ms, first.end_estimated), (FIXED_NOW_MS, Some(FIXED_NOW_MS + 5_000), false));
+    assert_eq!(
+        (first.start_ms, first.end_ms, first.end_estimated),
+        (FIXED_NOW_MS, Some(FIXED_NOW_MS + 5_000), false)
+    );
     // Every question span is closed, and one session covers the whole interview.
-    assert!(events.iter().filter(|e| e.kind == "question").all(|e| e.end_ms.is_some()));
+    assert!(events
+        .iter()
+        .filter(|e| e.kind == "question")
+        .all(|e| e.end_ms.is_some()));
     assert!(events.iter().all(|e| e.session_id == events[0].session_id));
     assert_eq!(events.last().unwrap().start_ms, FIXED_NOW_MS + 6_000);
 }
@@ -104,10 +129,23 @@ fn resuming_after_a_crash_closes_the_open_question_and_starts_a_new_session() {
     let screen = app.resume_interview(&id).unwrap();
     assert_eq!(screen.question.unwrap().name, "nps");
     let events = app.paradata(&id).unwrap();
-    assert_eq!(kinds(&events), ["form_start", "question /data/nps", "answer_set /data/nps", "form_resume", "question /data/nps"]);
+    assert_eq!(
+        kinds(&events),
+        [
+            "form_start",
+            "question /data/nps",
+            "answer_set /data/nps",
+            "form_resume",
+            "question /data/nps"
+        ]
+    );
     let crashed = &events[1];
     assert!(crashed.end_estimated, "the span's end was not seen");
-    assert_eq!(crashed.end_ms, Some(FIXED_NOW_MS + 3_000), "closed at the session's last durable event");
+    assert_eq!(
+        crashed.end_ms,
+        Some(FIXED_NOW_MS + 3_000),
+        "closed at the session's last durable event"
+    );
     assert_ne!(events[3].session_id, events[0].session_id);
     assert_eq!(events[4].end_ms, None, "the resumed question is on screen");
 }
@@ -122,8 +160,20 @@ fn pausing_closes_the_question_and_the_session() {
     clock.advance(1_000);
     app.resume_interview(&id).unwrap();
     let events = app.paradata(&id).unwrap();
-    assert_eq!(kinds(&events), ["form_start", "question /data/nps", "exit", "form_resume", "question /data/nps"]);
-    assert_eq!((events[1].end_ms, events[1].end_estimated), (Some(FIXED_NOW_MS + 4_000), false));
+    assert_eq!(
+        kinds(&events),
+        [
+            "form_start",
+            "question /data/nps",
+            "exit",
+            "form_resume",
+            "question /data/nps"
+        ]
+    );
+    assert_eq!(
+        (events[1].end_ms, events[1].end_estimated),
+        (Some(FIXED_NOW_MS + 4_000), false)
+    );
     assert_eq!(events[3].start_ms, FIXED_NOW_MS + 5_000);
 }
 

@@ -15,7 +15,10 @@ fn normalize(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < text.len() {
-        let candidate = text.get(i..i + 36).filter(|c| is_uuid(c)).or_else(|| text.get(i..i + 32).filter(|c| is_hex32(c)));
+        let candidate = text
+            .get(i..i + 36)
+            .filter(|c| is_uuid(c))
+            .or_else(|| text.get(i..i + 32).filter(|c| is_hex32(c)));
         if let Some(c) = candidate {
             let n = seen.len() + 1;
             let key = c.replace('-', "");
@@ -31,11 +34,20 @@ fn normalize(text: &str) -> String {
 }
 
 fn is_uuid(s: &str) -> bool {
-    s.len() == 36 && s.char_indices().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() })
+    s.len() == 36
+        && s.char_indices().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
 }
 
 fn is_hex32(s: &str) -> bool {
-    s.len() == 32 && s.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+    s.len() == 32
+        && s.chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
 }
 
 fn golden(name: &str, actual: &str) {
@@ -44,18 +56,31 @@ fn golden(name: &str, actual: &str) {
         std::fs::write(&file, actual).unwrap();
     }
     let expected = std::fs::read_to_string(&file).unwrap_or_default();
-    assert_eq!(actual, expected, "{name} changed: review it, then rerun with UPDATE_EXPECT=1");
+    assert_eq!(
+        actual, expected,
+        "{name} changed: review it, then rerun with UPDATE_EXPECT=1"
+    );
 }
 
 fn cli(args: &[&str]) -> (u8, String, String) {
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = canvass_cli::run(std::iter::once("canvass").chain(args.iter().copied()), &mut out, &mut err);
-    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+    let code = canvass_cli::run(
+        std::iter::once("canvass").chain(args.iter().copied()),
+        &mut out,
+        &mut err,
+    );
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
 }
 
 /// One completed interview with a change, a clear, a back step and a resume, on a fixed clock (UTC+2).
 fn interview(db: &TempDb) -> String {
-    let clock = std::sync::Arc::new(canvass_app::FixedClock::new(crate::support::FIXED_NOW_MS).with_offset(120));
+    let clock = std::sync::Arc::new(
+        canvass_app::FixedClock::new(crate::support::FIXED_NOW_MS).with_offset(120),
+    );
     let app = canvass_app::App::open(&db.path, clock.clone()).unwrap();
     let id = app.start_interview(DEMO_NPS_ID).unwrap().interview_id;
     clock.advance(2_500);
@@ -74,7 +99,12 @@ fn interview(db: &TempDb) -> String {
     app.resume_interview(&id).unwrap();
     app.next_item(&id).unwrap();
     clock.advance(4_000);
-    app.record_answer(&id, "comment", "Needs \"decaf\", please, and\na second line").unwrap();
+    app.record_answer(
+        &id,
+        "comment",
+        "Needs \"decaf\", please, and\na second line",
+    )
+    .unwrap();
     app.record_answer(&id, "comment", "").unwrap();
     app.next_item(&id).unwrap();
     clock.advance(1_000);
@@ -83,7 +113,16 @@ fn interview(db: &TempDb) -> String {
 }
 
 fn export(db: &Path, format: &str, out: &Path) {
-    let (code, text, err) = cli(&["export", "paradata", "--db", db.to_str().unwrap(), "--format", format, "--out", out.to_str().unwrap()]);
+    let (code, text, err) = cli(&[
+        "export",
+        "paradata",
+        "--db",
+        db.to_str().unwrap(),
+        "--format",
+        format,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(text.starts_with("exported "), "{text}");
 }
@@ -95,7 +134,10 @@ fn audit_csv_matches_odk_columns_and_folds_answers_into_question_rows() {
     let out = db.dir.path().join("out");
     export(&db.path, "audit-csv", &out);
     let text = std::fs::read_to_string(out.join(&id).join("audit.csv")).unwrap();
-    assert!(text.starts_with("event,node,start,end,old-value,new-value\n"), "{text}");
+    assert!(
+        text.starts_with("event,node,start,end,old-value,new-value\n"),
+        "{text}"
+    );
     golden("audit.csv", &normalize(&text));
 }
 
@@ -104,13 +146,27 @@ fn combined_csv_jsonl_and_paradata_tab_match_their_golden_files() {
     let db = TempDb::new();
     interview(&db);
     let out = db.dir.path().join("out");
-    for (format, file) in [("csv", "paradata.csv"), ("jsonl", "paradata.jsonl"), ("tab", "paradata.tab")] {
+    for (format, file) in [
+        ("csv", "paradata.csv"),
+        ("jsonl", "paradata.jsonl"),
+        ("tab", "paradata.tab"),
+    ] {
         export(&db.path, format, &out);
-        golden(file, &normalize(&std::fs::read_to_string(out.join(file)).unwrap()));
+        golden(
+            file,
+            &normalize(&std::fs::read_to_string(out.join(file)).unwrap()),
+        );
     }
     // Every JSON line parses and events come in seq order.
     let jsonl = std::fs::read_to_string(out.join("paradata.jsonl")).unwrap();
-    let seqs: Vec<i64> = jsonl.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"].as_i64().unwrap()).collect();
+    let seqs: Vec<i64> = jsonl
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
     assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>());
 }
 
@@ -120,10 +176,27 @@ fn exporting_into_a_file_path_fails_clearly() {
     interview(&db);
     let blocker = db.dir.path().join("not-a-folder");
     std::fs::write(&blocker, "x").unwrap();
-    let (code, _, err) =
-        cli(&["export", "paradata", "--db", db.path.to_str().unwrap(), "--format", "csv", "--out", blocker.to_str().unwrap()]);
+    let (code, _, err) = cli(&[
+        "export",
+        "paradata",
+        "--db",
+        db.path.to_str().unwrap(),
+        "--format",
+        "csv",
+        "--out",
+        blocker.to_str().unwrap(),
+    ]);
     assert_eq!(code, 1);
     assert!(err.contains("cannot write the export file"), "{err}");
-    let (code, _, err) = cli(&["export", "paradata", "--db", db.path.to_str().unwrap(), "--format", "xls", "--out", "x"]);
+    let (code, _, err) = cli(&[
+        "export",
+        "paradata",
+        "--db",
+        db.path.to_str().unwrap(),
+        "--format",
+        "xls",
+        "--out",
+        "x",
+    ]);
     assert_eq!(code, 2, "{err}");
 }

@@ -58,17 +58,25 @@ fn a_saved_answer_is_visible_to_another_connection_at_once() {
     // A second connection sees the commit without the first one closing: it is in the WAL on disk.
     let other = raw(&db.path);
     let (value, at): (String, i64) = other
-        .query_row("SELECT value, updated_at FROM answers WHERE interview_id = 'i1' AND item_path = 'nps'", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT value, updated_at FROM answers WHERE interview_id = 'i1' AND item_path = 'nps'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
     assert_eq!((value.as_str(), at), ("9", 1_500));
 
     // Changing and then clearing an answer keeps exactly one row, then none, and reports the old value.
-    assert_eq!(save(&mut store, "i1", "nps", "10", 1_600).as_deref(), Some("9"));
+    assert_eq!(
+        save(&mut store, "i1", "nps", "10", 1_600).as_deref(),
+        Some("9")
+    );
     assert_eq!(store.answers("i1").unwrap().len(), 1);
     assert_eq!(store.answers("i1").unwrap()[0].value, "10");
-    assert_eq!(save(&mut store, "i1", "nps", "", 1_700).as_deref(), Some("10"));
+    assert_eq!(
+        save(&mut store, "i1", "nps", "", 1_700).as_deref(),
+        Some("10")
+    );
     assert!(store.answers("i1").unwrap().is_empty());
 }
 
@@ -89,7 +97,12 @@ fn a_write_that_is_not_committed_leaves_nothing() {
     {
         let w = store.write("i1").unwrap();
         w.start_session(&session("s1")).unwrap();
-        w.event(&NewEvent { session_id: "s1".into(), kind: "answer_set".into(), ..NewEvent::default() }).unwrap();
+        w.event(&NewEvent {
+            session_id: "s1".into(),
+            kind: "answer_set".into(),
+            ..NewEvent::default()
+        })
+        .unwrap();
         w.set_answer("nps", "5", 1_200).unwrap();
         // Dropped without commit, as when the process dies mid-write.
     }
@@ -119,10 +132,16 @@ fn events_are_numbered_in_write_order_and_spans_close() {
     w.close_spans("s1", 900).unwrap();
     w.commit().unwrap();
     let events = store.events("i1").unwrap();
-    assert_eq!(events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["form_start", "question", "answer_set"]);
+    assert_eq!(
+        events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["form_start", "question", "answer_set"]
+    );
     assert_eq!(events[1].end_offset_ms, Some(900));
     assert!(!events[1].end_estimated);
-    assert_eq!(events[0].end_offset_ms, None, "only question spans are closed");
+    assert_eq!(
+        events[0].end_offset_ms, None,
+        "only question spans are closed"
+    );
 }
 
 #[test]
@@ -132,9 +151,22 @@ fn spans_left_open_by_a_crash_close_at_the_sessions_last_event() {
     new_interview(&mut store, "i1");
     let w = store.write("i1").unwrap();
     w.start_session(&session("s1")).unwrap();
-    let base = NewEvent { session_id: "s1".into(), ..NewEvent::default() };
-    w.event(&NewEvent { kind: "question".into(), offset_ms: 10, ..base.clone() }).unwrap();
-    w.event(&NewEvent { kind: "answer_set".into(), offset_ms: 4_000, ..base }).unwrap();
+    let base = NewEvent {
+        session_id: "s1".into(),
+        ..NewEvent::default()
+    };
+    w.event(&NewEvent {
+        kind: "question".into(),
+        offset_ms: 10,
+        ..base.clone()
+    })
+    .unwrap();
+    w.event(&NewEvent {
+        kind: "answer_set".into(),
+        offset_ms: 4_000,
+        ..base
+    })
+    .unwrap();
     w.commit().unwrap();
 
     let w = store.write("i1").unwrap();
@@ -153,7 +185,10 @@ fn completion_and_its_outbox_row_commit_together() {
     w.complete(&outbox_row("i1"), 2_000).unwrap();
     w.commit().unwrap();
     let row = store.interview("i1").unwrap();
-    assert_eq!((row.status.as_str(), row.completed_at), ("completed", Some(2_000)));
+    assert_eq!(
+        (row.status.as_str(), row.completed_at),
+        ("completed", Some(2_000))
+    );
     assert_eq!(store.pending_outbox().unwrap(), vec![outbox_row("i1")]);
 }
 
@@ -170,7 +205,10 @@ fn a_failed_outbox_insert_rolls_the_completion_back() {
     assert!(w.complete(&outbox_row("i2"), 2_000).is_err());
     drop(w);
     let row = store.interview("i2").unwrap();
-    assert_eq!(row.status, "in_progress", "the status change must roll back with the failed outbox insert");
+    assert_eq!(
+        row.status, "in_progress",
+        "the status change must roll back with the failed outbox insert"
+    );
     assert_eq!(row.completed_at, None);
 }
 
@@ -184,8 +222,16 @@ fn writes_to_a_read_only_file_fail_clearly_and_keep_saved_data() {
 
     // A read-only connection stands in for a file whose permissions were taken
     // away: root ignores file modes, so chmod would not prove anything in CI.
-    let ro = rusqlite::Connection::open_with_flags(&db.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-    let err = Error::from(ro.execute("UPDATE answers SET value = '1' WHERE interview_id = 'i1'", []).unwrap_err());
+    let ro =
+        rusqlite::Connection::open_with_flags(&db.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let err = Error::from(
+        ro.execute(
+            "UPDATE answers SET value = '1' WHERE interview_id = 'i1'",
+            [],
+        )
+        .unwrap_err(),
+    );
     assert!(matches!(err, Error::ReadOnly(_)), "{err:?}");
     assert!(err.to_string().contains("read-only"), "{err}");
     drop(ro);

@@ -23,7 +23,8 @@ impl TempDb {
     /// Opens the app on this database with a clock fixed at 2026-11-22 09:00 UTC.
     pub fn app(&self) -> (App, Arc<FixedClock>) {
         let clock = Arc::new(FixedClock::new(FIXED_NOW_MS));
-        let app = App::open(&self.path, clock.clone()).expect("open the app on a temporary database");
+        let app =
+            App::open(&self.path, clock.clone()).expect("open the app on a temporary database");
         (app, clock)
     }
 }

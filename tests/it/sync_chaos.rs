@@ -22,12 +22,17 @@ async fn every_interview_is_stored_once_with_identical_content(b: Backend, name:
         d.complete(INTERVIEWS);
         d.login(&server.url, "ines").await;
         // Sign-in went direct; from now on everything goes through the proxy.
-        crate::support::raw(&d.db.path).execute("UPDATE sync_settings SET server_url = ?1", [&proxy.url]).unwrap();
+        crate::support::raw(&d.db.path)
+            .execute("UPDATE sync_settings SET server_url = ?1", [&proxy.url])
+            .unwrap();
         devices.push(std::sync::Arc::new(d));
     }
 
     // Small batches, so a pass can get part of the way before the network fails it.
-    let limits = canvass_sync::Limits { max_items: 2, max_bytes: 1 << 20 };
+    let limits = canvass_sync::Limits {
+        max_items: 2,
+        max_bytes: 1 << 20,
+    };
     proxy.set(ProxyMode::Random);
     let mut failed = 0;
     for _ in 0..CHAOS_PASSES {
@@ -47,18 +52,28 @@ async fn every_interview_is_stored_once_with_identical_content(b: Backend, name:
         }
     }
     assert!(failed > 0, "the proxy should have broken some passes");
-    assert!(proxy.connections.load(std::sync::atomic::Ordering::SeqCst) >= (DEVICES * CHAOS_PASSES) as u64);
+    assert!(
+        proxy.connections.load(std::sync::atomic::Ordering::SeqCst)
+            >= (DEVICES * CHAOS_PASSES) as u64
+    );
 
     // The network heals: one more pass each delivers whatever is left.
     proxy.set(ProxyMode::Pass);
     for d in &devices {
         d.wait_out_backoff();
         let s = d.sync_with(limits).await;
-        assert!(matches!(s.outcome, SyncOutcome::Ok | SyncOutcome::NothingToDo), "{s:?}");
+        assert!(
+            matches!(s.outcome, SyncOutcome::Ok | SyncOutcome::NothingToDo),
+            "{s:?}"
+        );
         assert_eq!((s.conflict, s.invalid), (0, 0), "{s:?}");
     }
     let stored = server.interviews().await;
-    assert_eq!(stored.len(), DEVICES * INTERVIEWS, "each interview exactly once");
+    assert_eq!(
+        stored.len(),
+        DEVICES * INTERVIEWS,
+        "each interview exactly once"
+    );
     for d in &devices {
         for e in d.app.outbox().unwrap() {
             assert_eq!(e.state, "acked", "{e:?}");

@@ -18,7 +18,11 @@ async fn server_cli(args: Vec<String>, password: Option<&str>) -> (u8, String, S
         let mut argv = vec!["canvass-server".to_owned()];
         argv.extend(args);
         let code = canvass_server::cli::run(argv, password, &mut out, &mut err);
-        (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+        (
+            code,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
     })
     .await
     .unwrap()
@@ -31,7 +35,11 @@ async fn canvass(args: Vec<String>) -> (u8, String, String) {
         let mut argv = vec!["canvass".to_owned()];
         argv.extend(args);
         let code = canvass_cli::run(argv, &mut out, &mut err);
-        (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+        (
+            code,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
     })
     .await
     .unwrap()
@@ -53,7 +61,9 @@ async fn the_commands_run_a_whole_day(b: Backend, name: &str) {
             let base = std::env::var("CANVASS_TEST_POSTGRES_URL")
                 .expect("CANVASS_TEST_POSTGRES_URL is not set: run ./test.sh, which starts a throwaway PostgreSQL");
             let db = format!("canvass_{name}");
-            canvass_server::db::postgres::create_database(&base, &db).await.unwrap();
+            canvass_server::db::postgres::create_database(&base, &db)
+                .await
+                .unwrap();
             let (root, _) = base.rsplit_once('/').unwrap();
             strings(&["--database", &format!("{root}/{db}")])
         }
@@ -68,36 +78,85 @@ async fn the_commands_run_a_whole_day(b: Backend, name: &str) {
         let (code, _, err) = server_cli(with(strings(&["export", "interviews"])), None).await;
         assert_eq!(code, 1);
         assert!(err.contains("no canvass-server data"), "{err}");
-        let (code, _, _) = server_cli(with(strings(&["user", "add", "x", "--role", "boss"])), Some(PASSWORD)).await;
+        let (code, _, _) = server_cli(
+            with(strings(&["user", "add", "x", "--role", "boss"])),
+            Some(PASSWORD),
+        )
+        .await;
         assert_eq!(code, 1);
-        assert!(!dir.path().join(canvass_server::db::sqlite::FILE_NAME).exists(), "a refused command creates nothing");
+        assert!(
+            !dir.path()
+                .join(canvass_server::db::sqlite::FILE_NAME)
+                .exists(),
+            "a refused command creates nothing"
+        );
     }
 
-    let (code, _, err) =
-        server_cli(with(strings(&["user", "add", "ines", "--role", "interviewer", "--team", "north"])), None).await;
+    let (code, _, err) = server_cli(
+        with(strings(&[
+            "user",
+            "add",
+            "ines",
+            "--role",
+            "interviewer",
+            "--team",
+            "north",
+        ])),
+        None,
+    )
+    .await;
     assert_eq!(code, 1);
     assert!(err.contains("CANVASS_PASSWORD"), "{err}");
-    let (code, out, err) =
-        server_cli(with(strings(&["user", "add", "ines", "--role", "interviewer", "--team", "north"])), Some(PASSWORD))
-            .await;
+    let (code, out, err) = server_cli(
+        with(strings(&[
+            "user",
+            "add",
+            "ines",
+            "--role",
+            "interviewer",
+            "--team",
+            "north",
+        ])),
+        Some(PASSWORD),
+    )
+    .await;
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("added ines"), "{out}");
-    let (code, _, err) =
-        server_cli(with(strings(&["user", "add", "ines", "--role", "interviewer"])), Some(PASSWORD)).await;
+    let (code, _, err) = server_cli(
+        with(strings(&["user", "add", "ines", "--role", "interviewer"])),
+        Some(PASSWORD),
+    )
+    .await;
     assert_eq!(code, 1);
     assert!(err.contains("already exists"), "{err}");
-    let (code, _, err) =
-        server_cli(with(strings(&["user", "add", "sam", "--role", "supervisor"])), Some(PASSWORD)).await;
+    let (code, _, err) = server_cli(
+        with(strings(&["user", "add", "sam", "--role", "supervisor"])),
+        Some(PASSWORD),
+    )
+    .await;
     assert_eq!(code, 1);
     assert!(err.contains("needs --team"), "{err}");
-    let (code, _, _) = server_cli(with(strings(&["user", "add", "x", "--role", "boss"])), Some(PASSWORD)).await;
+    let (code, _, _) = server_cli(
+        with(strings(&["user", "add", "x", "--role", "boss"])),
+        Some(PASSWORD),
+    )
+    .await;
     assert_eq!(code, 1);
     let (code, out, _) = server_cli(with(strings(&["user", "list"])), None).await;
     assert_eq!(code, 0);
-    let users: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let users: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(users.len(), 1);
-    assert_eq!((users[0]["name"].as_str(), users[0]["role"].as_str()), (Some("ines"), Some("interviewer")));
-    assert!(!out.contains("argon2"), "the password hash never leaves the server: {out}");
+    assert_eq!(
+        (users[0]["name"].as_str(), users[0]["role"].as_str()),
+        (Some("ines"), Some("interviewer"))
+    );
+    assert!(
+        !out.contains("argon2"),
+        "the password hash never leaves the server: {out}"
+    );
 
     // The server runs on the same storage the commands wrote.
     let db: Arc<dyn Database> = match b {
@@ -111,32 +170,61 @@ async fn the_commands_run_a_whole_day(b: Backend, name: &str) {
     let file = dev.db.path.to_str().unwrap().to_owned();
     // SAFETY of the environment write: no other test reads or writes CANVASS_PASSWORD.
     std::env::set_var("CANVASS_PASSWORD", PASSWORD);
-    let (code, out, err) = canvass(strings(&["login", "--db", &file, "--server", &server.url, "--user", "ines"])).await;
+    let (code, out, err) = canvass(strings(&[
+        "login",
+        "--db",
+        &file,
+        "--server",
+        &server.url,
+        "--user",
+        "ines",
+    ]))
+    .await;
     assert_eq!(code, 0, "{err}");
     let who: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!((who["role"].as_str(), who["team"].as_str()), (Some("interviewer"), Some("north")));
+    assert_eq!(
+        (who["role"].as_str(), who["team"].as_str()),
+        (Some("interviewer"), Some("north"))
+    );
 
     let (code, out, err) = canvass(strings(&["sync", "--db", &file])).await;
     assert_eq!(code, 0, "{err}");
     let summary: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!((summary["outcome"].as_str(), summary["accepted"].as_u64()), (Some("ok"), Some(2)), "{summary}");
+    assert_eq!(
+        (summary["outcome"].as_str(), summary["accepted"].as_u64()),
+        (Some("ok"), Some(2)),
+        "{summary}"
+    );
 
     // The export holds each interview once, payload as the device sent it.
     let (code, out, err) = server_cli(
-        strings(&["export", "interviews", "--format", "jsonl"]).into_iter().chain(store.clone()).collect(),
+        strings(&["export", "interviews", "--format", "jsonl"])
+            .into_iter()
+            .chain(store.clone())
+            .collect(),
         None,
     )
     .await;
     assert_eq!(code, 0, "{err}");
-    let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 2);
     for e in dev.app.outbox().unwrap() {
         let line = lines.iter().find(|l| l["id"] == e.id.as_str()).unwrap();
-        assert_eq!(line["payload"], serde_json::from_str::<Value>(&e.payload).unwrap());
+        assert_eq!(
+            line["payload"],
+            serde_json::from_str::<Value>(&e.payload).unwrap()
+        );
         assert_eq!(line["payload_hash"], e.payload_hash.as_str());
     }
     assert!(ids.iter().all(|id| out.contains(id.as_str())));
-    let (code, _, err) = server_cli(with(strings(&["export", "interviews", "--format", "csv"])), None).await;
+    let (code, _, err) = server_cli(
+        with(strings(&["export", "interviews", "--format", "csv"])),
+        None,
+    )
+    .await;
     assert_eq!(code, 1);
     assert!(err.contains("jsonl"), "{err}");
 
@@ -152,13 +240,25 @@ async fn the_commands_run_a_whole_day(b: Backend, name: &str) {
     dev.complete(1);
     let (code, out, _) = canvass(strings(&["sync", "--db", &file])).await;
     assert_eq!(code, 1);
-    assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["outcome"], "unauthorized");
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).unwrap()["outcome"],
+        "unauthorized"
+    );
     let (code, _, err) = server_cli(with(strings(&["device", "revoke", &device_id])), None).await;
     assert_eq!(code, 1);
     assert!(err.contains("no device"), "{err}");
 
     // Disabling the account revokes all its tokens, even after a new sign-in.
-    let (code, _, err) = canvass(strings(&["login", "--db", &file, "--server", &server.url, "--user", "ines"])).await;
+    let (code, _, err) = canvass(strings(&[
+        "login",
+        "--db",
+        &file,
+        "--server",
+        &server.url,
+        "--user",
+        "ines",
+    ]))
+    .await;
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = server_cli(with(strings(&["user", "disable", "ines"])), None).await;
     assert_eq!(code, 0, "{err}");
@@ -171,7 +271,10 @@ async fn the_commands_run_a_whole_day(b: Backend, name: &str) {
     assert_eq!(code, 0);
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].starts_with("STARTED (UTC)"), "{out}");
-    assert!(lines[1].contains("unauthorized") && lines[1].contains("sign in"), "{out}");
+    assert!(
+        lines[1].contains("unauthorized") && lines[1].contains("sign in"),
+        "{out}"
+    );
     assert!(lines.iter().any(|l| l.contains(" ok ")), "{out}");
     let (code, _, err) = canvass(strings(&["sync", "--db", "/nonexistent/canvass.sqlite"])).await;
     assert_eq!(code, 1);

@@ -10,8 +10,8 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use canvass_app::{App, FixedClock, SyncOptions};
 use canvass_app::DEMO_STUDY_ID as DEMO_NPS_ID;
+use canvass_app::{App, FixedClock, SyncOptions};
 use canvass_server::auth::{hash_password, HashCost};
 use canvass_server::db::{self, Database, NewUser};
 use canvass_server::{AppState, Limits};
@@ -33,12 +33,20 @@ macro_rules! both_backends {
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                $body($crate::sync_harness::Backend::Sqlite, concat!(stringify!($name), "_sqlite")).await
+                $body(
+                    $crate::sync_harness::Backend::Sqlite,
+                    concat!(stringify!($name), "_sqlite"),
+                )
+                .await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             #[ignore = "needs PostgreSQL: ./test.sh starts one"]
             async fn postgres() {
-                $body($crate::sync_harness::Backend::Postgres, concat!(stringify!($name), "_pg")).await
+                $body(
+                    $crate::sync_harness::Backend::Postgres,
+                    concat!(stringify!($name), "_pg"),
+                )
+                .await
             }
         }
     };
@@ -47,7 +55,9 @@ macro_rules! both_backends {
 /// Opens a fresh, empty server database for one test. `name` must be unique per test.
 pub async fn open_db(backend: Backend, dir: &std::path::Path, name: &str) -> Arc<dyn Database> {
     match backend {
-        Backend::Sqlite => Arc::new(db::sqlite::SqliteDb::open_dir(dir).expect("open the server's SQLite database")),
+        Backend::Sqlite => Arc::new(
+            db::sqlite::SqliteDb::open_dir(dir).expect("open the server's SQLite database"),
+        ),
         Backend::Postgres => {
             let url = std::env::var("CANVASS_TEST_POSTGRES_URL").expect(
                 "CANVASS_TEST_POSTGRES_URL is not set: run ./test.sh, which starts a throwaway PostgreSQL, \
@@ -56,7 +66,11 @@ pub async fn open_db(backend: Backend, dir: &std::path::Path, name: &str) -> Arc
             let cfg = db::postgres::create_database(&url, &format!("canvass_{name}"))
                 .await
                 .expect("create a database for this test on CANVASS_TEST_POSTGRES_URL");
-            Arc::new(db::postgres::PgDb::open_config(cfg).await.expect("open and migrate the PostgreSQL database"))
+            Arc::new(
+                db::postgres::PgDb::open_config(cfg)
+                    .await
+                    .expect("open and migrate the PostgreSQL database"),
+            )
         }
     }
 }
@@ -102,20 +116,40 @@ impl TestServer {
     }
 
     /// A server over storage opened elsewhere (e.g. by the `canvass-server` command line); `dir` is kept alive.
-    pub async fn serve(inner: Arc<dyn Database>, limits: Limits, dir: tempfile::TempDir) -> TestServer {
+    pub async fn serve(
+        inner: Arc<dyn Database>,
+        limits: Limits,
+        dir: tempfile::TempDir,
+    ) -> TestServer {
         let fail_ingest = Arc::new(AtomicBool::new(false));
-        let db: Arc<dyn Database> = Arc::new(FaultyDb { inner: inner.clone(), fail_ingest: fail_ingest.clone() });
+        let db: Arc<dyn Database> = Arc::new(FaultyDb {
+            inner: inner.clone(),
+            fail_ingest: fail_ingest.clone(),
+        });
         let clock = Arc::new(AtomicI64::new(SERVER_NOW_MS));
         let now = clock.clone();
-        let state =
-            AppState { db, clock: Arc::new(move || now.load(Ordering::SeqCst)), limits, throttle: Arc::default() };
+        let state = AppState {
+            db,
+            clock: Arc::new(move || now.load(Ordering::SeqCst)),
+            limits,
+            throttle: Arc::default(),
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let router = canvass_server::app(state.clone());
         let task = tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap();
         });
-        TestServer { url: format!("http://{addr}"), addr, db: inner, state, clock, fail_ingest, _dir: dir, task }
+        TestServer {
+            url: format!("http://{addr}"),
+            addr,
+            db: inner,
+            state,
+            clock,
+            fail_ingest,
+            _dir: dir,
+            task,
+        }
     }
 
     /// Creates an account with a cheap password hash (the password is the user name plus "-pw").
@@ -161,11 +195,15 @@ impl Device {
             .map(|i| {
                 let id = self.app.start_interview(DEMO_NPS_ID).unwrap().interview_id;
                 self.clock.advance(1_000);
-                self.app.record_answer(&id, "nps", &(i % 11).to_string()).unwrap();
+                self.app
+                    .record_answer(&id, "nps", &(i % 11).to_string())
+                    .unwrap();
                 self.app.next_item(&id).unwrap();
                 self.app.record_answer(&id, "reason", "2").unwrap();
                 self.app.next_item(&id).unwrap();
-                self.app.record_answer(&id, "comment", &format!("interview {i}")).unwrap();
+                self.app
+                    .record_answer(&id, "comment", &format!("interview {i}"))
+                    .unwrap();
                 self.app.next_item(&id).unwrap();
                 let s = self.app.next_item(&id).unwrap();
                 assert_eq!(s.status, "completed");
@@ -176,7 +214,10 @@ impl Device {
 
     /// Signs in to `server` as `user`.
     pub async fn login(&self, server: &str, user: &str) {
-        self.app.login(server, user, &password(user)).await.expect("sign in");
+        self.app
+            .login(server, user, &password(user))
+            .await
+            .expect("sign in");
     }
 
     /// One sync pass with a fixed seed and short timeout.
@@ -186,13 +227,26 @@ impl Device {
 
     /// One sync pass with batch limits.
     pub async fn sync_with(&self, limits: canvass_sync::Limits) -> canvass_app::SyncSummary {
-        let opts = SyncOptions { limits, seed: 42, timeout: std::time::Duration::from_secs(20), retry_now: false };
-        self.app.sync_with(opts).await.expect("a sync pass fails only when the local database does")
+        let opts = SyncOptions {
+            limits,
+            seed: 42,
+            timeout: std::time::Duration::from_secs(20),
+            retry_now: false,
+        };
+        self.app
+            .sync_with(opts)
+            .await
+            .expect("a sync pass fails only when the local database does")
     }
 
     /// Outbox states by id, oldest first.
     pub fn outbox_states(&self) -> Vec<(String, String)> {
-        self.app.outbox().unwrap().into_iter().map(|e| (e.id, e.state)).collect()
+        self.app
+            .outbox()
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.id, e.state))
+            .collect()
     }
 
     /// Lets the backoff of every pending row pass.
@@ -248,10 +302,20 @@ impl Database for FaultyDb {
     async fn records(&self, kind: &str, team: Option<&str>) -> db::DbResult<Vec<db::StoredRecord>> {
         self.inner.records(kind, team).await
     }
-    async fn publish_change(&self, kind: &str, team: Option<&str>, body: &str) -> db::DbResult<i64> {
+    async fn publish_change(
+        &self,
+        kind: &str,
+        team: Option<&str>,
+        body: &str,
+    ) -> db::DbResult<i64> {
         self.inner.publish_change(kind, team, body).await
     }
-    async fn changes_since(&self, since: i64, team: Option<&str>, all: bool) -> db::DbResult<Vec<db::ChangeRow>> {
+    async fn changes_since(
+        &self,
+        since: i64,
+        team: Option<&str>,
+        all: bool,
+    ) -> db::DbResult<Vec<db::ChangeRow>> {
         self.inner.changes_since(since, team, all).await
     }
 }
@@ -295,7 +359,9 @@ impl Proxy {
         let (m, n) = (mode.clone(), connections.clone());
         let task = tokio::spawn(async move {
             loop {
-                let Ok((client, _)) = listener.accept().await else { return };
+                let Ok((client, _)) = listener.accept().await else {
+                    return;
+                };
                 let k = n.fetch_add(1, Ordering::SeqCst);
                 let mut chosen = *m.lock().unwrap();
                 if chosen == ProxyMode::Random {
@@ -309,7 +375,12 @@ impl Proxy {
                 tokio::spawn(handle(client, upstream, chosen));
             }
         });
-        Proxy { url, mode, connections, task }
+        Proxy {
+            url,
+            mode,
+            connections,
+            task,
+        }
     }
 
     pub fn set(&self, mode: ProxyMode) {
@@ -322,18 +393,24 @@ async fn handle(mut client: tokio::net::TcpStream, upstream: SocketAddr, mode: P
     match mode {
         ProxyMode::Refuse => drop(client),
         ProxyMode::CutRequest => {
-            let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else { return };
+            let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else {
+                return;
+            };
             let mut buf = [0u8; 16 * 1024];
             if let Ok(n) = client.read(&mut buf).await {
                 let _ = server.write_all(&buf[..n / 2]).await;
             }
         }
         ProxyMode::Pass | ProxyMode::Random => {
-            let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else { return };
+            let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else {
+                return;
+            };
             let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
         }
         ProxyMode::DropResponse => {
-            let Ok(server) = tokio::net::TcpStream::connect(upstream).await else { return };
+            let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                return;
+            };
             let (mut cr, _cw) = client.split();
             let (mut sr, mut sw) = server.into_split();
             // Forward the request until the server starts answering; then hang up on both.

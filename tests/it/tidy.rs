@@ -12,7 +12,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("canvass-protocol", &[]),
     ("canvass-store", &["canvass-form"]),
     ("canvass-sync", &["canvass-store", "canvass-protocol"]),
-    ("canvass-app", &["canvass-form", "canvass-store", "canvass-sync", "canvass-protocol"]),
+    (
+        "canvass-app",
+        &[
+            "canvass-form",
+            "canvass-store",
+            "canvass-sync",
+            "canvass-protocol",
+        ],
+    ),
     ("canvass-cli", &["canvass-app", "canvass-form"]),
     ("canvass-desktop", &["canvass-app"]),
     ("canvass-server", &["canvass-protocol", "canvass-form"]),
@@ -31,7 +39,9 @@ fn manifests() -> Vec<PathBuf> {
     let root = repo_root();
     let mut out = vec![root.join("Cargo.toml")];
     for dir in [root.join("src-tauri/crates"), root.to_path_buf()] {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for e in entries.flatten() {
             let m = e.path().join("Cargo.toml");
             if m.is_file() && (dir != root || e.file_name() == "server") {
@@ -67,22 +77,33 @@ fn internal_dependencies_follow_the_allowed_direction() {
             .unwrap_or_else(|| panic!("{name} is not in the dependency table of tests/it/tidy.rs"))
             .1;
         for dep in deps.iter().filter(|d| d.starts_with("canvass-")) {
-            assert!(allowed.contains(&dep.as_str()), "{name} must not depend on {dep} (see README, Architecture)");
+            assert!(
+                allowed.contains(&dep.as_str()),
+                "{name} must not depend on {dep} (see README, Architecture)"
+            );
         }
         for (krate, owners) in CONFINED {
             if deps.contains(*krate) {
-                assert!(owners.contains(&name.as_str()), "{name} must not depend on {krate}");
+                assert!(
+                    owners.contains(&name.as_str()),
+                    "{name} must not depend on {krate}"
+                );
             }
         }
         seen += 1;
     }
-    assert!(seen >= 5, "expected the desktop package and at least four crates, found {seen}");
+    assert!(
+        seen >= 5,
+        "expected the desktop package and at least four crates, found {seen}"
+    );
 }
 
 /// Every `.rs` file under `dir`, recursively.
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -100,7 +121,10 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
 
 fn all_sources() -> Vec<PathBuf> {
     let root = repo_root();
-    ["src-tauri", "server", "tests"].iter().flat_map(|d| rust_files(&root.join(d))).collect()
+    ["src-tauri", "server", "tests"]
+        .iter()
+        .flat_map(|d| rust_files(&root.join(d)))
+        .collect()
 }
 
 #[test]
@@ -109,19 +133,35 @@ fn every_rust_file_opens_with_a_doc_line() {
     assert!(files.len() > 10, "found only {} source files", files.len());
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
-        assert!(text.starts_with("//!"), "{} must open with a `//!` line saying what it is", f.display());
+        assert!(
+            text.starts_with("//!"),
+            "{} must open with a `//!` line saying what it is",
+            f.display()
+        );
     }
 }
 
 /// Words that only appear in SQL text.
-const SQL_MARKERS: &[&str] =
-    &["SELECT ", "INSERT INTO", "UPDATE ", "DELETE FROM", "CREATE TABLE", "CREATE INDEX", "PRAGMA ", "BEGIN IMMEDIATE"];
+const SQL_MARKERS: &[&str] = &[
+    "SELECT ",
+    "INSERT INTO",
+    "UPDATE ",
+    "DELETE FROM",
+    "CREATE TABLE",
+    "CREATE INDEX",
+    "PRAGMA ",
+    "BEGIN IMMEDIATE",
+];
 
 #[test]
 fn only_the_store_and_the_server_contain_sql() {
     let root = repo_root();
     for f in rust_files(&root.join("src-tauri")) {
-        let rel = f.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = f
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         if rel.starts_with("src-tauri/crates/canvass-store/") {
             continue;
         }
@@ -131,7 +171,11 @@ fn only_the_store_and_the_server_contain_sql() {
                 continue;
             }
             for m in SQL_MARKERS {
-                assert!(!code.contains(m), "{rel}:{}: SQL belongs in canvass-store: {line}", n + 1);
+                assert!(
+                    !code.contains(m),
+                    "{rel}:{}: SQL belongs in canvass-store: {line}",
+                    n + 1
+                );
             }
         }
     }
@@ -141,12 +185,25 @@ fn only_the_store_and_the_server_contain_sql() {
 fn only_the_desktop_package_uses_tauri_and_only_the_store_uses_rusqlite_in_code() {
     let root = repo_root();
     for f in rust_files(&root.join("src-tauri/crates")) {
-        let rel = f.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = f
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let text = std::fs::read_to_string(&f).unwrap();
-        assert!(!text.contains("tauri::"), "{rel}: only the desktop package knows Tauri");
-        assert!(!text.contains("reqwest::") || rel.contains("/canvass-sync/"), "{rel}: only canvass-sync makes HTTP calls");
+        assert!(
+            !text.contains("tauri::"),
+            "{rel}: only the desktop package knows Tauri"
+        );
+        assert!(
+            !text.contains("reqwest::") || rel.contains("/canvass-sync/"),
+            "{rel}: only canvass-sync makes HTTP calls"
+        );
         if !rel.contains("/canvass-store/") {
-            assert!(!text.contains("rusqlite::"), "{rel}: only canvass-store talks to SQLite");
+            assert!(
+                !text.contains("rusqlite::"),
+                "{rel}: only canvass-store talks to SQLite"
+            );
         }
     }
 }
@@ -157,9 +214,15 @@ fn only_api_js_calls_invoke() {
     let mut checked = 0;
     for e in std::fs::read_dir(&ui).unwrap().flatten() {
         let p = e.path();
-        if p.extension().is_some_and(|x| x == "js" || x == "html") && p.file_name().is_some_and(|n| n != "api.js") {
+        if p.extension().is_some_and(|x| x == "js" || x == "html")
+            && p.file_name().is_some_and(|n| n != "api.js")
+        {
             let text = std::fs::read_to_string(&p).unwrap();
-            assert!(!text.contains("__TAURI__") && !text.contains("invoke("), "{} must call Rust through api.js", p.display());
+            assert!(
+                !text.contains("__TAURI__") && !text.contains("invoke("),
+                "{} must call Rust through api.js",
+                p.display()
+            );
             checked += 1;
         }
     }
@@ -174,29 +237,61 @@ fn the_migration_list_equals_the_migrations_folder() {
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "sql"))
-        .map(|p| (p.file_stem().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap()))
+        .map(|p| {
+            (
+                p.file_stem().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
         .collect();
     files.sort();
-    let listed: Vec<(String, String)> =
-        canvass_store::MIGRATIONS.iter().map(|m| (m.name.to_owned(), m.sql.to_owned())).collect();
-    assert_eq!(listed, files, "canvass-store's MIGRATIONS must list migrations/ in order");
+    let listed: Vec<(String, String)> = canvass_store::MIGRATIONS
+        .iter()
+        .map(|m| (m.name.to_owned(), m.sql.to_owned()))
+        .collect();
+    assert_eq!(
+        listed, files,
+        "canvass-store's MIGRATIONS must list migrations/ in order"
+    );
     for (i, (name, _)) in files.iter().enumerate() {
-        assert!(name.starts_with(&format!("{:04}_", i + 1)), "{name}: migration N must be named NNNN_ with N = {}", i + 1);
+        assert!(
+            name.starts_with(&format!("{:04}_", i + 1)),
+            "{name}: migration N must be named NNNN_ with N = {}",
+            i + 1
+        );
     }
 }
 
 #[test]
 fn the_readme_documents_the_architecture_rules() {
     let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
-    for needle in ["## Architecture", "Only `canvass-store` contains SQL", "same SQLite transaction", "does no I/O"] {
+    for needle in [
+        "## Architecture",
+        "Only `canvass-store` contains SQL",
+        "same SQLite transaction",
+        "does no I/O",
+    ] {
         assert!(readme.contains(needle), "README.md must say: {needle}");
     }
 }
 
 /// Calls that reach the outside world: files, sockets, environment, processes, the clock, OS randomness.
 const IO_MARKERS: &[&str] = &[
-    "std::fs", "std::net", "std::env", "std::process", "std::io::stdin", "File::", "TcpStream", "Utc::now",
-    "Local::now", "SystemTime", "Instant::now", "thread_rng", "getrandom", "tokio", "async fn",
+    "std::fs",
+    "std::net",
+    "std::env",
+    "std::process",
+    "std::io::stdin",
+    "File::",
+    "TcpStream",
+    "Utc::now",
+    "Local::now",
+    "SystemTime",
+    "Instant::now",
+    "thread_rng",
+    "getrandom",
+    "tokio",
+    "async fn",
 ];
 
 #[test]
@@ -205,7 +300,10 @@ fn the_engine_does_no_io() {
     let files = rust_files(&root.join("src-tauri/crates/canvass-form/src"));
     assert!(!files.is_empty());
     // Test modules may read their fixture files; library code may not.
-    let is_test = |f: &Path| f.file_name().is_some_and(|n| n == "tests.rs" || n == "test_util.rs");
+    let is_test = |f: &Path| {
+        f.file_name()
+            .is_some_and(|n| n == "tests.rs" || n == "test_util.rs")
+    };
     for f in files.into_iter().filter(|f| !is_test(f)) {
         let rel = f.strip_prefix(root).unwrap().display().to_string();
         for (n, line) in std::fs::read_to_string(&f).unwrap().lines().enumerate() {
@@ -214,7 +312,11 @@ fn the_engine_does_no_io() {
                 continue;
             }
             for m in IO_MARKERS {
-                assert!(!code.contains(m), "{rel}:{}: canvass-form must not do I/O or read the clock: {line}", n + 1);
+                assert!(
+                    !code.contains(m),
+                    "{rel}:{}: canvass-form must not do I/O or read the clock: {line}",
+                    n + 1
+                );
             }
         }
     }

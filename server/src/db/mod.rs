@@ -178,7 +178,13 @@ pub trait Database: Send + Sync + 'static {
     /// Disables an account and revokes all its tokens; false if there is no such user.
     async fn disable_user(&self, name: &str, now: i64) -> DbResult<bool>;
     /// Stores a token (by its hash) for a user on a device.
-    async fn add_token(&self, token_hash: &str, user: &str, device_id: &str, now: i64) -> DbResult<()>;
+    async fn add_token(
+        &self,
+        token_hash: &str,
+        user: &str,
+        device_id: &str,
+        now: i64,
+    ) -> DbResult<()>;
     /// The owner of a live token: not revoked, user not disabled.
     async fn token_owner(&self, token_hash: &str) -> DbResult<Option<TokenOwner>>;
     /// Revokes one token; false if it was not live.
@@ -194,5 +200,10 @@ pub trait Database: Send + Sync + 'static {
     /// Publishes a change; returns its sequence number.
     async fn publish_change(&self, kind: &str, team: Option<&str>, body: &str) -> DbResult<i64>;
     /// Changes after `since` visible to `team` (`None`: every change), by sequence.
-    async fn changes_since(&self, since: i64, team: Option<&str>, all_teams: bool) -> DbResult<Vec<ChangeRow>>;
+    async fn changes_since(
+        &self,
+        since: i64,
+        team: Option<&str>,
+        all_teams: bool,
+    ) -> DbResult<Vec<ChangeRow>>;
 }

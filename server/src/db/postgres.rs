@@ -13,13 +13,15 @@ use tokio::sync::Mutex;
 use tokio_postgres::{Client, Config};
 
 use super::{
-    ChangeRow, Database, DbError, DbResult, DeviceRow, IngestBatch, Migration, NewUser, Stored, StoredRecord,
-    TokenOwner, UserRow,
+    ChangeRow, Database, DbError, DbResult, DeviceRow, IngestBatch, Migration, NewUser, Stored,
+    StoredRecord, TokenOwner, UserRow,
 };
 
 /// PostgreSQL migrations, in order; tracked in `schema_migrations`.
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { name: "0001_init", sql: include_str!("../../migrations/postgres/0001_init.sql") }];
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    name: "0001_init",
+    sql: include_str!("../../migrations/postgres/0001_init.sql"),
+}];
 
 /// Any fixed number works; it only has to be the same in every canvass-server.
 const MIGRATION_LOCK: i64 = 0x0063_616e_7661_7373;
@@ -47,13 +49,16 @@ async fn connect(config: &Config) -> DbResult<Client> {
 
 /// A rustls connector on ring, built with its provider named so that no process-wide default is needed.
 fn tls() -> DbResult<tokio_postgres_rustls::MakeRustlsConnect> {
-    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-    let config =
-        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(DbError::Tls)?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(DbError::Tls)?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
@@ -64,10 +69,17 @@ pub async fn create_database(url: &str, name: &str) -> DbResult<Config> {
     let config: Config = url.parse()?;
     let client = connect(&config).await?;
     // Database names cannot be bound as parameters; accept only plain identifiers.
-    let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let safe: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
     // Two statements, because a multi-statement string runs as one transaction block, which these refuse.
-    client.batch_execute(&format!("DROP DATABASE IF EXISTS {safe}")).await?;
-    client.batch_execute(&format!("CREATE DATABASE {safe}")).await?;
+    client
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {safe}"))
+        .await?;
+    client
+        .batch_execute(&format!("CREATE DATABASE {safe}"))
+        .await?;
     let mut cfg = config.clone();
     cfg.dbname(&safe);
     Ok(cfg)
@@ -83,7 +95,10 @@ impl PgDb {
     pub async fn open_config(config: Config) -> DbResult<PgDb> {
         let mut client = connect(&config).await?;
         migrate(&mut client).await?;
-        Ok(PgDb { config, client: Mutex::new(client) })
+        Ok(PgDb {
+            config,
+            client: Mutex::new(client),
+        })
     }
 
     /// The live connection, reconnecting first if the old one closed.
@@ -98,9 +113,17 @@ impl PgDb {
 
 async fn migrate(client: &mut Client) -> DbResult<()> {
     let tx = client.transaction().await?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
-    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT NOT NULL)").await?;
-    let found: i64 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[]).await?.get(0);
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT NOT NULL)")
+        .await?;
+    let found: i64 = tx
+        .query_one(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            &[],
+        )
+        .await?
+        .get(0);
     let supported = MIGRATIONS.len() as i64;
     if found > supported {
         return Err(DbError::Incompatible { found, supported });
@@ -109,10 +132,17 @@ async fn migrate(client: &mut Client) -> DbResult<()> {
     for m in &MIGRATIONS[found as usize..] {
         tx.batch_execute(m.sql)
             .await
-            .map_err(|e| DbError::Migration { name: m.name.to_owned(), source: Box::new(e.into()) })?;
+            .map_err(|e| DbError::Migration {
+                name: m.name.to_owned(),
+                source: Box::new(e.into()),
+            })?;
     }
     tx.execute("DELETE FROM schema_migrations", &[]).await?;
-    tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&supported]).await?;
+    tx.execute(
+        "INSERT INTO schema_migrations (version) VALUES ($1)",
+        &[&supported],
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -149,27 +179,48 @@ impl Database for PgDb {
 
     async fn list_users(&self) -> DbResult<Vec<UserRow>> {
         let c = self.client().await?;
-        let rows = c.query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name"), &[]).await?;
+        let rows = c
+            .query(
+                &format!("SELECT {USER_COLUMNS} FROM users ORDER BY name"),
+                &[],
+            )
+            .await?;
         Ok(rows.iter().map(user_from_row).collect())
     }
 
     async fn user(&self, name: &str) -> DbResult<Option<UserRow>> {
         let c = self.client().await?;
-        let row = c.query_opt(&format!("SELECT {USER_COLUMNS} FROM users WHERE name = $1"), &[&name]).await?;
+        let row = c
+            .query_opt(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE name = $1"),
+                &[&name],
+            )
+            .await?;
         Ok(row.as_ref().map(user_from_row))
     }
 
     async fn disable_user(&self, name: &str, now: i64) -> DbResult<bool> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        let n = tx.execute("UPDATE users SET disabled = TRUE WHERE name = $1", &[&name]).await?;
-        tx.execute("UPDATE tokens SET revoked_at = $2 WHERE user_name = $1 AND revoked_at IS NULL", &[&name, &now])
+        let n = tx
+            .execute("UPDATE users SET disabled = TRUE WHERE name = $1", &[&name])
             .await?;
+        tx.execute(
+            "UPDATE tokens SET revoked_at = $2 WHERE user_name = $1 AND revoked_at IS NULL",
+            &[&name, &now],
+        )
+        .await?;
         tx.commit().await?;
         Ok(n > 0)
     }
 
-    async fn add_token(&self, token_hash: &str, user: &str, device_id: &str, now: i64) -> DbResult<()> {
+    async fn add_token(
+        &self,
+        token_hash: &str,
+        user: &str,
+        device_id: &str,
+        now: i64,
+    ) -> DbResult<()> {
         let c = self.client().await?;
         c.execute(
             "INSERT INTO tokens (token_hash, user_name, device_id, created_at) VALUES ($1, $2, $3, $4)",
@@ -189,7 +240,10 @@ impl Database for PgDb {
                 &[&token_hash],
             )
             .await?;
-        Ok(row.map(|r| TokenOwner { user: user_from_row(&r), device_id: r.get(6) }))
+        Ok(row.map(|r| TokenOwner {
+            user: user_from_row(&r),
+            device_id: r.get(6),
+        }))
     }
 
     async fn revoke_token(&self, token_hash: &str, now: i64) -> DbResult<bool> {
@@ -254,9 +308,13 @@ impl Database for PgDb {
                 &[&ids, &kinds, &payloads, &hashes, &b.device_id, &b.user, &b.team, &b.received_at, &b.batch_id],
             )
             .await?;
-        let mut new_ids: std::collections::HashSet<String> = inserted.iter().map(|r| r.get(0)).collect();
+        let mut new_ids: std::collections::HashSet<String> =
+            inserted.iter().map(|r| r.get(0)).collect();
         let stored: std::collections::HashMap<String, String> = tx
-            .query("SELECT id, payload_hash FROM records WHERE id = ANY($1)", &[&ids])
+            .query(
+                "SELECT id, payload_hash FROM records WHERE id = ANY($1)",
+                &[&ids],
+            )
             .await?
             .iter()
             .map(|r| (r.get(0), r.get(1)))
@@ -270,7 +328,9 @@ impl Database for PgDb {
             } else {
                 match stored.get(&r.id) {
                     Some(h) if *h == r.payload_hash => Stored::SameHash,
-                    Some(h) => Stored::OtherHash { stored_hash: h.clone() },
+                    Some(h) => Stored::OtherHash {
+                        stored_hash: h.clone(),
+                    },
                     // The row was there or inserted a moment ago in this transaction; it cannot vanish.
                     None => {
                         return Err(DbError::Inconsistent {
@@ -336,7 +396,12 @@ impl Database for PgDb {
         Ok(row.get(0))
     }
 
-    async fn changes_since(&self, since: i64, team: Option<&str>, all_teams: bool) -> DbResult<Vec<ChangeRow>> {
+    async fn changes_since(
+        &self,
+        since: i64,
+        team: Option<&str>,
+        all_teams: bool,
+    ) -> DbResult<Vec<ChangeRow>> {
         let c = self.client().await?;
         let rows = c
             .query(
@@ -345,6 +410,14 @@ impl Database for PgDb {
                 &[&since, &team, &all_teams],
             )
             .await?;
-        Ok(rows.iter().map(|r| ChangeRow { seq: r.get(0), kind: r.get(1), team: r.get(2), body: r.get(3) }).collect())
+        Ok(rows
+            .iter()
+            .map(|r| ChangeRow {
+                seq: r.get(0),
+                kind: r.get(1),
+                team: r.get(2),
+                body: r.get(3),
+            })
+            .collect())
     }
 }

@@ -13,13 +13,15 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{
-    ChangeRow, Database, DbError, DbResult, DeviceRow, IngestBatch, Migration, NewUser, Stored, StoredRecord,
-    TokenOwner, UserRow,
+    ChangeRow, Database, DbError, DbResult, DeviceRow, IngestBatch, Migration, NewUser, Stored,
+    StoredRecord, TokenOwner, UserRow,
 };
 
 /// SQLite migrations, in order; migration N sets `PRAGMA user_version = N`.
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { name: "0001_init", sql: include_str!("../../migrations/sqlite/0001_init.sql") }];
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    name: "0001_init",
+    sql: include_str!("../../migrations/sqlite/0001_init.sql"),
+}];
 
 /// The database file inside the data folder.
 pub const FILE_NAME: &str = "canvass-server.sqlite";
@@ -33,7 +35,10 @@ pub struct SqliteDb {
 impl SqliteDb {
     /// Opens (creating the folder and file if needed) `DIR/canvass-server.sqlite` and migrates it.
     pub fn open_dir(dir: &Path) -> DbResult<SqliteDb> {
-        std::fs::create_dir_all(dir).map_err(|source| DbError::DataDir { path: dir.display().to_string(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| DbError::DataDir {
+            path: dir.display().to_string(),
+            source,
+        })?;
         Self::open(&dir.join(FILE_NAME))
     }
 
@@ -44,7 +49,10 @@ impl SqliteDb {
         conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
-        Ok(SqliteDb { conn: Arc::new(Mutex::new(conn)), path: path.to_owned() })
+        Ok(SqliteDb {
+            conn: Arc::new(Mutex::new(conn)),
+            path: path.to_owned(),
+        })
     }
 
     /// The database file.
@@ -79,8 +87,10 @@ fn migrate(conn: &mut Connection) -> DbResult<()> {
     }
     // `found` is between 0 and `supported`, so the cast cannot wrap.
     for m in &MIGRATIONS[found as usize..] {
-        tx.execute_batch(m.sql)
-            .map_err(|e| DbError::Migration { name: m.name.to_owned(), source: Box::new(e.into()) })?;
+        tx.execute_batch(m.sql).map_err(|e| DbError::Migration {
+            name: m.name.to_owned(),
+            source: Box::new(e.into()),
+        })?;
     }
     // PRAGMA takes no bound parameters; the value is an integer we computed.
     tx.execute_batch(&format!("PRAGMA user_version = {supported}"))?;
@@ -121,7 +131,9 @@ impl Database for SqliteDb {
     async fn list_users(&self) -> DbResult<Vec<UserRow>> {
         self.call(|c| {
             let mut s = c.prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name"))?;
-            let rows = s.query_map([], user_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            let rows = s
+                .query_map([], user_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
         .await
@@ -130,8 +142,12 @@ impl Database for SqliteDb {
     async fn user(&self, name: &str) -> DbResult<Option<UserRow>> {
         let name = name.to_owned();
         self.call(move |c| {
-            Ok(c.query_row(&format!("SELECT {USER_COLUMNS} FROM users WHERE name = ?1"), [name], user_from_row)
-                .optional()?)
+            Ok(c.query_row(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE name = ?1"),
+                [name],
+                user_from_row,
+            )
+            .optional()?)
         })
         .await
     }
@@ -151,7 +167,13 @@ impl Database for SqliteDb {
         .await
     }
 
-    async fn add_token(&self, token_hash: &str, user: &str, device_id: &str, now: i64) -> DbResult<()> {
+    async fn add_token(
+        &self,
+        token_hash: &str,
+        user: &str,
+        device_id: &str,
+        now: i64,
+    ) -> DbResult<()> {
         let (h, u, d) = (token_hash.to_owned(), user.to_owned(), device_id.to_owned());
         self.call(move |c| {
             c.execute(
@@ -294,13 +316,21 @@ impl Database for SqliteDb {
     async fn publish_change(&self, kind: &str, team: Option<&str>, body: &str) -> DbResult<i64> {
         let (kind, team, body) = (kind.to_owned(), team.map(str::to_owned), body.to_owned());
         self.call(move |c| {
-            c.execute("INSERT INTO changes (kind, team, body) VALUES (?1, ?2, ?3)", params![kind, team, body])?;
+            c.execute(
+                "INSERT INTO changes (kind, team, body) VALUES (?1, ?2, ?3)",
+                params![kind, team, body],
+            )?;
             Ok(c.last_insert_rowid())
         })
         .await
     }
 
-    async fn changes_since(&self, since: i64, team: Option<&str>, all_teams: bool) -> DbResult<Vec<ChangeRow>> {
+    async fn changes_since(
+        &self,
+        since: i64,
+        team: Option<&str>,
+        all_teams: bool,
+    ) -> DbResult<Vec<ChangeRow>> {
         let team = team.map(str::to_owned);
         self.call(move |c| {
             let mut s = c.prepare(
@@ -309,7 +339,12 @@ impl Database for SqliteDb {
             )?;
             let rows = s
                 .query_map(params![since, team, all_teams], |r| {
-                    Ok(ChangeRow { seq: r.get(0)?, kind: r.get(1)?, team: r.get(2)?, body: r.get(3)? })
+                    Ok(ChangeRow {
+                        seq: r.get(0)?,
+                        kind: r.get(1)?,
+                        team: r.get(2)?,
+                        body: r.get(3)?,
+                    })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)

@@ -22,7 +22,10 @@ pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, Command
     if std::env::var_os("CANVASS_STARTUP_PROBE").is_some() {
         // The startup benchmark reads this line: time from process start to the
         // first call the home screen makes once its script has run.
-        eprintln!("canvass-probe: home screen ready after {} ms", state.started.elapsed().as_millis());
+        eprintln!(
+            "canvass-probe: home screen ready after {} ms",
+            state.started.elapsed().as_millis()
+        );
     }
     Ok(AppStatus {
         db_path: state.db_path.as_ref().map(|p| p.display().to_string()),
@@ -36,19 +39,27 @@ pub async fn list_studies(state: State<'_, AppState>) -> Result<Vec<StudyView>, 
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn list_interviews(state: State<'_, AppState>) -> Result<Vec<InterviewSummary>, CommandError> {
+pub async fn list_interviews(
+    state: State<'_, AppState>,
+) -> Result<Vec<InterviewSummary>, CommandError> {
     let app = state.app()?;
     blocking(move || Ok(app.list_interviews()?)).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn start_interview(state: State<'_, AppState>, study_id: String) -> Result<Screen, CommandError> {
+pub async fn start_interview(
+    state: State<'_, AppState>,
+    study_id: String,
+) -> Result<Screen, CommandError> {
     let app = state.app()?;
     blocking(move || Ok(app.start_interview(&study_id)?)).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn get_screen(state: State<'_, AppState>, interview_id: String) -> Result<Screen, CommandError> {
+pub async fn get_screen(
+    state: State<'_, AppState>,
+    interview_id: String,
+) -> Result<Screen, CommandError> {
     let app = state.app()?;
     blocking(move || Ok(app.screen(&interview_id)?)).await
 }
@@ -65,25 +76,37 @@ pub async fn record_answer(
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn next_item(state: State<'_, AppState>, interview_id: String) -> Result<Screen, CommandError> {
+pub async fn next_item(
+    state: State<'_, AppState>,
+    interview_id: String,
+) -> Result<Screen, CommandError> {
     let app = state.app()?;
     blocking(move || Ok(app.next_item(&interview_id)?)).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn previous_item(state: State<'_, AppState>, interview_id: String) -> Result<Screen, CommandError> {
+pub async fn previous_item(
+    state: State<'_, AppState>,
+    interview_id: String,
+) -> Result<Screen, CommandError> {
     let app = state.app()?;
     blocking(move || Ok(app.previous_item(&interview_id)?)).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn resume_interview(state: State<'_, AppState>, interview_id: String) -> Result<Screen, CommandError> {
+pub async fn resume_interview(
+    state: State<'_, AppState>,
+    interview_id: String,
+) -> Result<Screen, CommandError> {
     let app = state.app()?;
     blocking(move || Ok(app.resume_interview(&interview_id)?)).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn pause_interview(state: State<'_, AppState>, interview_id: String) -> Result<(), CommandError> {
+pub async fn pause_interview(
+    state: State<'_, AppState>,
+    interview_id: String,
+) -> Result<(), CommandError> {
     let app = state.app()?;
     blocking(move || Ok(app.pause_interview(&interview_id)?)).await
 }

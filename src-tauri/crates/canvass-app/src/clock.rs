@@ -23,7 +23,9 @@ pub struct SystemClock {
 impl SystemClock {
     /// A clock whose monotonic readings count from now.
     pub fn new() -> SystemClock {
-        SystemClock { anchor: Instant::now() }
+        SystemClock {
+            anchor: Instant::now(),
+        }
     }
 }
 
@@ -66,7 +68,11 @@ pub struct FixedClock {
 impl FixedClock {
     /// A clock reading `now_ms` (UTC, offset 0).
     pub fn new(now_ms: i64) -> FixedClock {
-        FixedClock { wall: AtomicI64::new(now_ms), mono: AtomicI64::new(0), offset_min: 0 }
+        FixedClock {
+            wall: AtomicI64::new(now_ms),
+            mono: AtomicI64::new(0),
+            offset_min: 0,
+        }
     }
 
     /// The same clock in a time zone `offset_min` minutes from UTC.

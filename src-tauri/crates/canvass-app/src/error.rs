@@ -34,7 +34,11 @@ pub enum Error {
     QuestionnaireMissing { id: String, version: String },
     /// The database failed its integrity check at start-up; the newest backup is named when there is one.
     #[error("{}", damaged_message(path, latest_backup.as_deref()))]
-    DatabaseDamaged { path: PathBuf, problems: Vec<String>, latest_backup: Option<PathBuf> },
+    DatabaseDamaged {
+        path: PathBuf,
+        problems: Vec<String>,
+        latest_backup: Option<PathBuf>,
+    },
     /// Writing an export file failed, e.g. the folder is read-only or the disk is full.
     #[error("cannot write the export file {}", path.display())]
     Export {
@@ -95,7 +99,9 @@ impl Error {
             Error::FormInvalid { .. } => ErrorKind::NotFound,
             Error::UnknownStudy { .. } | Error::QuestionnaireMissing { .. } => ErrorKind::NotFound,
             Error::InterviewClosed { .. } => ErrorKind::Conflict,
-            Error::DatabaseDamaged { .. } | Error::Store(S::Corrupt(_)) => ErrorKind::DamagedDatabase,
+            Error::DatabaseDamaged { .. } | Error::Store(S::Corrupt(_)) => {
+                ErrorKind::DamagedDatabase
+            }
             Error::DatabaseMissing { .. } => ErrorKind::NotFound,
             Error::Export { .. } => ErrorKind::Storage,
             Error::Store(S::InterviewNotFound { .. }) => ErrorKind::NotFound,

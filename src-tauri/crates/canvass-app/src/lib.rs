@@ -18,10 +18,15 @@ mod sync;
 pub use canvass_store::DbReport;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, ErrorKind, Result};
-pub use interview::{App, InterviewDetail, InterviewSummary, ParadataEvent, Screen, StudyView, DEMO_STUDY_ID};
+pub use interview::{
+    App, InterviewDetail, InterviewSummary, ParadataEvent, Screen, StudyView, DEMO_STUDY_ID,
+};
 pub use maintenance::{backup_database, backup_dir, restore_database, KEEP_BACKUPS};
 pub use runner::{ChoiceView, QuestionView};
-pub use sync::{utc_text, PassOptions as SyncOptions, SyncError, SyncLogEntry, SyncOutboxEntry, SyncOutcome, SyncSignIn, SyncStatus, SyncSummary};
+pub use sync::{
+    utc_text, PassOptions as SyncOptions, SyncError, SyncLogEntry, SyncOutboxEntry, SyncOutcome,
+    SyncSignIn, SyncStatus, SyncSummary,
+};
 
 /// Checks a database file without changing it (integrity and schema version), for `canvass db check`.
 pub fn check_database(path: &std::path::Path) -> Result<DbReport> {

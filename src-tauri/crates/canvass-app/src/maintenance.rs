@@ -30,7 +30,10 @@ pub fn backup_dir(db: &Path) -> PathBuf {
 /// Opens the store with a pre-migration backup, checks its integrity and takes the daily backup.
 pub(crate) fn open_store(db: &Path, clock: &dyn Clock) -> Result<Store> {
     let dir = backup_dir(db);
-    std::fs::create_dir_all(&dir).map_err(|source| canvass_store::Error::Io { path: dir.clone(), source })?;
+    std::fs::create_dir_all(&dir).map_err(|source| canvass_store::Error::Io {
+        path: dir.clone(),
+        source,
+    })?;
     let now = clock.now_ms();
     let before_migration = dir.join(backup_name(now, &format!("before-v{}", MIGRATIONS.len())));
     let checked = || -> canvass_store::Result<std::result::Result<Store, Vec<String>>> {
@@ -65,7 +68,9 @@ pub(crate) fn open_store(db: &Path, clock: &dyn Clock) -> Result<Store> {
 /// Backs the database up to `dest` now (for `canvass db backup`).
 pub fn backup_database(db: &Path, dest: &Path) -> Result<()> {
     if !db.exists() {
-        return Err(Error::DatabaseMissing { path: db.to_owned() });
+        return Err(Error::DatabaseMissing {
+            path: db.to_owned(),
+        });
     }
     let store = Store::open(db)?;
     store.backup_to(dest)?;
@@ -74,21 +79,36 @@ pub fn backup_database(db: &Path, dest: &Path) -> Result<()> {
 
 /// Replaces the database with a checked backup (for `canvass db restore`); the
 /// current file is first saved beside the backups so a wrong restore can be undone.
-pub fn restore_database(db: &Path, from: &Path, clock: &dyn Clock) -> Result<canvass_store::DbReport> {
-    let damaged_backup = |problems| canvass_store::Error::DamagedBackup { path: from.to_owned(), problems };
+pub fn restore_database(
+    db: &Path,
+    from: &Path,
+    clock: &dyn Clock,
+) -> Result<canvass_store::DbReport> {
+    let damaged_backup = |problems| canvass_store::Error::DamagedBackup {
+        path: from.to_owned(),
+        problems,
+    };
     match canvass_store::inspect(from) {
         Ok(r) if r.is_healthy() => {}
         Ok(r) => return Err(damaged_backup(r.integrity).into()),
-        Err(e @ canvass_store::Error::Corrupt(_)) => return Err(damaged_backup(vec![e.to_string()]).into()),
+        Err(e @ canvass_store::Error::Corrupt(_)) => {
+            return Err(damaged_backup(vec![e.to_string()]).into())
+        }
         Err(e) => return Err(e.into()),
     }
     if db.exists() {
         let dir = backup_dir(db);
-        std::fs::create_dir_all(&dir).map_err(|source| canvass_store::Error::Io { path: dir.clone(), source })?;
+        std::fs::create_dir_all(&dir).map_err(|source| canvass_store::Error::Io {
+            path: dir.clone(),
+            source,
+        })?;
         // The file being replaced may itself be damaged, so copy its bytes
         // rather than read it through SQLite.
         let aside = dir.join(format!("replaced-{}.sqlite", stamp(clock.now_ms())));
-        std::fs::copy(db, &aside).map_err(|source| canvass_store::Error::Io { path: aside.clone(), source })?;
+        std::fs::copy(db, &aside).map_err(|source| canvass_store::Error::Io {
+            path: aside.clone(),
+            source,
+        })?;
         for suffix in ["-wal", "-shm"] {
             let side = PathBuf::from(format!("{}{suffix}", db.display()));
             let _ = std::fs::remove_file(side);
@@ -98,7 +118,11 @@ pub fn restore_database(db: &Path, from: &Path, clock: &dyn Clock) -> Result<can
 }
 
 fn damaged(db: &Path, problems: Vec<String>) -> Error {
-    Error::DatabaseDamaged { path: db.to_owned(), problems, latest_backup: list_backups(&backup_dir(db)).pop() }
+    Error::DatabaseDamaged {
+        path: db.to_owned(),
+        problems,
+        latest_backup: list_backups(&backup_dir(db)).pop(),
+    }
 }
 
 fn db_has_backups(db: &Path) -> bool {
@@ -110,12 +134,17 @@ fn backup_name(now_ms: i64, what: &str) -> String {
 }
 
 fn stamp(now_ms: i64) -> String {
-    DateTime::<Utc>::from_timestamp_millis(now_ms).unwrap_or_default().format(STAMP).to_string()
+    DateTime::<Utc>::from_timestamp_millis(now_ms)
+        .unwrap_or_default()
+        .format(STAMP)
+        .to_string()
 }
 
 /// The time in a backup's name, e.g. `canvass-20261122-090000-daily.sqlite`.
 fn backup_time(path: &Path) -> Option<i64> {
     let name = path.file_name()?.to_str()?.strip_prefix(BACKUP_PREFIX)?;
     let stamp = name.get(..15)?;
-    NaiveDateTime::parse_from_str(stamp, STAMP).ok().map(|t| t.and_utc().timestamp_millis())
+    NaiveDateTime::parse_from_str(stamp, STAMP)
+        .ok()
+        .map(|t| t.and_utc().timestamp_millis())
 }

@@ -71,10 +71,23 @@ impl App {
     }
 
     /// Signs in to `server_url` as `user` from this device; the token is stored locally.
-    pub async fn login(&self, server_url: &str, user: &str, password: &str) -> Result<SyncSignIn, SyncError> {
+    pub async fn login(
+        &self,
+        server_url: &str,
+        user: &str,
+        password: &str,
+    ) -> Result<SyncSignIn, SyncError> {
         let mut store = self.sync_store()?;
         let now = self.clock.now_ms();
-        let r = canvass_sync::login(&mut store, now, server_url, user, password, canvass_sync::DEFAULT_TIMEOUT).await?;
+        let r = canvass_sync::login(
+            &mut store,
+            now,
+            server_url,
+            user,
+            password,
+            canvass_sync::DEFAULT_TIMEOUT,
+        )
+        .await?;
         Ok(SyncSignIn {
             server: server_url.trim_end_matches('/').to_owned(),
             user: user.to_owned(),
@@ -88,13 +101,22 @@ impl App {
     pub async fn sync_now(&self) -> Result<SyncSummary, SyncError> {
         // Any seed spreads retries; one taken from the injected clock keeps tests exact.
         let seed = self.clock.now_ms() as u64;
-        self.sync_with(PassOptions { seed, retry_now: true, ..PassOptions::default() }).await
+        self.sync_with(PassOptions {
+            seed,
+            retry_now: true,
+            ..PassOptions::default()
+        })
+        .await
     }
 
     /// One automatic pass (a timer, the network coming back): rows in backoff wait their turn.
     pub async fn sync_due(&self) -> Result<SyncSummary, SyncError> {
         let seed = self.clock.now_ms() as u64;
-        self.sync_with(PassOptions { seed, ..PassOptions::default() }).await
+        self.sync_with(PassOptions {
+            seed,
+            ..PassOptions::default()
+        })
+        .await
     }
 
     /// What the sync screen shows: who is signed in where, the outbox by state, and the last pass.
@@ -124,8 +146,14 @@ impl App {
     }
 
     /// [`App::login`] for callers without an async runtime (the CLI).
-    pub fn login_blocking(&self, server_url: &str, user: &str, password: &str) -> Result<SyncSignIn, SyncError> {
-        canvass_sync::block_on(self.login(server_url, user, password)).map_err(SyncError::Runtime)?
+    pub fn login_blocking(
+        &self,
+        server_url: &str,
+        user: &str,
+        password: &str,
+    ) -> Result<SyncSignIn, SyncError> {
+        canvass_sync::block_on(self.login(server_url, user, password))
+            .map_err(SyncError::Runtime)?
     }
 
     /// [`App::sync_now`] for callers without an async runtime (the CLI).

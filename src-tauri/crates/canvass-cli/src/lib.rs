@@ -101,7 +101,11 @@ enum FormCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// The frozen time for now() and today() while walking.
-        #[arg(long, value_name = "ISO-8601", default_value = "2025-01-15T10:00:00.000Z")]
+        #[arg(
+            long,
+            value_name = "ISO-8601",
+            default_value = "2025-01-15T10:00:00.000Z"
+        )]
         now: String,
     },
     /// Apply a steps file and print the state of every node after loading and after each step (JSON).
@@ -111,7 +115,11 @@ enum FormCommand {
         /// The steps file: {"steps": [{"set": PATH, "value": V}, {"add_repeat": PATH}, ...]}.
         steps: PathBuf,
         /// The frozen time for now(), today() and start, e.g. 2025-01-15T10:00:00.000Z.
-        #[arg(long, value_name = "ISO-8601", default_value = "2025-01-15T10:00:00.000Z")]
+        #[arg(
+            long,
+            value_name = "ISO-8601",
+            default_value = "2025-01-15T10:00:00.000Z"
+        )]
         now: String,
     },
 }
@@ -210,7 +218,11 @@ where
             // Help and version requests are successes printed to stdout.
             let code = if e.use_stderr() { 2 } else { 0 };
             let text = e.render().to_string();
-            let _ = if code == 0 { out.write_all(text.as_bytes()) } else { err.write_all(text.as_bytes()) };
+            let _ = if code == 0 {
+                out.write_all(text.as_bytes())
+            } else {
+                err.write_all(text.as_bytes())
+            };
             return code;
         }
     };
@@ -219,15 +231,32 @@ where
         Command::Db(DbCommand::Backup { db, out: dest }) => db_backup(&db, &dest, out),
         Command::Db(DbCommand::Restore { db, from }) => db_restore(&db, &from, out),
         Command::Interview(InterviewCommand::List { db, json }) => interview_list(&db, json, out),
-        Command::Interview(InterviewCommand::Show { db, id, json }) => interview_show(&db, &id, json, out),
-        Command::Export(ExportCommand::Paradata { db, format, out: dir, interviews }) => {
-            export_paradata(&db, &format, &dir, &interviews, out)
+        Command::Interview(InterviewCommand::Show { db, id, json }) => {
+            interview_show(&db, &id, json, out)
         }
+        Command::Export(ExportCommand::Paradata {
+            db,
+            format,
+            out: dir,
+            interviews,
+        }) => export_paradata(&db, &format, &dir, &interviews, out),
         Command::Form(FormCommand::Check { form }) => form_check(&form, out),
         Command::Form(FormCommand::Install { db, form }) => form_install(&db, &form, out),
-        Command::Interview(InterviewCommand::Run { db, form, steps, finish }) => interview_run(&db, &form, &steps, finish, out),
-        Command::Interview(InterviewCommand::Fill { db, form, count, seed }) => interview_fill(&db, &form, count, seed, out),
-        Command::Form(FormCommand::Replay { form, steps, now }) => form_replay(&form, &steps, &now, out),
+        Command::Interview(InterviewCommand::Run {
+            db,
+            form,
+            steps,
+            finish,
+        }) => interview_run(&db, &form, &steps, finish, out),
+        Command::Interview(InterviewCommand::Fill {
+            db,
+            form,
+            count,
+            seed,
+        }) => interview_fill(&db, &form, count, seed, out),
+        Command::Form(FormCommand::Replay { form, steps, now }) => {
+            form_replay(&form, &steps, &now, out)
+        }
         Command::Form(FormCommand::Fill { form, seed, now }) => form_fill(&form, seed, &now, out),
         Command::Login { db, server, user } => sync_cmd::login(&db, &server, &user, out),
         Command::Sync { db, log } => sync_cmd::sync(&db, log, out),
@@ -245,7 +274,13 @@ fn db_check(db: &Path, out: &mut dyn Write) -> Result<u8, String> {
     let report = canvass_app::check_database(db).map_err(|e| describe(&e))?;
     let w = |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| e.to_string());
     w(out, format!("database: {}", report.path.display()))?;
-    w(out, format!("schema version: {} (this Canvass knows up to {})", report.schema_version, report.supported_version))?;
+    w(
+        out,
+        format!(
+            "schema version: {} (this Canvass knows up to {})",
+            report.schema_version, report.supported_version
+        ),
+    )?;
     if report.is_healthy() {
         w(out, "integrity: ok".into())?;
         Ok(0)
@@ -265,7 +300,8 @@ fn db_backup(db: &Path, dest: &Path, out: &mut dyn Write) -> Result<u8, String> 
 }
 
 fn db_restore(db: &Path, from: &Path, out: &mut dyn Write) -> Result<u8, String> {
-    let report = canvass_app::restore_database(db, from, &SystemClock::new()).map_err(|e| describe(&e))?;
+    let report =
+        canvass_app::restore_database(db, from, &SystemClock::new()).map_err(|e| describe(&e))?;
     writeln!(
         out,
         "restored {} from {} (schema version {}); the replaced file is in {}",
@@ -314,13 +350,19 @@ fn interview_list(db: &Path, json: bool, out: &mut dyn Write) -> Result<u8, Stri
     let text = if json {
         serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?
     } else {
-        let mut s = format!("{:<38} {:<12} {:<24} {}\n", "ID", "STATUS", "STUDY", "PROGRESS");
+        let mut s = format!(
+            "{:<38} {:<12} {:<24} {}\n",
+            "ID", "STATUS", "STUDY", "PROGRESS"
+        );
         for i in &list {
             let progress = match i.position {
                 Some(p) => format!("question {p} of {}", i.total),
                 None => format!("{} answers", i.answered),
             };
-            s.push_str(&format!("{:<38} {:<12} {:<24} {progress}\n", i.id, i.status, i.study_id));
+            s.push_str(&format!(
+                "{:<38} {:<12} {:<24} {progress}\n",
+                i.id, i.status, i.study_id
+            ));
         }
         s.push_str(&format!("{} interview(s)", list.len()));
         s
@@ -329,12 +371,20 @@ fn interview_list(db: &Path, json: bool, out: &mut dyn Write) -> Result<u8, Stri
     Ok(0)
 }
 
-fn export_paradata(db: &Path, format: &str, dir: &Path, ids: &[String], out: &mut dyn Write) -> Result<u8, String> {
+fn export_paradata(
+    db: &Path,
+    format: &str,
+    dir: &Path,
+    ids: &[String],
+    out: &mut dyn Write,
+) -> Result<u8, String> {
     // clap has already limited the value to the four names parse() knows.
-    let format = canvass_app::export::paradata::ParadataFormat::parse(format).ok_or_else(|| format!("unknown format {format}"))?;
+    let format = canvass_app::export::paradata::ParadataFormat::parse(format)
+        .ok_or_else(|| format!("unknown format {format}"))?;
     let app = open_existing(db)?;
     let selection = (!ids.is_empty()).then_some(ids);
-    let summary = canvass_app::export::export_paradata(&app, format, dir, selection).map_err(|e| describe(&e))?;
+    let summary = canvass_app::export::export_paradata(&app, format, dir, selection)
+        .map_err(|e| describe(&e))?;
     writeln!(
         out,
         "exported {} events of {} interviews to {} file(s) in {}",
@@ -362,30 +412,56 @@ fn form_check(form: &Path, out: &mut dyn Write) -> Result<u8, String> {
     let errors = imported.errors().count();
     let warnings = imported.diagnostics.len() - errors;
     if let Some(q) = &imported.form {
-        let questions = q.nodes.iter().filter(|n| matches!(n.kind, canvass_form::model::NodeKind::Question(_))).count();
+        let questions = q
+            .nodes
+            .iter()
+            .filter(|n| matches!(n.kind, canvass_form::model::NodeKind::Question(_)))
+            .count();
         let version = q.version.as_deref().unwrap_or("(none)");
-        w(out, format!("{}: form `{}` version `{version}`: {questions} questions", form.display(), q.id))?;
+        w(
+            out,
+            format!(
+                "{}: form `{}` version `{version}`: {questions} questions",
+                form.display(),
+                q.id
+            ),
+        )?;
     }
     w(out, format!("{errors} error(s), {warnings} warning(s)"))?;
     Ok(if errors > 0 { 1 } else { 0 })
 }
 
 /// Opens (creating if needed) the database and installs the form file into it.
-fn open_with_form(db: &Path, form: &Path) -> Result<(App, canvass_app::StudyView, Vec<u8>), String> {
+fn open_with_form(
+    db: &Path,
+    form: &Path,
+) -> Result<(App, canvass_app::StudyView, Vec<u8>), String> {
     let bytes = std::fs::read(form).map_err(|e| format!("cannot read {}: {e}", form.display()))?;
     let app = App::open(db, Arc::new(SystemClock::new())).map_err(|e| describe(&e))?;
-    let study = app.install_form(&bytes, &form.to_string_lossy()).map_err(|e| describe(&e))?;
+    let study = app
+        .install_form(&bytes, &form.to_string_lossy())
+        .map_err(|e| describe(&e))?;
     Ok((app, study, bytes))
 }
 
 fn form_install(db: &Path, form: &Path, out: &mut dyn Write) -> Result<u8, String> {
     let (_, study, _) = open_with_form(db, form)?;
-    writeln!(out, "installed {} version {} ({} questions)", study.id, study.version, study.question_count).map_err(|e| e.to_string())?;
+    writeln!(
+        out,
+        "installed {} version {} ({} questions)",
+        study.id, study.version, study.question_count
+    )
+    .map_err(|e| e.to_string())?;
     Ok(0)
 }
 
 /// Applies replay-format steps to an interview; returns whether every step applied.
-fn apply_steps(app: &App, id: &str, steps: &[serde_json::Value], out: &mut dyn Write) -> Result<bool, String> {
+fn apply_steps(
+    app: &App,
+    id: &str,
+    steps: &[serde_json::Value],
+    out: &mut dyn Write,
+) -> Result<bool, String> {
     let mut all_ok = true;
     for (n, step) in steps.iter().enumerate() {
         let line = if let Some(path) = step.get("set").and_then(|p| p.as_str()) {
@@ -417,28 +493,47 @@ fn apply_steps(app: &App, id: &str, steps: &[serde_json::Value], out: &mut dyn W
 
 /// The steps of a steps file: `{"steps": [...]}` or a bare array.
 fn read_steps(path: &Path) -> Result<Vec<serde_json::Value>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
     match v.get("steps").unwrap_or(&v) {
         serde_json::Value::Array(a) => Ok(a.clone()),
         _ => Err(format!("{} has no steps array", path.display())),
     }
 }
 
-fn interview_run(db: &Path, form: &Path, steps: &Path, finish: bool, out: &mut dyn Write) -> Result<u8, String> {
+fn interview_run(
+    db: &Path,
+    form: &Path,
+    steps: &Path,
+    finish: bool,
+    out: &mut dyn Write,
+) -> Result<u8, String> {
     let steps = read_steps(steps)?;
     let (app, study, _) = open_with_form(db, form)?;
-    let id = app.start_interview(&study.id).map_err(|e| describe(&e))?.interview_id;
-    writeln!(out, "started {id} {} version {}", study.id, study.version).map_err(|e| e.to_string())?;
+    let id = app
+        .start_interview(&study.id)
+        .map_err(|e| describe(&e))?
+        .interview_id;
+    writeln!(out, "started {id} {} version {}", study.id, study.version)
+        .map_err(|e| e.to_string())?;
     let all_ok = apply_steps(&app, &id, &steps, out)?;
     if finish {
-        app.complete_interview(&id).map_err(|e| format!("interview {id} was not finalized: {}", describe(&e)))?;
+        app.complete_interview(&id)
+            .map_err(|e| format!("interview {id} was not finalized: {}", describe(&e)))?;
         writeln!(out, "completed {id}").map_err(|e| e.to_string())?;
     }
     Ok(if all_ok { 0 } else { 1 })
 }
 
-fn interview_fill(db: &Path, form: &Path, count: u64, seed: u64, out: &mut dyn Write) -> Result<u8, String> {
+fn interview_fill(
+    db: &Path,
+    form: &Path,
+    count: u64,
+    seed: u64,
+    out: &mut dyn Write,
+) -> Result<u8, String> {
     let (app, study, bytes) = open_with_form(db, form)?;
     let questionnaire = canvass_form::import_form(&bytes, &form.to_string_lossy())
         .form
@@ -446,25 +541,53 @@ fn interview_fill(db: &Path, form: &Path, count: u64, seed: u64, out: &mut dyn W
     let now = chrono::Utc::now().fixed_offset();
     let mut sink = std::io::sink();
     for k in 0..count {
-        let ctx = canvass_form::expr::Context { now, random_seed: seed + k, language: None };
+        let ctx = canvass_form::expr::Context {
+            now,
+            random_seed: seed + k,
+            language: None,
+        };
         let walk = canvass_form::fill::random_walk(&questionnaire, seed + k, ctx);
         let steps = walk["steps"].as_array().cloned().unwrap_or_default();
-        let id = app.start_interview(&study.id).map_err(|e| describe(&e))?.interview_id;
+        let id = app
+            .start_interview(&study.id)
+            .map_err(|e| describe(&e))?
+            .interview_id;
         apply_steps(&app, &id, &steps, &mut sink)?;
-        app.complete_interview(&id).map_err(|e| format!("interview {id} (seed {}) was not finalized: {}", seed + k, describe(&e)))?;
+        app.complete_interview(&id).map_err(|e| {
+            format!(
+                "interview {id} (seed {}) was not finalized: {}",
+                seed + k,
+                describe(&e)
+            )
+        })?;
     }
-    writeln!(out, "filled {count} completed interview(s) of {} version {}", study.id, study.version).map_err(|e| e.to_string())?;
+    writeln!(
+        out,
+        "filled {count} completed interview(s) of {} version {}",
+        study.id, study.version
+    )
+    .map_err(|e| e.to_string())?;
     Ok(0)
 }
 
 fn form_fill(form: &Path, seed: u64, now: &str, out: &mut dyn Write) -> Result<u8, String> {
-    let now = chrono::DateTime::parse_from_rfc3339(now).map_err(|e| format!("--now `{now}` is not an ISO-8601 time: {e}"))?;
+    let now = chrono::DateTime::parse_from_rfc3339(now)
+        .map_err(|e| format!("--now `{now}` is not an ISO-8601 time: {e}"))?;
     let imported = import(form)?;
     if let Some(first) = imported.errors().next() {
-        return Err(format!("{} does not import cleanly ({first}); run canvass form check", form.display()));
+        return Err(format!(
+            "{} does not import cleanly ({first}); run canvass form check",
+            form.display()
+        ));
     }
-    let Some(questionnaire) = &imported.form else { return Err(format!("{} could not be read as a form", form.display())) };
-    let ctx = canvass_form::expr::Context { now, random_seed: seed, language: None };
+    let Some(questionnaire) = &imported.form else {
+        return Err(format!("{} could not be read as a form", form.display()));
+    };
+    let ctx = canvass_form::expr::Context {
+        now,
+        random_seed: seed,
+        language: None,
+    };
     let walk = canvass_form::fill::random_walk(questionnaire, seed, ctx);
     let text = serde_json::to_string_pretty(&walk).map_err(|e| e.to_string())?;
     writeln!(out, "{text}").map_err(|e| e.to_string())?;
@@ -472,15 +595,26 @@ fn form_fill(form: &Path, seed: u64, now: &str, out: &mut dyn Write) -> Result<u
 }
 
 fn form_replay(form: &Path, steps: &Path, now: &str, out: &mut dyn Write) -> Result<u8, String> {
-    let now = chrono::DateTime::parse_from_rfc3339(now).map_err(|e| format!("--now `{now}` is not an ISO-8601 time: {e}"))?;
+    let now = chrono::DateTime::parse_from_rfc3339(now)
+        .map_err(|e| format!("--now `{now}` is not an ISO-8601 time: {e}"))?;
     let imported = import(form)?;
-    let steps = std::fs::read_to_string(steps).map_err(|e| format!("cannot read {}: {e}", steps.display()))?;
+    let steps = std::fs::read_to_string(steps)
+        .map_err(|e| format!("cannot read {}: {e}", steps.display()))?;
     // The replay's randomness is fixed, like its clock, so two runs print the same trace.
-    let ctx = canvass_form::expr::Context { now, random_seed: 0, language: None };
-    let trace = canvass_form::replay::replay(&imported, &form.to_string_lossy(), &steps, ctx).map_err(|e| describe(&e))?;
+    let ctx = canvass_form::expr::Context {
+        now,
+        random_seed: 0,
+        language: None,
+    };
+    let trace = canvass_form::replay::replay(&imported, &form.to_string_lossy(), &steps, ctx)
+        .map_err(|e| describe(&e))?;
     let text = serde_json::to_string_pretty(&trace).map_err(|e| e.to_string())?;
     writeln!(out, "{text}").map_err(|e| e.to_string())?;
-    Ok(if trace["load"]["ok"] == serde_json::Value::Bool(true) { 0 } else { 1 })
+    Ok(if trace["load"]["ok"] == serde_json::Value::Bool(true) {
+        0
+    } else {
+        1
+    })
 }
 
 /// The error and its causes on one line, so a user sees "cannot open X: unable to open database file".

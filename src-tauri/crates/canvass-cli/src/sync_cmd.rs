@@ -27,7 +27,9 @@ pub fn login(db: &Path, server: &str, user: &str, out: &mut dyn Write) -> Result
         .filter(|p| !p.is_empty())
         .ok_or("set the password in the CANVASS_PASSWORD environment variable")?;
     let app = open(db)?;
-    let who = app.login_blocking(server, user, &password).map_err(|e| describe(&e))?;
+    let who = app
+        .login_blocking(server, user, &password)
+        .map_err(|e| describe(&e))?;
     let text = serde_json::to_string(&who).map_err(|e| e.to_string())?;
     writeln!(out, "{text}").map_err(|e| e.to_string())?;
     Ok(0)

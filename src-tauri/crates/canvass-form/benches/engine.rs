@@ -45,11 +45,29 @@ struct Row {
     choice_filter: String,
 }
 
-const SURVEY_HEADERS: [&str; 8] = ["type", "name", "label", "relevance", "constraint", "calculation", "required", "choice_filter"];
+const SURVEY_HEADERS: [&str; 8] = [
+    "type",
+    "name",
+    "label",
+    "relevance",
+    "constraint",
+    "calculation",
+    "required",
+    "choice_filter",
+];
 
 impl Row {
     fn cells(&self) -> [&str; 8] {
-        [&self.ty, &self.name, &self.label, &self.relevant, &self.constraint, &self.calculation, &self.required, &self.choice_filter]
+        [
+            &self.ty,
+            &self.name,
+            &self.label,
+            &self.relevant,
+            &self.constraint,
+            &self.calculation,
+            &self.required,
+            &self.choice_filter,
+        ]
     }
 }
 
@@ -86,7 +104,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn below(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 33) as usize) % n
     }
 }
@@ -105,7 +126,12 @@ fn generate() -> Generated {
     let lists = ["c5", "c7", "c10"];
     let mut q = 0;
     for g in 1..=GROUPS {
-        rows.push(Row { ty: "begin group".into(), name: format!("g{g}"), label: format!("Section {g}"), ..Row::default() });
+        rows.push(Row {
+            ty: "begin group".into(),
+            name: format!("g{g}"),
+            label: format!("Section {g}"),
+            ..Row::default()
+        });
         counts.groups += 1;
         let mut group_ints: Vec<String> = Vec::new();
         let mut group_text: Option<String> = None;
@@ -115,7 +141,11 @@ fn generate() -> Generated {
         for j in 0..PER_GROUP {
             q += 1;
             let name = format!("q{q}");
-            let mut row = Row { name: name.clone(), label: format!("Question {q} of section {g}"), ..Row::default() };
+            let mut row = Row {
+                name: name.clone(),
+                label: format!("Question {q} of section {g}"),
+                ..Row::default()
+            };
             let kind = match j % 10 {
                 0..=2 => Kind::Integer,
                 3 | 4 => Kind::SelectOne,
@@ -159,7 +189,10 @@ fn generate() -> Generated {
                 row.relevant = if q % 2 == 0 {
                     format!("${{{}}} > 3", earlier_ints[rng.below(earlier_ints.len())])
                 } else {
-                    format!("selected(${{{}}}, 'b')", earlier_selects[rng.below(earlier_selects.len())])
+                    format!(
+                        "selected(${{{}}}, 'b')",
+                        earlier_selects[rng.below(earlier_selects.len())]
+                    )
                 };
                 counts.relevance += 1;
             }
@@ -172,7 +205,11 @@ fn generate() -> Generated {
                     earlier_ints.push(name.clone());
                     group_ints.push(name.clone());
                 }
-                Kind::SelectOne | Kind::SelectMultiple if !row.ty.contains("district") && !row.ty.contains("region") => earlier_selects.push(name.clone()),
+                Kind::SelectOne | Kind::SelectMultiple
+                    if !row.ty.contains("district") && !row.ty.contains("region") =>
+                {
+                    earlier_selects.push(name.clone())
+                }
                 Kind::Text => group_text = Some(name.clone()),
                 _ => {}
             }
@@ -181,28 +218,71 @@ fn generate() -> Generated {
         }
         // Two calculations per group: a sum of three answers, then an if() or a concat() over it.
         let sum = format!("g{g}_sum");
-        let terms: Vec<String> = group_ints.iter().take(3).map(|n| format!("${{{n}}}")).collect();
-        rows.push(Row { ty: "calculate".into(), name: sum.clone(), calculation: terms.join(" + "), ..Row::default() });
+        let terms: Vec<String> = group_ints
+            .iter()
+            .take(3)
+            .map(|n| format!("${{{n}}}"))
+            .collect();
+        rows.push(Row {
+            ty: "calculate".into(),
+            name: sum.clone(),
+            calculation: terms.join(" + "),
+            ..Row::default()
+        });
         let second = if g % 2 == 0 {
             format!("if(${{{sum}}} > 90, 'high', 'low')")
         } else {
-            format!("concat(${{{}}}, ': ', ${{{sum}}})", group_text.clone().unwrap())
+            format!(
+                "concat(${{{}}}, ': ', ${{{sum}}})",
+                group_text.clone().unwrap()
+            )
         };
-        rows.push(Row { ty: "calculate".into(), name: format!("g{g}_flag"), calculation: second, ..Row::default() });
+        rows.push(Row {
+            ty: "calculate".into(),
+            name: format!("g{g}_flag"),
+            calculation: second,
+            ..Row::default()
+        });
         counts.calculations += 2;
-        rows.push(Row { ty: "end group".into(), ..Row::default() });
+        rows.push(Row {
+            ty: "end group".into(),
+            ..Row::default()
+        });
 
         // The roster sits halfway, so questions after it run with 500 instances in the tree.
         if g == GROUPS / 2 {
-            rows.push(Row { ty: "begin repeat".into(), name: "roster".into(), label: "Household member".into(), ..Row::default() });
+            rows.push(Row {
+                ty: "begin repeat".into(),
+                name: "roster".into(),
+                label: "Household member".into(),
+                ..Row::default()
+            });
             let member: [(&str, &str, Kind, &str, &str); 10] = [
                 ("r_name", "text", Kind::Text, "", ""),
                 ("r_age", "integer", Kind::Integer, "", ". >= 0 and . <= 120"),
                 ("r_sex", "select_one c5", Kind::SelectOne, "", ""),
                 ("r_income", "decimal", Kind::Decimal, "", ". >= 0"),
-                ("r_school", "select_one c7", Kind::SelectOne, "${r_age} < 18", ""),
-                ("r_work", "select_multiple c10", Kind::SelectMultiple, "${r_age} >= 15", ""),
-                ("r_hours", "integer", Kind::Integer, "selected(${r_work}, 'b')", ". <= 100"),
+                (
+                    "r_school",
+                    "select_one c7",
+                    Kind::SelectOne,
+                    "${r_age} < 18",
+                    "",
+                ),
+                (
+                    "r_work",
+                    "select_multiple c10",
+                    Kind::SelectMultiple,
+                    "${r_age} >= 15",
+                    "",
+                ),
+                (
+                    "r_hours",
+                    "integer",
+                    Kind::Integer,
+                    "selected(${r_work}, 'b')",
+                    ". <= 100",
+                ),
                 ("r_dob", "date", Kind::Date, "", ". <= today()"),
                 ("r_phone", "text", Kind::Text, "${r_age} >= 15", ""),
                 ("r_notes", "text", Kind::Text, "", ""),
@@ -221,19 +301,37 @@ fn generate() -> Generated {
                 counts.constraints += usize::from(!constraint.is_empty());
                 roster.push((format!("/data/roster[{{i}}]/{name}"), kind));
             }
-            rows.push(Row { ty: "calculate".into(), name: "r_months".into(), calculation: "${r_age} * 12".into(), ..Row::default() });
+            rows.push(Row {
+                ty: "calculate".into(),
+                name: "r_months".into(),
+                calculation: "${r_age} * 12".into(),
+                ..Row::default()
+            });
             counts.calculations += 1;
-            rows.push(Row { ty: "end repeat".into(), ..Row::default() });
+            rows.push(Row {
+                ty: "end repeat".into(),
+                ..Row::default()
+            });
         }
         if g > GROUPS / 2 {
             after.append(&mut before.split_off(before.len() - PER_GROUP));
         }
     }
     // Summary calculations: pairwise group totals, a concat over flags, and roster aggregates.
-    rows.push(Row { ty: "begin group".into(), name: "summary".into(), label: "Summary".into(), ..Row::default() });
+    rows.push(Row {
+        ty: "begin group".into(),
+        name: "summary".into(),
+        label: "Summary".into(),
+        ..Row::default()
+    });
     for k in 1..=17 {
         let calculation = format!("${{g{}_sum}} + ${{g{}_sum}}", 2 * k - 1, 2 * k);
-        rows.push(Row { ty: "calculate".into(), name: format!("total{k}"), calculation, ..Row::default() });
+        rows.push(Row {
+            ty: "calculate".into(),
+            name: format!("total{k}"),
+            calculation,
+            ..Row::default()
+        });
     }
     let flags: Vec<String> = (1..=10).map(|g| format!("${{g{g}_flag}}")).collect();
     let summary = [
@@ -242,10 +340,18 @@ fn generate() -> Generated {
         ("income", "sum(${r_income})".to_string()),
     ];
     for (name, calculation) in summary {
-        rows.push(Row { ty: "calculate".into(), name: name.into(), calculation, ..Row::default() });
+        rows.push(Row {
+            ty: "calculate".into(),
+            name: name.into(),
+            calculation,
+            ..Row::default()
+        });
     }
     counts.calculations += 20;
-    rows.push(Row { ty: "end group".into(), ..Row::default() });
+    rows.push(Row {
+        ty: "end group".into(),
+        ..Row::default()
+    });
 
     let mut wb = Workbook::new();
     let survey = wb.add_worksheet();
@@ -278,18 +384,32 @@ fn generate() -> Generated {
         }
     }
     for d in 0..10 {
-        choice("district", &format!("d{d}"), &format!("District {d}"), letters[d / 2]);
+        choice(
+            "district",
+            &format!("d{d}"),
+            &format!("District {d}"),
+            letters[d / 2],
+        );
     }
     for (c, h) in ["list_name", "name", "label", "region"].iter().enumerate() {
         choices.write_string(0, c as u16, *h).unwrap();
     }
     let settings = wb.add_worksheet();
     settings.set_name("settings").unwrap();
-    for (c, (k, v)) in [("form_id", "bench_2000"), ("version", "1")].iter().enumerate() {
+    for (c, (k, v)) in [("form_id", "bench_2000"), ("version", "1")]
+        .iter()
+        .enumerate()
+    {
         settings.write_string(0, c as u16, *k).unwrap();
         settings.write_string(1, c as u16, *v).unwrap();
     }
-    Generated { bytes: wb.save_to_buffer().unwrap(), before, roster, after, counts }
+    Generated {
+        bytes: wb.save_to_buffer().unwrap(),
+        before,
+        roster,
+        after,
+        counts,
+    }
 }
 
 /// Peak resident set size of this process in MiB (`VmHWM`), or 0 where /proc is missing.
@@ -304,7 +424,11 @@ fn peak_rss_mib() -> f64 {
 
 /// The fixed clock and seed, so that `today()` constraints and UUIDs are the same every run.
 fn context() -> Context {
-    Context { now: chrono::DateTime::parse_from_rfc3339("2026-01-15T10:00:00+00:00").unwrap(), random_seed: 7, language: None }
+    Context {
+        now: chrono::DateTime::parse_from_rfc3339("2026-01-15T10:00:00+00:00").unwrap(),
+        random_seed: 7,
+        language: None,
+    }
 }
 
 /// A valid answer for question number `n` of kind `kind`, using the choices offered right now so
@@ -334,7 +458,11 @@ fn answer(inst: &Instance, path: &str, kind: Kind, n: usize) -> String {
 fn walk_order(g: &Generated) -> Vec<(String, Kind)> {
     let mut out = g.before.clone();
     for i in 1..=REPEATS + 1 {
-        out.extend(g.roster.iter().map(|(p, k)| (p.replace("{i}", &i.to_string()), *k)));
+        out.extend(
+            g.roster
+                .iter()
+                .map(|(p, k)| (p.replace("{i}", &i.to_string()), *k)),
+        );
     }
     out.extend(g.after.iter().cloned());
     out
@@ -360,7 +488,16 @@ struct Walk {
 /// runs `recompute_all` every `RECOMPUTE_EVERY` changes and compares states around it.
 fn walk(start: &Instance, order: &[(String, Kind)], oracle: bool) -> Walk {
     let mut inst = start.clone();
-    let mut w = Walk { times: Vec::new(), in_roster: Vec::new(), evaluations: Vec::new(), skipped: 0, invalid: 0, full: Vec::new(), mismatched: 0, eval_errors: 0 };
+    let mut w = Walk {
+        times: Vec::new(),
+        in_roster: Vec::new(),
+        evaluations: Vec::new(),
+        skipped: 0,
+        invalid: 0,
+        full: Vec::new(),
+        mismatched: 0,
+        eval_errors: 0,
+    };
     for (n, (path, kind)) in order.iter().enumerate() {
         // Questions hidden by relevance are skipped, as an interviewer never sees them.
         if !inst.node_state(path).unwrap().relevant {
@@ -383,7 +520,11 @@ fn walk(start: &Instance, order: &[(String, Kind)], oracle: bool) -> Walk {
             let t = Instant::now();
             inst.recompute_all();
             w.full.push((t.elapsed(), inst.evaluation_count() - evals));
-            w.mismatched += before.iter().zip(inst.snapshot()).filter(|(a, b)| **a != *b).count();
+            w.mismatched += before
+                .iter()
+                .zip(inst.snapshot())
+                .filter(|(a, b)| **a != *b)
+                .count();
         }
     }
     w.eval_errors = inst.eval_errors().len();
@@ -445,15 +586,27 @@ fn main() {
     // Import is measured several times because it is short and the first run warms allocators.
     let (import_time, import) = median_of(5, || import_xlsform(&g.bytes, "bench_2000.xlsx"));
     let errors: Vec<_> = import.errors().collect();
-    assert!(errors.is_empty(), "the generated form has import errors: {errors:#?}");
+    assert!(
+        errors.is_empty(),
+        "the generated form has import errors: {errors:#?}"
+    );
     let form: Questionnaire = import.form.unwrap();
     println!("model: {} nodes", form.nodes.len());
     let rss_imported = peak_rss_mib();
 
     let (new_time, inst) = median_of(5, || Instance::new(form.clone(), context()));
-    println!("import (bytes -> Questionnaire): {:.1} ms (median of 5)", ms(import_time));
-    println!("instance creation (Instance::new): {:.1} ms (median of 5)", ms(new_time));
-    println!("load = import + instance: {:.1} ms (target ≤ 50 ms)", ms(import_time + new_time));
+    println!(
+        "import (bytes -> Questionnaire): {:.1} ms (median of 5)",
+        ms(import_time)
+    );
+    println!(
+        "instance creation (Instance::new): {:.1} ms (median of 5)",
+        ms(new_time)
+    );
+    println!(
+        "load = import + instance: {:.1} ms (target ≤ 50 ms)",
+        ms(import_time + new_time)
+    );
 
     // The roster starts with one member (interviewer-controlled repeat); the interviewer adds 500.
     let mut inst = inst;
@@ -465,7 +618,12 @@ fn main() {
     }
     let add_time: Duration = adds.iter().sum();
     let mean_ms = |d: &[Duration]| ms(d.iter().sum::<Duration>()) / d.len() as f64;
-    assert_eq!(inst.node_state(&format!("/data/roster[{}]", REPEATS + 1)).map(|s| s.relevant).ok(), Some(true));
+    assert_eq!(
+        inst.node_state(&format!("/data/roster[{}]", REPEATS + 1))
+            .map(|s| s.relevant)
+            .ok(),
+        Some(true)
+    );
     println!(
         "add {REPEATS} roster instances (add_repeat): {:.0} ms total, {:.2} ms per instance (first 10 {:.2} ms, last 10 {:.2} ms; {} instance nodes after)",
         ms(add_time),
@@ -499,7 +657,13 @@ fn main() {
     );
     // Roster answers re-evaluate their siblings' binds, so they are reported apart from the rest.
     for (label, roster) in [("outside the roster", false), ("in the roster", true)] {
-        let mut t: Vec<Duration> = median.times.iter().zip(&median.in_roster).filter(|(_, r)| **r == roster).map(|(t, _)| *t).collect();
+        let mut t: Vec<Duration> = median
+            .times
+            .iter()
+            .zip(&median.in_roster)
+            .filter(|(_, r)| **r == roster)
+            .map(|(t, _)| *t)
+            .collect();
         t.sort();
         println!(
             "  {label}: p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs, count {}",

@@ -13,7 +13,11 @@ pub enum Location {
     /// A whole sheet of a workbook (missing column).
     Sheet { sheet: String },
     /// A spreadsheet cell: 1-based row as the spreadsheet shows it, column by its header name.
-    Cell { sheet: String, row: u32, column: String },
+    Cell {
+        sheet: String,
+        row: u32,
+        column: String,
+    },
     /// An XForm element, as a path with 1-based positions (`/h:html/h:head/model/bind[3]`).
     Element { path: String },
 }
@@ -23,7 +27,9 @@ impl fmt::Display for Location {
         match self {
             Location::Form => write!(f, "form"),
             Location::Sheet { sheet } => write!(f, "sheet `{sheet}`"),
-            Location::Cell { sheet, row, column } => write!(f, "sheet `{sheet}` row {row} column `{column}`"),
+            Location::Cell { sheet, row, column } => {
+                write!(f, "sheet `{sheet}` row {row} column `{column}`")
+            }
             Location::Element { path } => write!(f, "{path}"),
         }
     }
@@ -40,12 +46,20 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error at `location`.
     pub fn error(location: Location, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Error, message: message.into(), location }
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            location,
+        }
     }
 
     /// A warning at `location`.
     pub fn warning(location: Location, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, message: message.into(), location }
+        Diagnostic {
+            severity: Severity::Warning,
+            message: message.into(),
+            location,
+        }
     }
 
     /// True for errors.

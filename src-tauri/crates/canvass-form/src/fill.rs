@@ -28,15 +28,29 @@ pub fn random_walk(form: &Questionnaire, seed: u64, ctx: Context) -> Value {
     // loop ends after at most one pass per node (bounded for hostile forms too).
     let limit = 20 * (inst.all_nodes().len() + 10) + 10_000;
     for _ in 0..limit {
-        let Some(id) = inst.all_nodes().into_iter().find(|&id| !visited.contains(&inst.path_of_node(id))) else { break };
+        let Some(id) = inst
+            .all_nodes()
+            .into_iter()
+            .find(|&id| !visited.contains(&inst.path_of_node(id)))
+        else {
+            break;
+        };
         let path = inst.path_of_node(id);
         visited.insert(path.clone());
-        let Some(model) = inst.model_of(id).and_then(|m| inst.form().nodes.get(m)).cloned() else { continue };
+        let Some(model) = inst
+            .model_of(id)
+            .and_then(|m| inst.form().nodes.get(m))
+            .cloned()
+        else {
+            continue;
+        };
         if !inst.state_of(id).relevant {
             continue;
         }
         match &model.kind {
-            NodeKind::Repeat { count: RepeatCount::User } if path.ends_with("[1]") => {
+            NodeKind::Repeat {
+                count: RepeatCount::User,
+            } if path.ends_with("[1]") => {
                 let range = path.trim_end_matches("[1]").to_owned();
                 for _ in 1..1 + rng.below(3) {
                     if inst.add_repeat(&range).is_ok() {
@@ -51,7 +65,14 @@ pub fn random_walk(form: &Questionnaire, seed: u64, ctx: Context) -> Value {
     json!({ "seed": seed, "steps": steps })
 }
 
-fn answer(inst: &mut Instance, rng: &mut Rng, id: NodeId, path: &str, t: &QuestionType, steps: &mut Vec<Value>) {
+fn answer(
+    inst: &mut Instance,
+    rng: &mut Rng,
+    id: NodeId,
+    path: &str,
+    t: &QuestionType,
+    steps: &mut Vec<Value>,
+) {
     let state = inst.state_of(id);
     if state.read_only || !state.value.is_empty() {
         return;
@@ -61,7 +82,9 @@ fn answer(inst: &mut Instance, rng: &mut Rng, id: NodeId, path: &str, t: &Questi
         return;
     }
     for _ in 0..TRIES {
-        let Some(value) = candidate(inst, rng, id, t) else { return };
+        let Some(value) = candidate(inst, rng, id, t) else {
+            return;
+        };
         if inst.set_answer(path, &value).is_err() {
             return;
         }
@@ -89,21 +112,39 @@ fn candidate(inst: &Instance, rng: &mut Rng, id: NodeId, t: &QuestionType) -> Op
             format!("{}.{}", rng.below(m), rng.below(10))
         }
         QuestionType::Range { start, end, step } => {
-            let steps = if *step > 0.0 { ((end - start) / step).floor().max(0.0) as u64 } else { 0 };
+            let steps = if *step > 0.0 {
+                ((end - start) / step).floor().max(0.0) as u64
+            } else {
+                0
+            };
             let v = start + step * rng.below(steps + 1) as f64;
-            if v.fract() == 0.0 { (v as i64).to_string() } else { v.to_string() }
+            if v.fract() == 0.0 {
+                (v as i64).to_string()
+            } else {
+                v.to_string()
+            }
         }
         QuestionType::SelectOne => {
             let choices = inst.choices_of(id);
-            choices.get(rng.below(choices.len() as u64) as usize)?.clone()
+            choices
+                .get(rng.below(choices.len() as u64) as usize)?
+                .clone()
         }
         QuestionType::SelectMultiple => {
             let choices = inst.choices_of(id);
             if choices.is_empty() {
                 return None;
             }
-            let picked: Vec<String> = choices.iter().filter(|_| rng.below(3) == 0).cloned().collect();
-            if picked.is_empty() { choices[rng.below(choices.len() as u64) as usize].clone() } else { picked.join(" ") }
+            let picked: Vec<String> = choices
+                .iter()
+                .filter(|_| rng.below(3) == 0)
+                .cloned()
+                .collect();
+            if picked.is_empty() {
+                choices[rng.below(choices.len() as u64) as usize].clone()
+            } else {
+                picked.join(" ")
+            }
         }
         QuestionType::Rank => {
             let mut choices = inst.choices_of(id);
@@ -127,9 +168,18 @@ fn candidate(inst: &Instance, rng: &mut Rng, id: NodeId, t: &QuestionType) -> Op
         },
         QuestionType::Date => date(rng),
         QuestionType::Time => format!("{:02}:{:02}:00.000+00:00", rng.below(24), rng.below(60)),
-        QuestionType::DateTime => format!("{}T{:02}:{:02}:00.000+00:00", date(rng), rng.below(24), rng.below(60)),
+        QuestionType::DateTime => format!(
+            "{}T{:02}:{:02}:00.000+00:00",
+            date(rng),
+            rng.below(24),
+            rng.below(60)
+        ),
         QuestionType::Geopoint => {
-            format!("{:.5} {:.5} 0 10", rng.below(140_000) as f64 / 1000.0 - 70.0, rng.below(340_000) as f64 / 1000.0 - 170.0)
+            format!(
+                "{:.5} {:.5} 0 10",
+                rng.below(140_000) as f64 / 1000.0 - 70.0,
+                rng.below(340_000) as f64 / 1000.0 - 170.0
+            )
         }
         QuestionType::Acknowledge => "OK".into(),
         _ => return None,
@@ -151,7 +201,9 @@ fn magnitude(rng: &mut Rng) -> u64 {
 /// A day between 2000-01-01 and about 2027.
 fn date(rng: &mut Rng) -> String {
     let base = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
-    (base + chrono::Duration::days(rng.below(10_000) as i64)).format("%Y-%m-%d").to_string()
+    (base + chrono::Duration::days(rng.below(10_000) as i64))
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 /// xorshift64*: small, fast and the same on every platform, which is all a test-data walk needs.
@@ -171,7 +223,11 @@ impl Rng {
 
     /// A number in `0..n` (0 when `n` is 0).
     fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
+        if n == 0 {
+            0
+        } else {
+            self.next() % n
+        }
     }
 }
 
@@ -193,25 +249,44 @@ mod tests {
         // vm_liberia_std_form.xlsx (a ~100-member roster, 3,000 steps) also walks
         // cleanly, but takes 20 s in a debug build: the walk re-lists the nodes
         // after every answer, which is quadratic on very large rosters.
-        for name in ["px_tutorial.xls", "wf_all_question_types.xlsx", "px_cascading_select.xls", "wf_nested_repeat.xml", "wf_validation.xml", "wf_socio_economic_survey.xlsx"] {
+        for name in [
+            "px_tutorial.xls",
+            "wf_all_question_types.xlsx",
+            "px_cascading_select.xls",
+            "wf_nested_repeat.xml",
+            "wf_validation.xml",
+            "wf_socio_economic_survey.xlsx",
+        ] {
             let bytes = crate::test_util::corpus(name);
             let form = crate::import_form(&bytes, name).form.unwrap();
             for seed in [1, 2] {
                 let walk = random_walk(&form, seed, ctx());
-                assert_eq!(walk, random_walk(&form, seed, ctx()), "{name} seed {seed}: not reproducible");
+                assert_eq!(
+                    walk,
+                    random_walk(&form, seed, ctx()),
+                    "{name} seed {seed}: not reproducible"
+                );
                 // Apply the steps to a fresh interview, as replay and `interview run` do.
                 let mut inst = Instance::new(form.clone(), ctx());
                 for step in walk["steps"].as_array().unwrap() {
                     let applied = match (step["set"].as_str(), step["add_repeat"].as_str()) {
-                        (Some(path), _) => inst.set_answer(path, step["value"].as_str().unwrap()).map(|_| ()),
+                        (Some(path), _) => inst
+                            .set_answer(path, step["value"].as_str().unwrap())
+                            .map(|_| ()),
                         (_, Some(range)) => inst.add_repeat(range).map(|_| ()),
                         _ => panic!("unexpected step {step}"),
                     };
-                    assert!(applied.is_ok(), "{name} seed {seed}: {step} failed: {applied:?}");
+                    assert!(
+                        applied.is_ok(),
+                        "{name} seed {seed}: {step} failed: {applied:?}"
+                    );
                 }
                 for state in inst.snapshot() {
                     assert!(state.constraint_ok, "{name} seed {seed}: {state:?}");
-                    assert!(state.required_ok, "{name} seed {seed}: a required question left blank: {state:?}");
+                    assert!(
+                        state.required_ok,
+                        "{name} seed {seed}: a required question left blank: {state:?}"
+                    );
                 }
             }
         }

@@ -77,7 +77,11 @@ pub enum QuestionType {
     Text,
     Integer,
     Decimal,
-    Range { start: f64, end: f64, step: f64 },
+    Range {
+        start: f64,
+        end: f64,
+        step: f64,
+    },
     SelectOne,
     SelectMultiple,
     Rank,
@@ -139,7 +143,10 @@ impl QuestionType {
 
     /// True for the select family, which offers choices.
     pub fn has_choices(&self) -> bool {
-        matches!(self, QuestionType::SelectOne | QuestionType::SelectMultiple | QuestionType::Rank)
+        matches!(
+            self,
+            QuestionType::SelectOne | QuestionType::SelectMultiple | QuestionType::Rank
+        )
     }
 
     /// The preload a metadata type gets (`replay-format.md` `preload`).
@@ -164,8 +171,12 @@ impl QuestionType {
 pub enum NodeKind {
     /// The root element (`/data`).
     Root,
-    Group { field_list: bool },
-    Repeat { count: RepeatCount },
+    Group {
+        field_list: bool,
+    },
+    Repeat {
+        count: RepeatCount,
+    },
     Question(QuestionType),
 }
 
@@ -266,11 +277,23 @@ impl Node {
     /// Every expression bound to the node, for dependency analysis.
     pub fn expressions(&self) -> Vec<&Expression> {
         let b = &self.binds;
-        let mut out: Vec<&Expression> = [&b.relevant, &b.constraint, &b.required, &b.calculation, &b.read_only].into_iter().flatten().collect();
+        let mut out: Vec<&Expression> = [
+            &b.relevant,
+            &b.constraint,
+            &b.required,
+            &b.calculation,
+            &b.read_only,
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         if let Some(DefaultValue::Dynamic(e)) = &b.default {
             out.push(e);
         }
-        if let NodeKind::Repeat { count: RepeatCount::Dynamic(e) } = &self.kind {
+        if let NodeKind::Repeat {
+            count: RepeatCount::Dynamic(e),
+        } = &self.kind
+        {
             out.push(e);
         }
         if let Some(f) = self.choices.as_ref().and_then(|c| c.filter.as_ref()) {
@@ -329,7 +352,9 @@ impl Questionnaire {
 
     /// The nodes named `name` (an XLSForm `${name}` must match exactly one).
     pub fn by_name(&self, name: &str) -> Vec<NodeIndex> {
-        (0..self.nodes.len()).filter(|&i| i != 0 && self.nodes[i].name == name).collect()
+        (0..self.nodes.len())
+            .filter(|&i| i != 0 && self.nodes[i].name == name)
+            .collect()
     }
 
     /// Node indices in document order (pre-order from the root).

@@ -24,25 +24,42 @@ pub fn replay(import: &Import, form_name: &str, steps: &str, ctx: Context) -> Re
         },
         _ => return Err(Error::BadSteps("expected an object or an array".into())),
     };
-    let now = ctx.now.with_timezone(&chrono::Utc).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    let now = ctx
+        .now
+        .with_timezone(&chrono::Utc)
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string();
     let mut out = Map::new();
     out.insert("format".into(), json!("xform-ref-trace/1"));
-    out.insert("engine".into(), json!({"name": "canvass", "version": env!("CARGO_PKG_VERSION")}));
+    out.insert(
+        "engine".into(),
+        json!({"name": "canvass", "version": env!("CARGO_PKG_VERSION")}),
+    );
     out.insert("env".into(), json!({"now": now, "tz": "UTC"}));
     out.insert("form".into(), json!(form_name));
     out.insert("snapshot_mode".into(), json!("full"));
     let form = match (&import.form, import.is_clean()) {
         (Some(f), true) => f.clone(),
         _ => {
-            let error = import.errors().map(|d| d.to_string()).collect::<Vec<_>>().join("; ");
-            out.insert("load".into(), json!({"ok": false, "stage": "load", "error": error}));
+            let error = import
+                .errors()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("; ");
+            out.insert(
+                "load".into(),
+                json!({"ok": false, "stage": "load", "error": error}),
+            );
             out.insert("initial".into(), Value::Null);
             out.insert("steps".into(), json!([]));
             return Ok(Value::Object(out));
         }
     };
     let warnings: Vec<String> = import.diagnostics.iter().map(|d| d.to_string()).collect();
-    out.insert("load".into(), json!({"ok": true, "status": "success", "warnings": warnings}));
+    out.insert(
+        "load".into(),
+        json!({"ok": true, "status": "success", "warnings": warnings}),
+    );
     let mut inst = Instance::new(form, ctx);
     out.insert("initial".into(), Value::Array(snapshot(&inst)));
     let mut records = Vec::new();
@@ -71,13 +88,19 @@ fn apply(inst: &mut Instance, step: &Value) -> std::result::Result<(), String> {
             Some(Value::String(v)) => v.clone(),
             Some(other) => other.to_string(),
         };
-        return inst.set_answer(path, &value).map(|_| ()).map_err(|e| e.to_string());
+        return inst
+            .set_answer(path, &value)
+            .map(|_| ())
+            .map_err(|e| e.to_string());
     }
     if let Some(path) = s("add_repeat") {
         return inst.add_repeat(path).map(|_| ()).map_err(|e| e.to_string());
     }
     if let Some(path) = s("remove_repeat") {
-        return inst.remove_repeat(path).map(|_| ()).map_err(|e| e.to_string());
+        return inst
+            .remove_repeat(path)
+            .map(|_| ())
+            .map_err(|e| e.to_string());
     }
     if let Some(lang) = s("lang") {
         if !inst.form().languages.iter().any(|l| l == lang) {
@@ -102,12 +125,21 @@ pub fn snapshot(inst: &Instance) -> Vec<Value> {
 fn children_rows(inst: &Instance, parent: NodeId, parent_model: NodeIndex, rows: &mut Vec<Value>) {
     let form = inst.form();
     let parent_state = inst.state_of(parent);
-    let Some(pm) = form.nodes.get(parent_model) else { return };
+    let Some(pm) = form.nodes.get(parent_model) else {
+        return;
+    };
     for &c in &pm.children {
         let model = &form.nodes[c];
-        let kids: Vec<NodeId> = crate::expr::Document::children(inst, parent, Some(&model.name)).into_iter().filter(|&k| inst.model_of(k) == Some(c)).collect();
+        let kids: Vec<NodeId> = crate::expr::Document::children(inst, parent, Some(&model.name))
+            .into_iter()
+            .filter(|&k| inst.model_of(k) == Some(c))
+            .collect();
         if let NodeKind::Repeat { count } = &model.kind {
-            let kind = if matches!(count, RepeatCount::User) { "repeat-range:uncontrolled" } else { "repeat-range:controlled" };
+            let kind = if matches!(count, RepeatCount::User) {
+                "repeat-range:uncontrolled"
+            } else {
+                "repeat-range:controlled"
+            };
             rows.push(json!({
                 "path": format!("{}/{}", parent_state.path, model.name),
                 "kind": kind,
@@ -165,7 +197,8 @@ fn control_kind(t: &QuestionType) -> &'static str {
         Acknowledge => "trigger",
         Note => "note",
         Image | Audio | Video | File | BackgroundAudio => "upload",
-        Calculate | Hidden | ModelValue | Start | End | Today | DeviceId | Username | PhoneNumber | Email | SubscriberId | SimSerial | Audit => "model-value",
+        Calculate | Hidden | ModelValue | Start | End | Today | DeviceId | Username
+        | PhoneNumber | Email | SubscriberId | SimSerial | Audit => "model-value",
         _ => "input",
     }
 }

@@ -21,10 +21,18 @@ pub fn workbook(sheets: &[(&str, &[&[&str]])]) -> Vec<u8> {
 
 /// Bytes of a corpus form in `test_data/forms`.
 pub fn corpus(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/test_data/forms/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read(format!(
+        "{}/test_data/forms/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
 }
 
 /// The clock and seed every test uses.
 pub fn ctx() -> crate::expr::Context {
-    crate::expr::Context { now: chrono::DateTime::parse_from_rfc3339("2025-01-15T10:00:00+00:00").unwrap(), random_seed: 42, language: None }
+    crate::expr::Context {
+        now: chrono::DateTime::parse_from_rfc3339("2025-01-15T10:00:00+00:00").unwrap(),
+        random_seed: 42,
+        language: None,
+    }
 }

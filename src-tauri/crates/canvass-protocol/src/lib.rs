@@ -212,15 +212,29 @@ mod tests {
     fn statuses_and_errors_have_a_stable_shape() {
         let r = PushResponse {
             items: vec![
-                ItemResult { id: "a".into(), status: ItemStatus::Duplicate, reason: None },
-                ItemResult { id: "b".into(), status: ItemStatus::Conflict, reason: Some("hash differs".into()) },
+                ItemResult {
+                    id: "a".into(),
+                    status: ItemStatus::Duplicate,
+                    reason: None,
+                },
+                ItemResult {
+                    id: "b".into(),
+                    status: ItemStatus::Conflict,
+                    reason: Some("hash differs".into()),
+                },
             ],
         };
         assert_eq!(
             serde_json::to_string(&r).unwrap(),
             r#"{"items":[{"id":"a","status":"duplicate"},{"id":"b","status":"conflict","reason":"hash differs"}]}"#
         );
-        let e = ApiError { code: "too_large".into(), message: "m".into() };
-        assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"code":"too_large","message":"m"}"#);
+        let e = ApiError {
+            code: "too_large".into(),
+            message: "m".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"code":"too_large","message":"m"}"#
+        );
     }
 }

@@ -31,11 +31,17 @@ pub(crate) fn backup_connection(conn: &Connection, dest: &Path) -> Result<()> {
     let tmp = dest.with_extension("partial");
     let _ = std::fs::remove_file(&tmp);
     {
-        let mut out = Connection::open(&tmp).map_err(|source| Error::Open { path: tmp.clone(), source })?;
+        let mut out = Connection::open(&tmp).map_err(|source| Error::Open {
+            path: tmp.clone(),
+            source,
+        })?;
         let backup = Backup::new(conn, &mut out)?;
         backup.run_to_completion(PAGES_PER_STEP, Duration::ZERO, None)?;
     }
-    std::fs::rename(&tmp, dest).map_err(|source| Error::Io { path: dest.to_owned(), source })?;
+    std::fs::rename(&tmp, dest).map_err(|source| Error::Io {
+        path: dest.to_owned(),
+        source,
+    })?;
     Ok(())
 }
 
@@ -45,11 +51,22 @@ pub(crate) fn backup_connection(conn: &Connection, dest: &Path) -> Result<()> {
 pub fn restore(db: &Path, from: &Path) -> Result<DbReport> {
     let report = inspect(from)?;
     if !report.is_healthy() {
-        return Err(Error::DamagedBackup { path: from.to_owned(), problems: report.integrity });
+        return Err(Error::DamagedBackup {
+            path: from.to_owned(),
+            problems: report.integrity,
+        });
     }
-    let src = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|source| Error::Open { path: from.to_owned(), source })?;
-    let mut dst = Connection::open(db).map_err(|source| Error::Open { path: db.to_owned(), source })?;
+    let src =
+        Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|source| {
+            Error::Open {
+                path: from.to_owned(),
+                source,
+            }
+        })?;
+    let mut dst = Connection::open(db).map_err(|source| Error::Open {
+        path: db.to_owned(),
+        source,
+    })?;
     let backup = Backup::new(&src, &mut dst)?;
     backup.run_to_completion(PAGES_PER_STEP, Duration::ZERO, None)?;
     Ok(report)
@@ -63,7 +80,9 @@ pub fn list_backups(dir: &Path) -> Vec<PathBuf> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(BACKUP_PREFIX) && n.ends_with(".sqlite"))
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(BACKUP_PREFIX) && n.ends_with(".sqlite"))
         })
         .collect();
     found.sort();
@@ -75,7 +94,10 @@ pub fn prune_backups(dir: &Path, keep: usize) -> Result<()> {
     let all = list_backups(dir);
     let excess = all.len().saturating_sub(keep);
     for old in &all[..excess] {
-        std::fs::remove_file(old).map_err(|source| Error::Io { path: old.clone(), source })?;
+        std::fs::remove_file(old).map_err(|source| Error::Io {
+            path: old.clone(),
+            source,
+        })?;
     }
     Ok(())
 }

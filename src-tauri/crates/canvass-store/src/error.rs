@@ -43,7 +43,10 @@ pub enum Error {
     },
     /// A backup chosen for restore fails SQLite's integrity check.
     #[error("the backup {} is damaged and was not restored", path.display())]
-    DamagedBackup { path: PathBuf, problems: Vec<String> },
+    DamagedBackup {
+        path: PathBuf,
+        problems: Vec<String>,
+    },
     /// Different form bytes under an installed id and version, e.g. an edited form whose version was not raised.
     #[error("questionnaire {id} version {version} is already installed with different content; raise the form's version")]
     QuestionnaireVersionTaken { id: String, version: String },

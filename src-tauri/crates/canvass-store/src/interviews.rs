@@ -74,22 +74,30 @@ impl Store {
     /// Reads one interview.
     pub fn interview(&self, id: &str) -> Result<InterviewRow> {
         self.conn
-            .query_row(&format!("SELECT {INTERVIEW_COLUMNS} FROM interviews WHERE id = ?1"), [id], interview_from_row)
+            .query_row(
+                &format!("SELECT {INTERVIEW_COLUMNS} FROM interviews WHERE id = ?1"),
+                [id],
+                interview_from_row,
+            )
             .optional()?
             .ok_or_else(|| Error::InterviewNotFound { id: id.to_owned() })
     }
 
     /// Whether the file holds any interview at all.
     pub fn has_interviews(&self) -> Result<bool> {
-        Ok(self.conn.query_row("SELECT EXISTS (SELECT 1 FROM interviews)", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM interviews)", [], |r| r.get(0))?)
     }
 
     /// All interviews, most recently touched first.
     pub fn list_interviews(&self) -> Result<Vec<InterviewRow>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("SELECT {INTERVIEW_COLUMNS} FROM interviews ORDER BY updated_at DESC, id DESC"))?;
-        let rows = stmt.query_map([], interview_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {INTERVIEW_COLUMNS} FROM interviews ORDER BY updated_at DESC, id DESC"
+        ))?;
+        let rows = stmt
+            .query_map([], interview_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -99,7 +107,13 @@ impl Store {
             "SELECT item_path, value, updated_at FROM answers WHERE interview_id = ?1 ORDER BY item_path",
         )?;
         let rows = stmt
-            .query_map([interview_id], |r| Ok(AnswerRow { item_path: r.get(0)?, value: r.get(1)?, updated_at: r.get(2)? }))?
+            .query_map([interview_id], |r| {
+                Ok(AnswerRow {
+                    item_path: r.get(0)?,
+                    value: r.get(1)?,
+                    updated_at: r.get(2)?,
+                })
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }

@@ -26,6 +26,6 @@ pub use interviews::{AnswerRow, InterviewRow, NewInterview, OutboxRow};
 pub use migrate::{Migration, MIGRATIONS};
 pub use open::{inspect, DbReport, Store};
 pub use outbox::{OutboxEntry, OutboxUpdate};
-pub use questionnaires::QuestionnaireRow;
 pub use paradata::{EventRow, NewEvent, NewSession, SessionRow, Write};
+pub use questionnaires::QuestionnaireRow;
 pub use sync_state::{SyncLogEntry, SyncSettings, SYNC_LOG_KEEP};

@@ -20,10 +20,22 @@ pub struct Migration {
 
 /// Every client migration, in order. A test checks this list equals the `migrations/` folder.
 pub const MIGRATIONS: &[Migration] = &[
-    Migration { name: "0001_init", sql: include_str!("../../../../migrations/0001_init.sql") },
-    Migration { name: "0002_paradata", sql: include_str!("../../../../migrations/0002_paradata.sql") },
-    Migration { name: "0003_sync", sql: include_str!("../../../../migrations/0003_sync.sql") },
-    Migration { name: "0004_questionnaires", sql: include_str!("../../../../migrations/0004_questionnaires.sql") },
+    Migration {
+        name: "0001_init",
+        sql: include_str!("../../../../migrations/0001_init.sql"),
+    },
+    Migration {
+        name: "0002_paradata",
+        sql: include_str!("../../../../migrations/0002_paradata.sql"),
+    },
+    Migration {
+        name: "0003_sync",
+        sql: include_str!("../../../../migrations/0003_sync.sql"),
+    },
+    Migration {
+        name: "0004_questionnaires",
+        sql: include_str!("../../../../migrations/0004_questionnaires.sql"),
+    },
 ];
 
 /// Brings `conn` to the latest schema in `migrations`, all or nothing.
@@ -43,8 +55,10 @@ pub fn run(conn: &mut Connection, migrations: &[Migration]) -> Result<i64> {
     }
     // `found` is between 0 and `supported`, so the cast cannot wrap.
     for m in &migrations[found as usize..] {
-        tx.execute_batch(m.sql)
-            .map_err(|source| Error::Migration { name: m.name.to_owned(), source })?;
+        tx.execute_batch(m.sql).map_err(|source| Error::Migration {
+            name: m.name.to_owned(),
+            source,
+        })?;
     }
     // PRAGMA takes no bound parameters; the value is an integer we computed.
     tx.execute_batch(&format!("PRAGMA user_version = {supported}"))?;

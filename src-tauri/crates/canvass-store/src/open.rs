@@ -55,11 +55,19 @@ impl Store {
     }
 
     fn open_inner(path: &Path, migrations: &[Migration], backup: Option<&Path>) -> Result<Store> {
-        let conn = Connection::open(path).map_err(|source| Error::Open { path: path.to_owned(), source })?;
-        let mut store = Store { conn, path: path.to_owned() };
+        let conn = Connection::open(path).map_err(|source| Error::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
         store.configure().map_err(|e| not_a_database(e, path))?;
         if let Some(dest) = backup {
-            let version = store.schema_version().map_err(|e| not_a_database(e, path))?;
+            let version = store
+                .schema_version()
+                .map_err(|e| not_a_database(e, path))?;
             if version > 0 && version < migrations.len() as i64 {
                 crate::backup::backup_connection(&store.conn, dest)?;
             }
@@ -71,7 +79,9 @@ impl Store {
     /// SQLite's quick integrity check: `["ok"]` for a healthy file, else the problems found.
     pub fn quick_check(&self) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare("PRAGMA quick_check")?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -82,7 +92,9 @@ impl Store {
 
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
     /// Sets the pragmas every connection needs.
@@ -90,14 +102,17 @@ impl Store {
         // WAL with synchronous=FULL syncs the log on every commit: an answer
         // reported saved survives a power cut, not only an application crash.
         // NORMAL would be ten times faster but can lose the last commits.
-        let mode: String = self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             // An in-memory database reports "memory"; that is fine for tests only.
             if self.path != Path::new(":memory:") {
                 return Err(Error::Sqlite(rusqlite::Error::InvalidQuery));
             }
         }
-        self.conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+        self.conn
+            .execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
         Ok(())
     }
@@ -108,7 +123,9 @@ impl Store {
         if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(Error::Sqlite(rusqlite::Error::InvalidQuery));
         }
-        let v: rusqlite::types::Value = self.conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?;
+        let v: rusqlite::types::Value =
+            self.conn
+                .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?;
         Ok(match v {
             rusqlite::types::Value::Integer(i) => i.to_string(),
             rusqlite::types::Value::Text(t) => t,
@@ -137,17 +154,29 @@ impl Store {
 /// [`Error::IncompatibleDatabase`] for one written by a newer Canvass.
 pub fn inspect(path: &Path) -> Result<DbReport> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags)
-        .map_err(|source| Error::Open { path: path.to_owned(), source })?;
+    let conn = Connection::open_with_flags(path, flags).map_err(|source| Error::Open {
+        path: path.to_owned(),
+        source,
+    })?;
     let check = || -> Result<DbReport> {
         let schema_version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let supported_version = MIGRATIONS.len() as i64;
         if schema_version > supported_version {
-            return Err(Error::IncompatibleDatabase { found: schema_version, supported: supported_version });
+            return Err(Error::IncompatibleDatabase {
+                found: schema_version,
+                supported: supported_version,
+            });
         }
         let mut stmt = conn.prepare("PRAGMA integrity_check")?;
-        let integrity = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(DbReport { path: path.to_owned(), schema_version, supported_version, integrity })
+        let integrity = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(DbReport {
+            path: path.to_owned(),
+            schema_version,
+            supported_version,
+            integrity,
+        })
     };
     check().map_err(|e| not_a_database(e, path))
 }
@@ -155,11 +184,15 @@ pub fn inspect(path: &Path) -> Result<DbReport> {
 /// Turns SQLite's "file is not a database" into an error that names the file.
 fn not_a_database(e: Error, path: &Path) -> Error {
     let code = match &e {
-        Error::Sqlite(s) | Error::Corrupt(s) | Error::Migration { source: s, .. } => s.sqlite_error_code(),
+        Error::Sqlite(s) | Error::Corrupt(s) | Error::Migration { source: s, .. } => {
+            s.sqlite_error_code()
+        }
         _ => None,
     };
     if code == Some(rusqlite::ErrorCode::NotADatabase) {
-        Error::NotADatabase { path: path.to_owned() }
+        Error::NotADatabase {
+            path: path.to_owned(),
+        }
     } else {
         e
     }

@@ -36,10 +36,15 @@ pub enum OutboxUpdate {
     /// The server refused the row for good (conflict or invalid); never resent.
     Rejected { id: String, reason: String },
     /// Delivery failed for a reason that may pass; resend at `next_attempt_at`.
-    Retry { id: String, error: String, next_attempt_at: i64 },
+    Retry {
+        id: String,
+        error: String,
+        next_attempt_at: i64,
+    },
 }
 
-const COLUMNS: &str = "id, kind, payload, payload_hash, created_at, state, attempts, last_error, next_attempt_at";
+const COLUMNS: &str =
+    "id, kind, payload, payload_hash, created_at, state, attempts, last_error, next_attempt_at";
 
 fn entry(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
     Ok(OutboxEntry {
@@ -62,14 +67,20 @@ impl Store {
             "SELECT {COLUMNS} FROM outbox WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)
              ORDER BY created_at, id"
         ))?;
-        let rows = stmt.query_map([now_ms], entry)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = stmt
+            .query_map([now_ms], entry)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
     /// Every outbox row in any state, oldest first: for the sync screen and tests.
     pub fn outbox_entries(&self) -> Result<Vec<OutboxEntry>> {
-        let mut stmt = self.conn.prepare_cached(&format!("SELECT {COLUMNS} FROM outbox ORDER BY created_at, id"))?;
-        let rows = stmt.query_map([], entry)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM outbox ORDER BY created_at, id"
+        ))?;
+        let rows = stmt
+            .query_map([], entry)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -85,7 +96,9 @@ impl Store {
 
     /// Applies the updates of one batch in one transaction; only pending rows change.
     pub fn apply_outbox_updates(&mut self, updates: &[OutboxUpdate]) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut acked = tx.prepare_cached(
                 "UPDATE outbox SET state = 'acked', last_error = NULL, next_attempt_at = NULL WHERE id = ?1 AND state = 'pending'",
@@ -99,10 +112,14 @@ impl Store {
             for u in updates {
                 match u {
                     OutboxUpdate::Acked { id } => acked.execute([id])?,
-                    OutboxUpdate::Rejected { id, reason } => rejected.execute(params![id, reason])?,
-                    OutboxUpdate::Retry { id, error, next_attempt_at } => {
-                        retry.execute(params![id, error, next_attempt_at])?
+                    OutboxUpdate::Rejected { id, reason } => {
+                        rejected.execute(params![id, reason])?
                     }
+                    OutboxUpdate::Retry {
+                        id,
+                        error,
+                        next_attempt_at,
+                    } => retry.execute(params![id, error, next_attempt_at])?,
                 };
             }
         }

@@ -76,8 +76,13 @@ impl Store {
     /// Begins a write transaction for `interview_id`, taking the write lock at once
     /// so that the commit cannot fail later for want of it.
     pub fn write(&mut self, interview_id: &str) -> Result<Write<'_>> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        Ok(Write { tx, interview_id: interview_id.to_owned() })
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        Ok(Write {
+            tx,
+            interview_id: interview_id.to_owned(),
+        })
     }
 
     /// The interview's events in `seq` order.
@@ -169,7 +174,9 @@ impl Write<'_> {
             params![self.interview_id, item, now_ms],
         )?;
         if changed == 0 {
-            return Err(Error::InterviewNotFound { id: self.interview_id.clone() });
+            return Err(Error::InterviewNotFound {
+                id: self.interview_id.clone(),
+            });
         }
         Ok(())
     }
@@ -181,7 +188,9 @@ impl Write<'_> {
             params![self.interview_id, now_ms],
         )?;
         if changed == 0 {
-            return Err(Error::InterviewNotFound { id: self.interview_id.clone() });
+            return Err(Error::InterviewNotFound {
+                id: self.interview_id.clone(),
+            });
         }
         self.tx.execute(
             "INSERT INTO outbox (id, kind, payload, payload_hash, created_at, state) VALUES (?1, ?2, ?3, ?4, ?5, 'pending')",

@@ -36,7 +36,10 @@ impl Store {
             .optional()?;
         match existing {
             Some(hash) if hash == q.source_sha256 => Ok(false),
-            Some(_) => Err(Error::QuestionnaireVersionTaken { id: q.id.clone(), version: q.version.clone() }),
+            Some(_) => Err(Error::QuestionnaireVersionTaken {
+                id: q.id.clone(),
+                version: q.version.clone(),
+            }),
             None => {
                 self.conn.execute(
                     "INSERT INTO questionnaires (id, version, title, file_name, source, source_sha256, installed_at)

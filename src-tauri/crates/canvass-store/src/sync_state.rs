@@ -54,13 +54,21 @@ impl Store {
             [new_device_id],
         )?;
         // The row was just ensured, so it is there.
-        self.read_sync_settings()?.ok_or(crate::Error::Sqlite(rusqlite::Error::QueryReturnedNoRows))
+        self.read_sync_settings()?
+            .ok_or(crate::Error::Sqlite(rusqlite::Error::QueryReturnedNoRows))
     }
 
     /// Records a successful sign-in. A different server or user starts the changes feed afresh.
-    pub fn save_login(&mut self, new_device_id: &str, server_url: &str, user: &str, token: &str) -> Result<()> {
+    pub fn save_login(
+        &mut self,
+        new_device_id: &str,
+        server_url: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<()> {
         let old = self.sync_settings(new_device_id)?;
-        let same = old.server_url.as_deref() == Some(server_url) && old.user_name.as_deref() == Some(user);
+        let same =
+            old.server_url.as_deref() == Some(server_url) && old.user_name.as_deref() == Some(user);
         self.conn.execute(
             "UPDATE sync_settings SET server_url = ?1, user_name = ?2, token = ?3,
              changes_cursor = CASE WHEN ?4 THEN changes_cursor ELSE NULL END WHERE id = 1",
@@ -71,13 +79,17 @@ impl Store {
 
     /// Forgets the token (the server refused it): the user must sign in again.
     pub fn clear_token(&mut self) -> Result<()> {
-        self.conn.execute("UPDATE sync_settings SET token = NULL WHERE id = 1", [])?;
+        self.conn
+            .execute("UPDATE sync_settings SET token = NULL WHERE id = 1", [])?;
         Ok(())
     }
 
     /// Stores the cursor of the last changes received.
     pub fn save_changes_cursor(&mut self, cursor: &str) -> Result<()> {
-        self.conn.execute("UPDATE sync_settings SET changes_cursor = ?1 WHERE id = 1", [cursor])?;
+        self.conn.execute(
+            "UPDATE sync_settings SET changes_cursor = ?1 WHERE id = 1",
+            [cursor],
+        )?;
         Ok(())
     }
 
@@ -103,7 +115,8 @@ impl Store {
         )?;
         let id = self.conn.last_insert_rowid();
         // Keep the log readable and the file small: passes may run every few minutes for years.
-        self.conn.execute("DELETE FROM sync_log WHERE id <= ?1", [id - SYNC_LOG_KEEP])?;
+        self.conn
+            .execute("DELETE FROM sync_log WHERE id <= ?1", [id - SYNC_LOG_KEEP])?;
         Ok(id)
     }
 

@@ -24,7 +24,9 @@ impl Server {
     pub fn new(base_url: &str, timeout: Duration) -> Result<Server> {
         let base = base_url.trim_end_matches('/').to_owned();
         if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(Error::BadUrl { url: base_url.to_owned() });
+            return Err(Error::BadUrl {
+                url: base_url.to_owned(),
+            });
         }
         let http = reqwest::Client::builder()
             .timeout(timeout)
@@ -36,7 +38,13 @@ impl Server {
 
     /// `POST /v1/login`.
     pub async fn login(&self, req: &LoginRequest) -> Result<LoginResponse> {
-        let resp = self.http.post(format!("{}/v1/login", self.base)).json(req).send().await.map_err(Error::Network)?;
+        let resp = self
+            .http
+            .post(format!("{}/v1/login", self.base))
+            .json(req)
+            .send()
+            .await
+            .map_err(Error::Network)?;
         json(check(resp).await?).await
     }
 
@@ -73,7 +81,10 @@ impl Server {
 
 /// Gzip of `bytes`; writing to a Vec cannot fail, so the fallback to the plain bytes never happens in practice.
 fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 4), flate2::Compression::fast());
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 4),
+        flate2::Compression::fast(),
+    );
     match enc.write_all(bytes).and_then(|()| enc.finish()) {
         Ok(v) => v,
         Err(_) => unreachable!("writing into a Vec<u8> has no failure path"),
@@ -108,9 +119,21 @@ async fn check(resp: Response) -> Result<Response> {
     Err(match status {
         StatusCode::UNAUTHORIZED => Error::Unauthorized { code, message },
         StatusCode::PAYLOAD_TOO_LARGE => Error::TooLarge { message },
-        StatusCode::TOO_MANY_REQUESTS => Error::Unavailable { status: status.as_u16(), message, retry_after_ms },
-        s if s.is_server_error() => Error::Unavailable { status: s.as_u16(), message, retry_after_ms },
-        s => Error::Refused { status: s.as_u16(), code, message },
+        StatusCode::TOO_MANY_REQUESTS => Error::Unavailable {
+            status: status.as_u16(),
+            message,
+            retry_after_ms,
+        },
+        s if s.is_server_error() => Error::Unavailable {
+            status: s.as_u16(),
+            message,
+            retry_after_ms,
+        },
+        s => Error::Refused {
+            status: s.as_u16(),
+            code,
+            message,
+        },
     })
 }
 
@@ -127,36 +150,70 @@ mod tests {
     }
 
     /// HTTP status, headers, body → (retryable, needs sign-in, variant name).
-    type Case = (u16, Vec<(&'static str, &'static str)>, String, (bool, bool, &'static str));
+    type Case = (
+        u16,
+        Vec<(&'static str, &'static str)>,
+        String,
+        (bool, bool, &'static str),
+    );
 
     #[tokio::test]
     async fn every_status_is_classified() {
         let coded = |code: &str| format!(r#"{{"code":"{code}","message":"m"}}"#);
         let cases: Vec<Case> = vec![
-            (401, vec![], coded("unauthorized"), (false, true, "Unauthorized")),
+            (
+                401,
+                vec![],
+                coded("unauthorized"),
+                (false, true, "Unauthorized"),
+            ),
             (413, vec![], coded("too_large"), (false, false, "TooLarge")),
-            (429, vec![("retry-after", "30")], coded("busy"), (true, false, "Unavailable")),
+            (
+                429,
+                vec![("retry-after", "30")],
+                coded("busy"),
+                (true, false, "Unavailable"),
+            ),
             (500, vec![], coded("internal"), (true, false, "Unavailable")),
-            (502, vec![], "<html>bad gateway</html>".into(), (true, false, "Unavailable")),
+            (
+                502,
+                vec![],
+                "<html>bad gateway</html>".into(),
+                (true, false, "Unavailable"),
+            ),
             (503, vec![], String::new(), (true, false, "Unavailable")),
             (403, vec![], coded("forbidden"), (false, false, "Refused")),
             (400, vec![], coded("bad_json"), (false, false, "Refused")),
         ];
         for (status, headers, body, (retryable, sign_in, name)) in cases {
             let e = check(response(status, &headers, &body)).await.unwrap_err();
-            assert_eq!((e.is_retryable(), e.needs_sign_in()), (retryable, sign_in), "HTTP {status}: {e:?}");
+            assert_eq!(
+                (e.is_retryable(), e.needs_sign_in()),
+                (retryable, sign_in),
+                "HTTP {status}: {e:?}"
+            );
             assert!(format!("{e:?}").starts_with(name), "HTTP {status}: {e:?}");
         }
-        let e = check(response(429, &[("retry-after", "30")], "")).await.unwrap_err();
+        let e = check(response(429, &[("retry-after", "30")], ""))
+            .await
+            .unwrap_err();
         assert_eq!(e.retry_after_ms(), Some(30_000));
-        let e = check(response(403, &[], &coded("forbidden"))).await.unwrap_err();
-        assert!(matches!(e, Error::Refused { status: 403, ref code, .. } if code == "forbidden"), "{e:?}");
+        let e = check(response(403, &[], &coded("forbidden")))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Refused { status: 403, ref code, .. } if code == "forbidden"),
+            "{e:?}"
+        );
         assert!(check(response(200, &[], "{}")).await.is_ok());
     }
 
     #[test]
     fn a_server_address_must_be_http() {
-        assert!(matches!(Server::new("ftp://x", DEFAULT_TIMEOUT), Err(Error::BadUrl { .. })));
+        assert!(matches!(
+            Server::new("ftp://x", DEFAULT_TIMEOUT),
+            Err(Error::BadUrl { .. })
+        ));
         assert!(Server::new("https://canvass.example.org/", DEFAULT_TIMEOUT).is_ok());
     }
 }

@@ -31,7 +31,11 @@ pub enum Error {
     },
     /// Another 4xx, e.g. 403 for a wrong role or device: waiting will not help, but nothing is lost.
     #[error("the server refused the request (HTTP {status}, {code}): {message}")]
-    Refused { status: u16, code: String, message: String },
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
     /// A 2xx answer that is not the expected JSON.
     #[error("the server's answer could not be read: {0}")]
     BadResponse(String),
@@ -49,7 +53,10 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl Error {
     /// Whether the same request may succeed later without anyone doing anything.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Error::Network(_) | Error::Unavailable { .. } | Error::BadResponse(_))
+        matches!(
+            self,
+            Error::Network(_) | Error::Unavailable { .. } | Error::BadResponse(_)
+        )
     }
 
     /// How long the server asked us to wait, if it did.

@@ -21,5 +21,8 @@ pub use plan::{backoff_ms, item_bytes, plan, split, Batch, Limits};
 
 /// Runs a future to completion on a fresh single-threaded runtime, for callers without one (the CLI).
 pub fn block_on<F: std::future::Future>(f: F) -> std::io::Result<F::Output> {
-    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(f))
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(f))
 }

@@ -38,7 +38,12 @@ pub struct PassOptions {
 
 impl Default for PassOptions {
     fn default() -> PassOptions {
-        PassOptions { limits: Limits::default(), seed: 0, timeout: DEFAULT_TIMEOUT, retry_now: false }
+        PassOptions {
+            limits: Limits::default(),
+            seed: 0,
+            timeout: DEFAULT_TIMEOUT,
+            retry_now: false,
+        }
     }
 }
 
@@ -121,7 +126,8 @@ impl PassSummary {
 /// A fresh UUID v7 at `now_ms` (device and batch ids).
 pub fn new_id(now_ms: i64) -> String {
     let ms = now_ms.max(0) as u64;
-    let ts = uuid::Timestamp::from_unix(uuid::NoContext, ms / 1000, ((ms % 1000) * 1_000_000) as u32);
+    let ts =
+        uuid::Timestamp::from_unix(uuid::NoContext, ms / 1000, ((ms % 1000) * 1_000_000) as u32);
     uuid::Uuid::new_v7(ts).to_string()
 }
 
@@ -136,15 +142,28 @@ pub async fn login(
 ) -> Result<LoginResponse> {
     let device_id = store.sync_settings(&new_id(now_ms))?.device_id;
     let server = Server::new(server_url, timeout)?;
-    let req = LoginRequest { user: user.to_owned(), password: password.to_owned(), device_id: device_id.clone() };
+    let req = LoginRequest {
+        user: user.to_owned(),
+        password: password.to_owned(),
+        device_id: device_id.clone(),
+    };
     let resp = server.login(&req).await?;
-    store.save_login(&device_id, server_url.trim_end_matches('/'), user, &resp.token)?;
+    store.save_login(
+        &device_id,
+        server_url.trim_end_matches('/'),
+        user,
+        &resp.token,
+    )?;
     Ok(resp)
 }
 
 /// Runs one pass and logs it. `Err` only when the local database fails; every
 /// network or server problem is in the summary (and the log) instead.
-pub async fn sync_pass(store: &mut Store, clock: Clock<'_>, opts: &PassOptions) -> Result<PassSummary> {
+pub async fn sync_pass(
+    store: &mut Store,
+    clock: Clock<'_>,
+    opts: &PassOptions,
+) -> Result<PassSummary> {
     let started = clock();
     let mut s = PassSummary::new();
     let result = push_and_pull(store, started, opts, &mut s).await;
@@ -182,10 +201,16 @@ pub async fn sync_pass(store: &mut Store, clock: Clock<'_>, opts: &PassOptions) 
     Ok(s)
 }
 
-async fn push_and_pull(store: &mut Store, now: i64, opts: &PassOptions, s: &mut PassSummary) -> Result<()> {
+async fn push_and_pull(
+    store: &mut Store,
+    now: i64,
+    opts: &PassOptions,
+    s: &mut PassSummary,
+) -> Result<()> {
     let settings = store.sync_settings(&new_id(now))?;
     let due_by = if opts.retry_now { i64::MAX } else { now };
-    let (Some(url), Some(token)) = (settings.server_url.as_deref(), settings.token.as_deref()) else {
+    let (Some(url), Some(token)) = (settings.server_url.as_deref(), settings.token.as_deref())
+    else {
         s.deferred = store.due_outbox(due_by)?.len();
         return Err(Error::NotSignedIn);
     };
@@ -195,7 +220,9 @@ async fn push_and_pull(store: &mut Store, now: i64, opts: &PassOptions, s: &mut 
         let (body, unsendable) = request_body(&settings.device_id, now, &batch);
         if !unsendable.is_empty() {
             // Rows rejected here are settled; the rest of the batch is what the server will answer for.
-            batch.items.retain(|e| !unsendable.iter().any(|u| u.id == e.id));
+            batch
+                .items
+                .retain(|e| !unsendable.iter().any(|u| u.id == e.id));
             reject(store, s, unsendable)?;
         }
         let Some(body) = body else { continue };
@@ -231,11 +258,15 @@ async fn push_and_pull(store: &mut Store, now: i64, opts: &PassOptions, s: &mut 
                     let why = chain(&e);
                     // A server that says how long to wait (429, 503) is believed when that is longer.
                     let floor = e.retry_after_ms().unwrap_or(0);
-                    let updates: Vec<OutboxUpdate> =
-                        batch.items.iter().map(|r| retry(r, &why, now, opts.seed, floor)).collect();
+                    let updates: Vec<OutboxUpdate> = batch
+                        .items
+                        .iter()
+                        .map(|r| retry(r, &why, now, opts.seed, floor))
+                        .collect();
                     store.apply_outbox_updates(&updates)?;
                 }
-                s.deferred += batch.items.len() + queue.iter().map(|b| b.items.len()).sum::<usize>();
+                s.deferred +=
+                    batch.items.len() + queue.iter().map(|b| b.items.len()).sum::<usize>();
                 return Err(e);
             }
         }
@@ -253,7 +284,9 @@ async fn push_and_pull(store: &mut Store, now: i64, opts: &PassOptions, s: &mut 
                 return Err(e);
             }
         };
-        let n = changes.questionnaire_versions.len() + changes.assignments.len() + changes.decisions.len();
+        let n = changes.questionnaire_versions.len()
+            + changes.assignments.len()
+            + changes.decisions.len();
         s.changes += n;
         // Applying questionnaire versions, assignments and decisions locally comes with
         // the issues that add those tables; the cursor is kept so nothing is pulled twice.
@@ -291,7 +324,11 @@ fn request_body(device_id: &str, now: i64, batch: &Batch) -> (Option<Vec<u8>>, V
     if items.is_empty() {
         return (None, bad);
     }
-    let body = PushBatch { device_id: device_id.to_owned(), batch_id: new_id(now), items };
+    let body = PushBatch {
+        device_id: device_id.to_owned(),
+        batch_id: new_id(now),
+        items,
+    };
     // Serializing strings and RawValues that already parsed cannot fail.
     (serde_json::to_vec(&body).ok(), bad)
 }
@@ -307,7 +344,10 @@ fn retry(e: &OutboxEntry, why: &str, now: i64, seed: u64, floor_ms: i64) -> Outb
 fn reject(store: &mut Store, s: &mut PassSummary, rows: Vec<Rejection>) -> Result<()> {
     let updates: Vec<OutboxUpdate> = rows
         .iter()
-        .map(|r| OutboxUpdate::Rejected { id: r.id.clone(), reason: format!("{}: {}", r.status, r.reason) })
+        .map(|r| OutboxUpdate::Rejected {
+            id: r.id.clone(),
+            reason: format!("{}: {}", r.status, r.reason),
+        })
         .collect();
     store.apply_outbox_updates(&updates)?;
     s.invalid += rows.iter().filter(|r| r.status != "conflict").count();
@@ -330,7 +370,13 @@ fn apply(
         let Some(r) = by_id.get(e.id.as_str()) else {
             // The server skipped an item: treat it like a lost answer and resend later.
             s.deferred += 1;
-            updates.push(retry(e, "the server did not answer for this item", now, seed, 0));
+            updates.push(retry(
+                e,
+                "the server did not answer for this item",
+                now,
+                seed,
+                0,
+            ));
             continue;
         };
         let reason = || r.reason.clone().unwrap_or_default();
@@ -350,8 +396,15 @@ fn apply(
                     s.invalid += 1;
                 }
                 let status = r.status.as_str().to_owned();
-                s.rejected.push(Rejection { id: e.id.clone(), status: status.clone(), reason: reason() });
-                OutboxUpdate::Rejected { id: e.id.clone(), reason: format!("{status}: {}", reason()) }
+                s.rejected.push(Rejection {
+                    id: e.id.clone(),
+                    status: status.clone(),
+                    reason: reason(),
+                });
+                OutboxUpdate::Rejected {
+                    id: e.id.clone(),
+                    reason: format!("{status}: {}", reason()),
+                }
             }
         });
     }

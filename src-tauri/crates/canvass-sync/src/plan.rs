@@ -21,7 +21,10 @@ pub struct Limits {
 impl Default for Limits {
     /// 2 MB batches: large enough to amortise a round trip, small enough to finish on a poor link (performance.md 4.5).
     fn default() -> Limits {
-        Limits { max_items: 500, max_bytes: 2_000_000 }
+        Limits {
+            max_items: 500,
+            max_bytes: 2_000_000,
+        }
     }
 }
 
@@ -46,12 +49,21 @@ pub fn plan(due: &[OutboxEntry], limits: Limits) -> Vec<Batch> {
     rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     let max_items = limits.max_items.max(1);
     let mut out: Vec<Batch> = Vec::new();
-    let mut cur = Batch { items: Vec::new(), bytes: 0 };
+    let mut cur = Batch {
+        items: Vec::new(),
+        bytes: 0,
+    };
     for r in rows {
         let size = item_bytes(r);
         let full = cur.items.len() >= max_items || cur.bytes + size > limits.max_bytes;
         if full && !cur.items.is_empty() {
-            out.push(std::mem::replace(&mut cur, Batch { items: Vec::new(), bytes: 0 }));
+            out.push(std::mem::replace(
+                &mut cur,
+                Batch {
+                    items: Vec::new(),
+                    bytes: 0,
+                },
+            ));
         }
         cur.bytes += size;
         cur.items.push(r.clone());
@@ -70,7 +82,16 @@ pub fn split(batch: Batch) -> Option<(Batch, Batch)> {
     let mut first = batch.items;
     let second = first.split_off(first.len() / 2);
     let bytes = |v: &Vec<OutboxEntry>| v.iter().map(item_bytes).sum();
-    Some((Batch { bytes: bytes(&first), items: first }, Batch { bytes: bytes(&second), items: second }))
+    Some((
+        Batch {
+            bytes: bytes(&first),
+            items: first,
+        },
+        Batch {
+            bytes: bytes(&second),
+            items: second,
+        },
+    ))
 }
 
 /// First retry delay.
@@ -93,7 +114,9 @@ pub fn backoff_ms(attempts: i64, seed: u64, id: &str) -> i64 {
 
 /// FNV-1a: a tiny stable hash, so the jitter never depends on Rust's randomised hasher.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 /// SplitMix64: one well-mixed pseudo-random number from a seed.
@@ -123,11 +146,19 @@ mod tests {
     }
 
     fn ids(batches: &[Batch]) -> Vec<Vec<&str>> {
-        batches.iter().map(|b| b.items.iter().map(|i| i.id.as_str()).collect()).collect()
+        batches
+            .iter()
+            .map(|b| b.items.iter().map(|i| i.id.as_str()).collect())
+            .collect()
     }
 
     /// One planner case: situation, due rows, limits, expected batches of ids.
-    type Case = (&'static str, Vec<OutboxEntry>, Limits, Vec<Vec<&'static str>>);
+    type Case = (
+        &'static str,
+        Vec<OutboxEntry>,
+        Limits,
+        Vec<Vec<&'static str>>,
+    );
 
     #[test]
     fn plan_cases() {
@@ -143,19 +174,28 @@ mod tests {
             (
                 "count_bound",
                 vec![row("a", 1, 1), row("b", 2, 1), row("c", 3, 1)],
-                Limits { max_items: 2, max_bytes: 1 << 20 },
+                Limits {
+                    max_items: 2,
+                    max_bytes: 1 << 20,
+                },
                 vec![vec!["a", "b"], vec!["c"]],
             ),
             (
                 "byte_bound",
                 vec![row("a", 1, 100), row("b", 2, 100), row("c", 3, 100)],
-                Limits { max_items: 10, max_bytes: per(100) * 2 },
+                Limits {
+                    max_items: 10,
+                    max_bytes: per(100) * 2,
+                },
                 vec![vec!["a", "b"], vec!["c"]],
             ),
             (
                 "oversized_item_travels_alone",
                 vec![row("a", 1, 10), row("b", 2, 5000), row("c", 3, 10)],
-                Limits { max_items: 10, max_bytes: 1000 },
+                Limits {
+                    max_items: 10,
+                    max_bytes: 1000,
+                },
                 vec![vec!["a"], vec!["b"], vec!["c"]],
             ),
         ];
@@ -163,14 +203,22 @@ mod tests {
             let got = plan(&rows, limits);
             assert_eq!(ids(&got), want, "case {name}");
             for b in &got {
-                assert_eq!(b.bytes, b.items.iter().map(item_bytes).sum::<usize>(), "case {name}");
+                assert_eq!(
+                    b.bytes,
+                    b.items.iter().map(item_bytes).sum::<usize>(),
+                    "case {name}"
+                );
             }
         }
     }
 
     #[test]
     fn splitting_halves_a_batch_and_stops_at_one_item() {
-        let b = plan(&[row("a", 1, 1), row("b", 2, 1), row("c", 3, 1)], Limits::default()).remove(0);
+        let b = plan(
+            &[row("a", 1, 1), row("b", 2, 1), row("c", 3, 1)],
+            Limits::default(),
+        )
+        .remove(0);
         let (x, y) = split(b).unwrap();
         assert_eq!(ids(&[x.clone(), y]), vec![vec!["a"], vec!["b", "c"]]);
         assert!(split(x).is_none());
@@ -181,7 +229,11 @@ mod tests {
         for attempts in 1..40 {
             let ceiling = (BASE_MS << (attempts.min(30) - 1).min(20)).min(CAP_MS);
             let d = backoff_ms(attempts, 7, "row");
-            assert!(d >= ceiling / 2 && d <= ceiling, "attempt {attempts}: {d} not in [{}, {ceiling}]", ceiling / 2);
+            assert!(
+                d >= ceiling / 2 && d <= ceiling,
+                "attempt {attempts}: {d} not in [{}, {ceiling}]",
+                ceiling / 2
+            );
             assert_eq!(d, backoff_ms(attempts, 7, "row"));
         }
         // Different rows of one failed batch come back at different times.

@@ -17,15 +17,25 @@ pub struct ExportSummary {
 }
 
 /// Writes the session logs of `ids` (every interview when `None`) into `out_dir` in `format`.
-pub fn export_paradata(app: &App, format: ParadataFormat, out_dir: &Path, ids: Option<&[String]>) -> Result<ExportSummary> {
+pub fn export_paradata(
+    app: &App,
+    format: ParadataFormat,
+    out_dir: &Path,
+    ids: Option<&[String]>,
+) -> Result<ExportSummary> {
     let logs: Vec<InterviewLog> = app.paradata_logs(ids)?;
     let io = |path: &Path| {
         let path = path.to_owned();
-        move |source: std::io::Error| Error::Export { path: path.clone(), source }
+        move |source: std::io::Error| Error::Export {
+            path: path.clone(),
+            source,
+        }
     };
     std::fs::create_dir_all(out_dir).map_err(io(out_dir))?;
     let mut files = Vec::new();
-    let mut write = |path: PathBuf, f: &dyn Fn(std::io::BufWriter<std::fs::File>) -> std::io::Result<()>| -> Result<()> {
+    let mut write = |path: PathBuf,
+                     f: &dyn Fn(std::io::BufWriter<std::fs::File>) -> std::io::Result<()>|
+     -> Result<()> {
         let file = std::fs::File::create(&path).map_err(io(&path))?;
         f(std::io::BufWriter::new(file)).map_err(io(&path))?;
         files.push(path);
@@ -36,14 +46,26 @@ pub fn export_paradata(app: &App, format: ParadataFormat, out_dir: &Path, ids: O
             for log in &logs {
                 let dir = out_dir.join(&log.interview_id);
                 std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-                write(dir.join("audit.csv"), &|w| paradata::write_audit_csv(w, &log.events).map_err(csv_io))?;
+                write(dir.join("audit.csv"), &|w| {
+                    paradata::write_audit_csv(w, &log.events).map_err(csv_io)
+                })?;
             }
         }
-        ParadataFormat::Csv => write(out_dir.join("paradata.csv"), &|w| paradata::write_combined_csv(w, &logs).map_err(csv_io))?,
-        ParadataFormat::Jsonl => write(out_dir.join("paradata.jsonl"), &|w| paradata::write_jsonl(w, &logs))?,
-        ParadataFormat::Tab => write(out_dir.join("paradata.tab"), &|w| paradata::write_paradata_tab(w, &logs).map_err(csv_io))?,
+        ParadataFormat::Csv => write(out_dir.join("paradata.csv"), &|w| {
+            paradata::write_combined_csv(w, &logs).map_err(csv_io)
+        })?,
+        ParadataFormat::Jsonl => write(out_dir.join("paradata.jsonl"), &|w| {
+            paradata::write_jsonl(w, &logs)
+        })?,
+        ParadataFormat::Tab => write(out_dir.join("paradata.tab"), &|w| {
+            paradata::write_paradata_tab(w, &logs).map_err(csv_io)
+        })?,
     }
-    Ok(ExportSummary { files, interviews: logs.len(), events: logs.iter().map(|l| l.events.len()).sum() })
+    Ok(ExportSummary {
+        files,
+        interviews: logs.len(),
+        events: logs.iter().map(|l| l.events.len()).sum(),
+    })
 }
 
 /// The csv crate wraps I/O errors; unwrap them so every export error reads the same way.

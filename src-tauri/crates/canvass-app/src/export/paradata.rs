@@ -56,7 +56,9 @@ pub struct InterviewLog {
 /// Answer events fold into those rows; `back` has no ODK event and shows as
 /// the order of the `question` rows instead.
 pub fn write_audit_csv(out: impl Write, events: &[ParadataEvent]) -> csv::Result<()> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out);
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out);
     w.write_record(["event", "node", "start", "end", "old-value", "new-value"])?;
     for (i, e) in events.iter().enumerate() {
         let name = match e.kind.as_str() {
@@ -68,8 +70,16 @@ pub fn write_audit_csv(out: impl Write, events: &[ParadataEvent]) -> csv::Result
             "finalize" => "form finalize",
             _ => continue,
         };
-        let (old, new) = if e.kind == "question" { span_change(&events[i + 1..], e.node.as_deref()) } else { (None, None) };
-        let node = if e.kind == "question" { e.node.clone().unwrap_or_default() } else { String::new() };
+        let (old, new) = if e.kind == "question" {
+            span_change(&events[i + 1..], e.node.as_deref())
+        } else {
+            (None, None)
+        };
+        let node = if e.kind == "question" {
+            e.node.clone().unwrap_or_default()
+        } else {
+            String::new()
+        };
         w.write_record([
             name.to_owned(),
             node,
@@ -88,15 +98,22 @@ fn span_change(after: &[ParadataEvent], node: Option<&str>) -> (Option<String>, 
     let changes: Vec<&ParadataEvent> = after
         .iter()
         .take_while(|e| e.kind != "question" && e.kind != "form_resume")
-        .filter(|e| (e.kind == "answer_set" || e.kind == "answer_removed") && e.node.as_deref() == node)
+        .filter(|e| {
+            (e.kind == "answer_set" || e.kind == "answer_removed") && e.node.as_deref() == node
+        })
         .collect();
-    let (Some(first), Some(last)) = (changes.first(), changes.last()) else { return (None, None) };
+    let (Some(first), Some(last)) = (changes.first(), changes.last()) else {
+        return (None, None);
+    };
     let old = first.old_value.clone().unwrap_or_default();
     let new = last.new_value.clone().unwrap_or_default();
     if old == new {
         (None, None)
     } else {
-        (Some(old).filter(|v| !v.is_empty()), Some(new).filter(|v| !v.is_empty()))
+        (
+            Some(old).filter(|v| !v.is_empty()),
+            Some(new).filter(|v| !v.is_empty()),
+        )
     }
 }
 
@@ -140,7 +157,9 @@ fn rows(logs: &[InterviewLog]) -> impl Iterator<Item = Row<'_>> {
 
 /// Writes every event of every interview as one CSV (times in Unix milliseconds UTC).
 pub fn write_combined_csv(out: impl Write, logs: &[InterviewLog]) -> csv::Result<()> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out);
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out);
     for row in rows(logs) {
         w.serialize(row)?;
     }
@@ -168,18 +187,34 @@ pub fn write_paradata_tab(out: impl Write, logs: &[InterviewLog]) -> csv::Result
         .terminator(csv::Terminator::Any(b'\n'))
         .quote_style(csv::QuoteStyle::Necessary)
         .from_writer(out);
-    w.write_record(["interview__id", "order", "event", "responsible", "role", "timestamp_utc", "tz_offset", "parameters"])?;
+    w.write_record([
+        "interview__id",
+        "order",
+        "event",
+        "responsible",
+        "role",
+        "timestamp_utc",
+        "tz_offset",
+        "parameters",
+    ])?;
     for log in logs {
         let id = log.interview_id.replace('-', "");
         let mut order = 0;
         for e in &log.events {
-            let var = e.node.as_deref().and_then(|n| n.rsplit('/').next()).unwrap_or("");
+            let var = e
+                .node
+                .as_deref()
+                .and_then(|n| n.rsplit('/').next())
+                .unwrap_or("");
             let (event, parameters) = match e.kind.as_str() {
                 "form_start" => ("InterviewCreated", String::new()),
                 "form_resume" => ("Resumed", String::new()),
                 "exit" => ("Paused", String::new()),
                 // Roster address stays empty until interviews have repeats.
-                "answer_set" => ("AnswerSet", format!("{var}||{}||", e.new_value.as_deref().unwrap_or(""))),
+                "answer_set" => (
+                    "AnswerSet",
+                    format!("{var}||{}||", e.new_value.as_deref().unwrap_or("")),
+                ),
                 "answer_removed" => ("AnswerRemoved", format!("{var}||")),
                 "constraint_error" => ("QuestionDeclaredInvalid", format!("{var}||")),
                 "finalize" => ("Completed", String::new()),
@@ -204,7 +239,10 @@ pub fn write_paradata_tab(out: impl Write, logs: &[InterviewLog]) -> csv::Result
 
 /// `2018-12-28T23:00:59.123`, as Survey Solutions writes UTC timestamps.
 fn utc(ms: i64) -> String {
-    DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default().format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.3f")
+        .to_string()
 }
 
 /// `-05:00:00` or `03:00:00`, as Survey Solutions writes offsets (.NET `TimeSpan`: a sign only when negative).

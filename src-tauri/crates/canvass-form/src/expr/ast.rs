@@ -24,13 +24,26 @@ pub enum ExprKind {
     /// XLSForm `${name}` reference, resolved by the document (nearest in the same repeat instance).
     Ref(String),
     Neg(Box<Expr>),
-    Binary { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    Binary {
+        op: BinOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
     /// A function call; `name` keeps its prefix, e.g. `jr:choice-name`.
-    Call { name: String, args: Vec<Expr> },
+    Call {
+        name: String,
+        args: Vec<Expr>,
+    },
     /// A primary expression filtered by predicates: `${people}[age < 18]`.
-    Filter { base: Box<Expr>, predicates: Vec<Expr> },
+    Filter {
+        base: Box<Expr>,
+        predicates: Vec<Expr>,
+    },
     /// A location path; `start` says where it begins.
-    Path { start: PathStart, steps: Vec<Step> },
+    Path {
+        start: PathStart,
+        steps: Vec<Step>,
+    },
     /// Placeholder left by error recovery; a diagnostic describes it.
     Error,
 }
@@ -175,8 +188,12 @@ impl fmt::Display for NodeTest {
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.axis, &self.test) {
-            (Axis::SelfAxis, NodeTest::Node) if self.predicates.is_empty() => return f.write_str("."),
-            (Axis::Parent, NodeTest::Node) if self.predicates.is_empty() => return f.write_str(".."),
+            (Axis::SelfAxis, NodeTest::Node) if self.predicates.is_empty() => {
+                return f.write_str(".")
+            }
+            (Axis::Parent, NodeTest::Node) if self.predicates.is_empty() => {
+                return f.write_str("..")
+            }
             (Axis::Child, t) => write!(f, "{t}")?,
             (Axis::Attribute, t) => write!(f, "@{t}")?,
             (axis, t) => write!(f, "{}::{t}", axis.name())?,
@@ -193,7 +210,9 @@ impl fmt::Display for Step {
 fn write_steps(f: &mut fmt::Formatter<'_>, steps: &[Step], leading_slash: bool) -> fmt::Result {
     let mut need_sep = leading_slash;
     for step in steps {
-        let is_dslash = step.axis == Axis::DescendantOrSelf && step.test == NodeTest::Node && step.predicates.is_empty();
+        let is_dslash = step.axis == Axis::DescendantOrSelf
+            && step.test == NodeTest::Node
+            && step.predicates.is_empty();
         if is_dslash {
             f.write_str("//")?;
             need_sep = false;
@@ -242,7 +261,11 @@ impl fmt::Display for Expr {
                     PathStart::Root => {
                         if steps.is_empty() {
                             f.write_str("/")?;
-                        } else if steps.first().is_some_and(|s| s.axis == Axis::DescendantOrSelf && s.test == NodeTest::Node && s.predicates.is_empty()) {
+                        } else if steps.first().is_some_and(|s| {
+                            s.axis == Axis::DescendantOrSelf
+                                && s.test == NodeTest::Node
+                                && s.predicates.is_empty()
+                        }) {
                             // `//x` prints its own leading slashes.
                         } else {
                             f.write_str("/")?;

@@ -53,7 +53,10 @@ pub fn walk(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
             if let PathStart::Expr(base) = start {
                 walk(base, f);
             }
-            steps.iter().flat_map(|s| s.predicates.iter()).for_each(|p| walk(p, f));
+            steps
+                .iter()
+                .flat_map(|s| s.predicates.iter())
+                .for_each(|p| walk(p, f));
         }
     }
 }
@@ -67,16 +70,34 @@ mod tests {
     fn unknown_functions_and_arity_are_reported_with_spans() {
         let cases: &[(&str, &[(Span, &str)])] = &[
             ("foo(1) + 2", &[(0..6, "function `foo` is not supported")]),
-            ("if(${a}, pulldata('f', 'c', 'k', ${a}))", &[(0..39, "function `if` takes 3 argument(s), got 2"), (9..38, "function `pulldata` is not supported")]),
-            ("count(${r}[bar(.)])", &[(11..17, "function `bar` is not supported")]),
-            ("instance('x')/root/item[zap()]", &[(24..29, "function `zap` is not supported")]),
+            (
+                "if(${a}, pulldata('f', 'c', 'k', ${a}))",
+                &[
+                    (0..39, "function `if` takes 3 argument(s), got 2"),
+                    (9..38, "function `pulldata` is not supported"),
+                ],
+            ),
+            (
+                "count(${r}[bar(.)])",
+                &[(11..17, "function `bar` is not supported")],
+            ),
+            (
+                "instance('x')/root/item[zap()]",
+                &[(24..29, "function `zap` is not supported")],
+            ),
             ("concat(1, 2, 3, 4) and true()", &[]),
         ];
         for (src, want) in cases {
             let (expr, diags) = parse(src);
             assert!(diags.is_empty(), "{src}");
-            let got: Vec<_> = check(&expr).into_iter().map(|d| (d.span, d.message)).collect();
-            let want: Vec<_> = want.iter().map(|(s, m)| (s.clone(), m.to_string())).collect();
+            let got: Vec<_> = check(&expr)
+                .into_iter()
+                .map(|d| (d.span, d.message))
+                .collect();
+            let want: Vec<_> = want
+                .iter()
+                .map(|(s, m)| (s.clone(), m.to_string()))
+                .collect();
             assert_eq!(got, want, "{src}");
         }
     }

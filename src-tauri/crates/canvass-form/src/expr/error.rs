@@ -24,7 +24,11 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// Builds an error-severity diagnostic.
     pub fn error(span: Range<usize>, message: impl Into<String>) -> Self {
-        Diagnostic { span, severity: Severity::Error, message: message.into() }
+        Diagnostic {
+            span,
+            severity: Severity::Error,
+            message: message.into(),
+        }
     }
 }
 
@@ -39,7 +43,11 @@ pub enum EvalError {
     UnknownFunction(String),
     /// A known function called with a number of arguments it does not accept.
     #[error("function `{name}` takes {expected} argument(s), got {got}")]
-    Arity { name: String, expected: String, got: usize },
+    Arity {
+        name: String,
+        expected: String,
+        got: usize,
+    },
     /// A node-set was required (path step, predicate target, `|`, `count()`...) but another type was given.
     #[error("{0} needs a node-set")]
     NotANodeSet(String),

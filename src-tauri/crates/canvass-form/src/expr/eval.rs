@@ -54,7 +54,10 @@ pub trait Document {
         match self.parent(n) {
             Some(p) => {
                 let name = self.name(n);
-                self.children(p, Some(&name)).iter().position(|c| *c == n).map_or(1, |i| i + 1)
+                self.children(p, Some(&name))
+                    .iter()
+                    .position(|c| *c == n)
+                    .map_or(1, |i| i + 1)
             }
             None => 1,
         }
@@ -65,7 +68,13 @@ pub trait Document {
     }
     /// Label of choice `choice` of the select question `question` (as written in the second
     /// argument of `jr:choice-name`, e.g. `/data/q` or `${q}`) in `language`.
-    fn choice_label(&self, _question: &str, _choice: &str, _language: Option<&str>, _context: NodeId) -> Option<String> {
+    fn choice_label(
+        &self,
+        _question: &str,
+        _choice: &str,
+        _language: Option<&str>,
+        _context: NodeId,
+    ) -> Option<String> {
         None
     }
 }
@@ -83,26 +92,59 @@ pub struct Context {
 }
 
 /// Evaluates `expr` with `ctx_node` as both the context node and `current()`.
-pub fn eval(expr: &Expr, doc: &dyn Document, ctx_node: NodeId, ctx: &Context) -> Result<Value, EvalError> {
-    let ev = Evaluator { doc, ctx, current: ctx_node, draws: Cell::new(0), depth: Cell::new(0) };
+pub fn eval(
+    expr: &Expr,
+    doc: &dyn Document,
+    ctx_node: NodeId,
+    ctx: &Context,
+) -> Result<Value, EvalError> {
+    let ev = Evaluator {
+        doc,
+        ctx,
+        current: ctx_node,
+        draws: Cell::new(0),
+        depth: Cell::new(0),
+    };
     ev.eval(expr, &Focus::single(NodeRef::Element(ctx_node)))
 }
 
 /// Evaluates `expr` with `ctx_node` as the context node and `current` as `current()` and as the
 /// anchor for `${name}` references; a choice filter runs with each choice item as context while
 /// its `${name}` references still resolve from the select question.
-pub fn eval_with_current(expr: &Expr, doc: &dyn Document, ctx_node: NodeId, current: NodeId, ctx: &Context) -> Result<Value, EvalError> {
-    let ev = Evaluator { doc, ctx, current, draws: Cell::new(0), depth: Cell::new(0) };
+pub fn eval_with_current(
+    expr: &Expr,
+    doc: &dyn Document,
+    ctx_node: NodeId,
+    current: NodeId,
+    ctx: &Context,
+) -> Result<Value, EvalError> {
+    let ev = Evaluator {
+        doc,
+        ctx,
+        current,
+        draws: Cell::new(0),
+        depth: Cell::new(0),
+    };
     ev.eval(expr, &Focus::single(NodeRef::Element(ctx_node)))
 }
 
 /// Evaluates and converts to a boolean, for `relevant`, `constraint` and `required`.
-pub fn eval_bool(expr: &Expr, doc: &dyn Document, ctx_node: NodeId, ctx: &Context) -> Result<bool, EvalError> {
+pub fn eval_bool(
+    expr: &Expr,
+    doc: &dyn Document,
+    ctx_node: NodeId,
+    ctx: &Context,
+) -> Result<bool, EvalError> {
     eval(expr, doc, ctx_node, ctx).map(|v| v.to_bool(doc))
 }
 
 /// Evaluates and converts to the string ODK stores, for `calculation` and defaults.
-pub fn eval_string(expr: &Expr, doc: &dyn Document, ctx_node: NodeId, ctx: &Context) -> Result<String, EvalError> {
+pub fn eval_string(
+    expr: &Expr,
+    doc: &dyn Document,
+    ctx_node: NodeId,
+    ctx: &Context,
+) -> Result<String, EvalError> {
     eval(expr, doc, ctx_node, ctx).map(|v| v.to_str(doc))
 }
 
@@ -120,7 +162,11 @@ pub(super) struct Focus {
 
 impl Focus {
     fn single(node: NodeRef) -> Self {
-        Focus { node, position: 1, size: 1 }
+        Focus {
+            node,
+            position: 1,
+            size: 1,
+        }
     }
 }
 
@@ -157,8 +203,13 @@ impl Evaluator<'_> {
             ExprKind::Number(n) => Ok(Value::Number(*n)),
             ExprKind::Literal(s) => Ok(Value::String(s.clone())),
             ExprKind::Ref(name) => {
-                let nodes = self.doc.resolve_ref(name, self.current).ok_or_else(|| EvalError::UnknownReference(name.clone()))?;
-                Ok(Value::NodeSet(nodes.into_iter().map(NodeRef::Element).collect()))
+                let nodes = self
+                    .doc
+                    .resolve_ref(name, self.current)
+                    .ok_or_else(|| EvalError::UnknownReference(name.clone()))?;
+                Ok(Value::NodeSet(
+                    nodes.into_iter().map(NodeRef::Element).collect(),
+                ))
             }
             ExprKind::Neg(inner) => Ok(Value::Number(-self.num(inner, focus)?)),
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, focus),
@@ -247,12 +298,20 @@ impl Evaluator<'_> {
         })
     }
 
-    fn apply_predicates(&self, mut nodes: Vec<NodeRef>, predicates: &[Expr]) -> Result<Vec<NodeRef>, EvalError> {
+    fn apply_predicates(
+        &self,
+        mut nodes: Vec<NodeRef>,
+        predicates: &[Expr],
+    ) -> Result<Vec<NodeRef>, EvalError> {
         for pred in predicates {
             let size = nodes.len();
             let mut kept = Vec::with_capacity(size);
             for (i, node) in nodes.into_iter().enumerate() {
-                let focus = Focus { node: node.clone(), position: i + 1, size };
+                let focus = Focus {
+                    node: node.clone(),
+                    position: i + 1,
+                    size,
+                };
                 let keep = match self.eval(pred, &focus)? {
                     // A number predicate is shorthand for `position() = n`.
                     Value::Number(n) => n == (i + 1) as f64,
@@ -306,21 +365,35 @@ impl Evaluator<'_> {
         };
         match axis {
             Axis::Child => match test {
-                NodeTest::Name(n) => doc.children(elem, Some(n)).into_iter().map(NodeRef::Element).collect(),
+                NodeTest::Name(n) => doc
+                    .children(elem, Some(n))
+                    .into_iter()
+                    .map(NodeRef::Element)
+                    .collect(),
                 // The engine has no text nodes; `text()` stands for the element's own text value.
                 NodeTest::Text => vec![NodeRef::Element(elem)],
                 _ => self.filter_elems(doc.children(elem, None), test),
             },
             Axis::Attribute => match test {
                 NodeTest::Name(n) => match doc.attribute(elem, n) {
-                    Some(_) => vec![NodeRef::Attribute { owner: elem, name: n.clone() }],
+                    Some(_) => vec![NodeRef::Attribute {
+                        owner: elem,
+                        name: n.clone(),
+                    }],
                     None => Vec::new(),
                 },
-                NodeTest::Any | NodeTest::Node => doc.attribute_names(elem).into_iter().map(|name| NodeRef::Attribute { owner: elem, name }).collect(),
+                NodeTest::Any | NodeTest::Node => doc
+                    .attribute_names(elem)
+                    .into_iter()
+                    .map(|name| NodeRef::Attribute { owner: elem, name })
+                    .collect(),
                 NodeTest::AnyPrefixed(p) => doc
                     .attribute_names(elem)
                     .into_iter()
-                    .filter(|n| n.strip_prefix(p.as_str()).is_some_and(|r| r.starts_with(':')))
+                    .filter(|n| {
+                        n.strip_prefix(p.as_str())
+                            .is_some_and(|r| r.starts_with(':'))
+                    })
                     .map(|name| NodeRef::Attribute { owner: elem, name })
                     .collect(),
                 NodeTest::Text => Vec::new(),
@@ -342,9 +415,13 @@ impl Evaluator<'_> {
                 self.filter_elems(all, test)
             }
             Axis::FollowingSibling | Axis::PrecedingSibling => {
-                let Some(parent) = doc.parent(elem) else { return Vec::new() };
+                let Some(parent) = doc.parent(elem) else {
+                    return Vec::new();
+                };
                 let sibs = doc.children(parent, None);
-                let Some(at) = sibs.iter().position(|s| *s == elem) else { return Vec::new() };
+                let Some(at) = sibs.iter().position(|s| *s == elem) else {
+                    return Vec::new();
+                };
                 let picked: Vec<NodeId> = if axis == Axis::FollowingSibling {
                     sibs[at + 1..].to_vec()
                 } else {
@@ -379,7 +456,11 @@ impl Evaluator<'_> {
                 NodeTest::Node | NodeTest::Text => true,
                 NodeTest::Any => self.doc.parent(*n).is_some(),
                 NodeTest::Name(name) => self.doc.name(*n) == *name,
-                NodeTest::AnyPrefixed(p) => self.doc.name(*n).strip_prefix(p.as_str()).is_some_and(|r| r.starts_with(':')),
+                NodeTest::AnyPrefixed(p) => self
+                    .doc
+                    .name(*n)
+                    .strip_prefix(p.as_str())
+                    .is_some_and(|r| r.starts_with(':')),
             })
             .map(NodeRef::Element)
             .collect()
@@ -390,7 +471,10 @@ impl Evaluator<'_> {
     pub fn next_random(&self) -> u64 {
         let n = self.draws.get();
         self.draws.set(n + 1);
-        let mut z = self.ctx.random_seed.wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(n + 1));
+        let mut z = self
+            .ctx
+            .random_seed
+            .wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(n + 1));
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
@@ -398,5 +482,8 @@ impl Evaluator<'_> {
 }
 
 fn is_reverse(axis: Axis) -> bool {
-    matches!(axis, Axis::Ancestor | Axis::AncestorOrSelf | Axis::PrecedingSibling | Axis::Parent)
+    matches!(
+        axis,
+        Axis::Ancestor | Axis::AncestorOrSelf | Axis::PrecedingSibling | Axis::Parent
+    )
 }

@@ -15,8 +15,9 @@ use super::error::EvalError;
 use super::eval::{Evaluator, Focus};
 use super::regex::Regex;
 use super::value::{
-    date_time_to_days, date_to_days, days_to_date, days_to_date_time, format_date, format_date_time, node_string,
-    parse_date, parse_date_time, parse_time, parse_xpath_number, str_to_number, NodeId, NodeRef, Value,
+    date_time_to_days, date_to_days, days_to_date, days_to_date_time, format_date,
+    format_date_time, node_string, parse_date, parse_date_time, parse_time, parse_xpath_number,
+    str_to_number, NodeId, NodeRef, Value,
 };
 
 /// Arity of a function: minimum and maximum argument counts (`None` = unbounded).
@@ -27,7 +28,10 @@ pub struct Arity {
 }
 
 const fn a(min: usize, max: usize) -> Arity {
-    Arity { min, max: Some(max) }
+    Arity {
+        min,
+        max: Some(max),
+    }
 }
 
 const fn at_least(min: usize) -> Arity {
@@ -139,7 +143,8 @@ pub fn check_call(name: &str, argc: usize) -> Result<(), EvalError> {
     let too_many = ar.max.is_some_and(|m| argc > m);
     // indexed-repeat takes the target plus (repeat, index) pairs, so only odd counts are valid;
     // weighted-checklist takes (response, weight) pairs after min and max.
-    let bad_shape = (name == "indexed-repeat" && argc.is_multiple_of(2)) || (name == "weighted-checklist" && !argc.is_multiple_of(2));
+    let bad_shape = (name == "indexed-repeat" && argc.is_multiple_of(2))
+        || (name == "weighted-checklist" && !argc.is_multiple_of(2));
     if argc < ar.min || too_many || bad_shape {
         let expected = match (name, ar.max) {
             ("indexed-repeat", _) => "3, 5 or 7".to_string(),
@@ -148,7 +153,11 @@ pub fn check_call(name: &str, argc: usize) -> Result<(), EvalError> {
             (_, Some(m)) => format!("{} to {m}", ar.min),
             (_, None) => format!("at least {}", ar.min),
         };
-        return Err(EvalError::Arity { name: name.to_string(), expected, got: argc });
+        return Err(EvalError::Arity {
+            name: name.to_string(),
+            expected,
+            got: argc,
+        });
     }
     Ok(())
 }
@@ -168,21 +177,50 @@ pub(super) fn call_names_all_dispatch() -> usize {
     FUNCTIONS
         .iter()
         .filter(|(name, ar)| {
-            let argc = if *name == "weighted-checklist" { 2 } else { ar.min.max(usize::from(*name == "indexed-repeat") * 3) };
-            let args = vec![Expr { kind: ExprKind::Literal("1".into()), span: 0..0 }; argc];
-            let expr = Expr { kind: ExprKind::Call { name: name.to_string(), args }, span: 0..0 };
-            !matches!(super::eval::eval(&expr, &doc, doc.root(), &ctx), Err(EvalError::UnknownFunction(_)))
+            let argc = if *name == "weighted-checklist" {
+                2
+            } else {
+                ar.min.max(usize::from(*name == "indexed-repeat") * 3)
+            };
+            let args = vec![
+                Expr {
+                    kind: ExprKind::Literal("1".into()),
+                    span: 0..0
+                };
+                argc
+            ];
+            let expr = Expr {
+                kind: ExprKind::Call {
+                    name: name.to_string(),
+                    args,
+                },
+                span: 0..0,
+            };
+            !matches!(
+                super::eval::eval(&expr, &doc, doc.root(), &ctx),
+                Err(EvalError::UnknownFunction(_))
+            )
         })
         .count()
 }
 
 /// Evaluates a call of `name` with unevaluated `args`.
-pub(super) fn call(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Result<Value, EvalError> {
+pub(super) fn call(
+    ev: &Evaluator<'_>,
+    name: &str,
+    args: &[Expr],
+    focus: &Focus,
+) -> Result<Value, EvalError> {
     check_call(name, args.len())?;
     // One function per group keeps each stack frame small: a single match over every function
     // made one frame per nested call large enough to overflow a 2 MiB stack in debug builds.
     let index_of = |n: &str| FUNCTIONS.iter().position(|(f, _)| *f == n);
-    let group = index_of(name).map_or(usize::MAX, |i| GROUP_FIRST.iter().filter(|first| index_of(first).is_some_and(|g| g <= i)).count());
+    let group = index_of(name).map_or(usize::MAX, |i| {
+        GROUP_FIRST
+            .iter()
+            .filter(|first| index_of(first).is_some_and(|g| g <= i))
+            .count()
+    });
     match group {
         1 => control(ev, name, args, focus),
         2 => selects(ev, name, args, focus),
@@ -201,7 +239,9 @@ pub(super) fn call(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus)
 
 /// The first function of each group in `FUNCTIONS`, in table order; a function belongs to the
 /// last group starting at or before it.
-const GROUP_FIRST: [&str; 9] = ["if", "selected", "count", "concat", "substr", "regex", "round", "today", "distance"];
+const GROUP_FIRST: [&str; 9] = [
+    "if", "selected", "count", "concat", "substr", "regex", "round", "today", "distance",
+];
 
 /// Result of a numeric function.
 fn num(x: f64) -> Result<Value, EvalError> {
@@ -209,7 +249,12 @@ fn num(x: f64) -> Result<Value, EvalError> {
 }
 
 #[inline(never)]
-fn control(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Result<Value, EvalError> {
+fn control(
+    ev: &Evaluator<'_>,
+    name: &str,
+    args: &[Expr],
+    focus: &Focus,
+) -> Result<Value, EvalError> {
     let f = Args { ev, args, focus };
     match name {
         "if" => {
@@ -221,7 +266,11 @@ fn control(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Resu
         }
         "coalesce" => {
             let first = f.str(0)?;
-            Ok(Value::String(if first.is_empty() { f.str(1)? } else { first }))
+            Ok(Value::String(if first.is_empty() {
+                f.str(1)?
+            } else {
+                first
+            }))
         }
         "once" => {
             // ODK 9.8: keep the bound node's value once it has one, so `once(now())` is stable.
@@ -240,8 +289,16 @@ fn control(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Resu
             let s = f.str(0)?;
             Ok(Value::Boolean(s.eq_ignore_ascii_case("true") || s == "1"))
         }
-        "number" => num(if args.is_empty() { f.context_value().to_num(ev.doc, ev.tz()) } else { f.num(0)? }),
-        "string" => Ok(Value::String(if args.is_empty() { f.context_string() } else { f.str(0)? })),
+        "number" => num(if args.is_empty() {
+            f.context_value().to_num(ev.doc, ev.tz())
+        } else {
+            f.num(0)?
+        }),
+        "string" => Ok(Value::String(if args.is_empty() {
+            f.context_string()
+        } else {
+            f.str(0)?
+        })),
         "int" => num(f.num(0)?.trunc()),
         "checklist" => {
             let (min, max) = (f.num(0)?, f.num(1)?);
@@ -270,7 +327,12 @@ fn control(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Resu
 }
 
 #[inline(never)]
-fn selects(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Result<Value, EvalError> {
+fn selects(
+    ev: &Evaluator<'_>,
+    name: &str,
+    args: &[Expr],
+    focus: &Focus,
+) -> Result<Value, EvalError> {
     let f = Args { ev, args, focus };
     match name {
         "selected" => {
@@ -282,14 +344,22 @@ fn selects(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Resu
         "selected-at" => {
             let list = f.str(0)?;
             let n = f.num(1)?;
-            let item = if n.is_finite() && n >= 0.0 { list.split_whitespace().nth(n.trunc() as usize) } else { None };
+            let item = if n.is_finite() && n >= 0.0 {
+                list.split_whitespace().nth(n.trunc() as usize)
+            } else {
+                None
+            };
             Ok(Value::String(item.unwrap_or("").to_string()))
         }
         "count-selected" => num(f.str(0)?.split_whitespace().count() as f64),
         "jr:itext" => {
             // Translated text by itext id (pyxform's choice labels), blank when the form has none.
             let id = f.str(0)?;
-            Ok(Value::String(ev.doc.itext(&id, ev.ctx.language.as_deref()).unwrap_or_default()))
+            Ok(Value::String(
+                ev.doc
+                    .itext(&id, ev.ctx.language.as_deref())
+                    .unwrap_or_default(),
+            ))
         }
         "jr:choice-name" => {
             let choice = f.str(0)?;
@@ -299,7 +369,9 @@ fn selects(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Resu
                 // pyxform writes the path with padding (`' /data/q '`), which names the same question.
                 _ => f.str(1)?.trim().to_string(),
             };
-            let label = ev.doc.choice_label(&question, &choice, ev.ctx.language.as_deref(), ev.current);
+            let label =
+                ev.doc
+                    .choice_label(&question, &choice, ev.ctx.language.as_deref(), ev.current);
             Ok(Value::String(label.unwrap_or_default()))
         }
         "join" => {
@@ -315,23 +387,37 @@ fn selects(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Resu
 }
 
 #[inline(never)]
-fn nodesets(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Result<Value, EvalError> {
+fn nodesets(
+    ev: &Evaluator<'_>,
+    name: &str,
+    args: &[Expr],
+    focus: &Focus,
+) -> Result<Value, EvalError> {
     let f = Args { ev, args, focus };
     match name {
         "count" => num(f.nodes(0, "count()")?.len() as f64),
         "count-non-empty" => {
             let nodes = f.nodes(0, "count-non-empty()")?;
-            num(nodes.iter().filter(|n| !node_string(ev.doc, n).is_empty()).count() as f64)
+            num(nodes
+                .iter()
+                .filter(|n| !node_string(ev.doc, n).is_empty())
+                .count() as f64)
         }
         "sum" => {
             let nodes = f.nodes(0, "sum()")?;
-            num(nodes.iter().map(|n| crate::expr::value::node_number(ev.doc, n, ev.tz())).sum())
+            num(nodes
+                .iter()
+                .map(|n| crate::expr::value::node_number(ev.doc, n, ev.tz()))
+                .sum())
         }
         "max" | "min" => {
             let mut values = Vec::new();
             for i in 0..args.len() {
                 match f.val(i)? {
-                    Value::NodeSet(ns) => values.extend(ns.iter().map(|n| str_to_number(&node_string(ev.doc, n), ev.tz()))),
+                    Value::NodeSet(ns) => values.extend(
+                        ns.iter()
+                            .map(|n| str_to_number(&node_string(ev.doc, n), ev.tz())),
+                    ),
                     other => values.push(other.to_num(ev.doc, ev.tz())),
                 }
             }
@@ -340,7 +426,14 @@ fn nodesets(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Res
                 return num(f64::NAN);
             }
             let pick = if name == "max" { f64::max } else { f64::min };
-            num(values.into_iter().fold(if name == "max" { f64::NEG_INFINITY } else { f64::INFINITY }, pick))
+            num(values.into_iter().fold(
+                if name == "max" {
+                    f64::NEG_INFINITY
+                } else {
+                    f64::INFINITY
+                },
+                pick,
+            ))
         }
         "position" => {
             if args.is_empty() {
@@ -357,18 +450,29 @@ fn nodesets(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Res
         "current" => Ok(Value::NodeSet(vec![NodeRef::Element(ev.current)])),
         "instance" => {
             let id = f.str(0)?;
-            let root = ev.doc.instance_root(&id).ok_or(EvalError::UnknownInstance(id))?;
+            let root = ev
+                .doc
+                .instance_root(&id)
+                .ok_or(EvalError::UnknownInstance(id))?;
             Ok(Value::NodeSet(vec![NodeRef::Element(root)]))
         }
         "indexed-repeat" => indexed_repeat(&f),
         "name" | "local-name" => {
-            let node = if args.is_empty() { Some(focus.node.clone()) } else { f.nodes(0, "name()")?.into_iter().next() };
+            let node = if args.is_empty() {
+                Some(focus.node.clone())
+            } else {
+                f.nodes(0, "name()")?.into_iter().next()
+            };
             let full = match node {
                 Some(NodeRef::Element(id)) => ev.doc.name(id),
                 Some(NodeRef::Attribute { name, .. }) => name,
                 None => String::new(),
             };
-            let local = if name == "local-name" { full.rsplit(':').next().unwrap_or("").to_string() } else { full };
+            let local = if name == "local-name" {
+                full.rsplit(':').next().unwrap_or("").to_string()
+            } else {
+                full
+            };
             Ok(Value::String(local))
         }
         "randomize" => {
@@ -386,7 +490,12 @@ fn nodesets(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Res
 }
 
 #[inline(never)]
-fn strings(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Result<Value, EvalError> {
+fn strings(
+    ev: &Evaluator<'_>,
+    name: &str,
+    args: &[Expr],
+    focus: &Focus,
+) -> Result<Value, EvalError> {
     let f = Args { ev, args, focus };
     match name {
         "concat" => {
@@ -404,14 +513,23 @@ fn strings(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Resu
 }
 
 #[inline(never)]
-fn substrings(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Result<Value, EvalError> {
+fn substrings(
+    ev: &Evaluator<'_>,
+    name: &str,
+    args: &[Expr],
+    focus: &Focus,
+) -> Result<Value, EvalError> {
     let f = Args { ev, args, focus };
     match name {
         "substr" => {
             let chars: Vec<char> = f.str(0)?.chars().collect();
             let len = chars.len() as i64;
             let mut start = java_int(f.num(1)?);
-            let mut end = if args.len() == 3 { java_int(f.num(2)?) } else { len };
+            let mut end = if args.len() == 3 {
+                java_int(f.num(2)?)
+            } else {
+                len
+            };
             // JavaRosa counts negative positions from the end of the string.
             if start < 0 {
                 start += len;
@@ -421,33 +539,64 @@ fn substrings(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> R
             }
             let start = start.clamp(0, len);
             let end = end.clamp(0, len);
-            Ok(Value::String(if start < end { chars[start as usize..end as usize].iter().collect() } else { String::new() }))
+            Ok(Value::String(if start < end {
+                chars[start as usize..end as usize].iter().collect()
+            } else {
+                String::new()
+            }))
         }
         "substring" => {
             // XPath 1.0: 1-based, rounded, keeps characters whose position p satisfies
             // round(start) <= p < round(start) + round(length).
             let s = f.str(0)?;
             let start = xpath_round(f.num(1)?);
-            let end = if args.len() == 3 { start + xpath_round(f.num(2)?) } else { f64::INFINITY };
+            let end = if args.len() == 3 {
+                start + xpath_round(f.num(2)?)
+            } else {
+                f64::INFINITY
+            };
             Ok(Value::String(
-                s.chars().enumerate().filter(|(i, _)| { let p = (*i + 1) as f64; p >= start && p < end }).map(|(_, c)| c).collect(),
+                s.chars()
+                    .enumerate()
+                    .filter(|(i, _)| {
+                        let p = (*i + 1) as f64;
+                        p >= start && p < end
+                    })
+                    .map(|(_, c)| c)
+                    .collect(),
             ))
         }
         "substring-before" => {
             let (s, t) = (f.str(0)?, f.str(1)?);
-            Ok(Value::String(s.find(&t).map(|i| s[..i].to_string()).unwrap_or_default()))
+            Ok(Value::String(
+                s.find(&t).map(|i| s[..i].to_string()).unwrap_or_default(),
+            ))
         }
         "substring-after" => {
             let (s, t) = (f.str(0)?, f.str(1)?);
-            Ok(Value::String(s.find(&t).map(|i| s[i + t.len()..].to_string()).unwrap_or_default()))
+            Ok(Value::String(
+                s.find(&t)
+                    .map(|i| s[i + t.len()..].to_string())
+                    .unwrap_or_default(),
+            ))
         }
         "string-length" => {
-            let s = if args.is_empty() { f.context_string() } else { f.str(0)? };
+            let s = if args.is_empty() {
+                f.context_string()
+            } else {
+                f.str(0)?
+            };
             num(s.chars().count() as f64)
         }
         "normalize-space" => {
-            let s = if args.is_empty() { f.context_string() } else { f.str(0)? };
-            Ok(Value::String(s.split_whitespace().collect::<Vec<_>>().join(" ")))
+            let s = if args.is_empty() {
+                f.context_string()
+            } else {
+                f.str(0)?
+            };
+            Ok(Value::String(
+                s.split_whitespace().collect::<Vec<_>>().join(" "),
+            ))
         }
         "translate" => {
             let (s, from, to) = (f.str(0)?, f.str(1)?, f.str(2)?);
@@ -467,12 +616,20 @@ fn substrings(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> R
 }
 
 #[inline(never)]
-fn codecs(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Result<Value, EvalError> {
+fn codecs(
+    ev: &Evaluator<'_>,
+    name: &str,
+    args: &[Expr],
+    focus: &Focus,
+) -> Result<Value, EvalError> {
     let f = Args { ev, args, focus };
     match name {
         "regex" => {
             let (s, re) = (f.str(0)?, f.str(1)?);
-            let bad = |e: super::regex::RegexError| EvalError::BadArgument { function: "regex".into(), message: e.0 };
+            let bad = |e: super::regex::RegexError| EvalError::BadArgument {
+                function: "regex".into(),
+                message: e.0,
+            };
             let re = Regex::new(&re).map_err(bad)?;
             Ok(Value::Boolean(re.full_match(&s).map_err(bad)?))
         }
@@ -481,21 +638,39 @@ fn codecs(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Resul
                 Ok(Value::String(uuid_v4(ev.next_random(), ev.next_random())))
             } else {
                 let n = f.num(0)?;
-                let len = if n.is_finite() && n > 0.0 { (n as usize).min(4096) } else { 0 };
-                const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyz";
-                Ok(Value::String((0..len).map(|_| ALPHABET[(ev.next_random() % ALPHABET.len() as u64) as usize] as char).collect()))
+                let len = if n.is_finite() && n > 0.0 {
+                    (n as usize).min(4096)
+                } else {
+                    0
+                };
+                const ALPHABET: &[u8] =
+                    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyz";
+                Ok(Value::String(
+                    (0..len)
+                        .map(|_| {
+                            ALPHABET[(ev.next_random() % ALPHABET.len() as u64) as usize] as char
+                        })
+                        .collect(),
+                ))
             }
         }
         "digest" => {
             let data = f.str(0)?;
             let algorithm = f.str(1)?;
-            let encoding = if args.len() == 3 { f.str(2)? } else { "base64".to_string() };
+            let encoding = if args.len() == 3 {
+                f.str(2)?
+            } else {
+                "base64".to_string()
+            };
             digest(&data, &algorithm, &encoding)
         }
         "base64-decode" => {
             let s = f.str(0)?;
             // Invalid base64 or non-UTF-8 bytes give a blank, like other unusable input.
-            let decoded = base64::engine::general_purpose::STANDARD.decode(s.trim()).ok().and_then(|b| String::from_utf8(b).ok());
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(s.trim())
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok());
             Ok(Value::String(decoded.unwrap_or_default()))
         }
         _ => Err(EvalError::UnknownFunction(name.to_string())),
@@ -557,7 +732,11 @@ fn dates(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Result
             };
             Ok(Value::String(date.map(format_date).unwrap_or_default()))
         }
-        "date-time" => Ok(Value::String(f.date_time(0)?.map(|dt| format_date_time(&dt)).unwrap_or_default())),
+        "date-time" => Ok(Value::String(
+            f.date_time(0)?
+                .map(|dt| format_date_time(&dt))
+                .unwrap_or_default(),
+        )),
         "decimal-date-time" => {
             let v = f.val(0)?;
             num(match &v {
@@ -567,7 +746,9 @@ fn dates(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Result
                     let s = s.trim();
                     match parse_date(s) {
                         Some(d) => date_to_days(d),
-                        None => parse_date_time(s, ev.tz()).map(|dt| date_time_to_days(&dt)).unwrap_or(f64::NAN),
+                        None => parse_date_time(s, ev.tz())
+                            .map(|dt| date_time_to_days(&dt))
+                            .unwrap_or(f64::NAN),
                     }
                 }
             })
@@ -576,21 +757,35 @@ fn dates(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Result
             let s = f.str(0)?;
             let s = s.trim();
             let tz = ev.tz();
-            let time = parse_date_time(s, tz).map(|dt| dt.with_timezone(&tz).time()).or_else(|| {
-                parse_time(s).and_then(|(t, off)| match off {
-                    // A time with an offset is shown on the device clock, as ODK does.
-                    Some(off) => {
-                        let secs = i64::from(t.num_seconds_from_midnight()) - i64::from(off.local_minus_utc()) + i64::from(tz.local_minus_utc());
-                        NaiveTime::from_num_seconds_from_midnight_opt(secs.rem_euclid(86_400) as u32, t.nanosecond())
-                    }
-                    None => Some(t),
-                })
-            });
-            num(time.map_or(f64::NAN, |t| (f64::from(t.num_seconds_from_midnight()) + f64::from(t.nanosecond()) / 1e9) / 86_400.0))
+            let time = parse_date_time(s, tz)
+                .map(|dt| dt.with_timezone(&tz).time())
+                .or_else(|| {
+                    parse_time(s).and_then(|(t, off)| match off {
+                        // A time with an offset is shown on the device clock, as ODK does.
+                        Some(off) => {
+                            let secs = i64::from(t.num_seconds_from_midnight())
+                                - i64::from(off.local_minus_utc())
+                                + i64::from(tz.local_minus_utc());
+                            NaiveTime::from_num_seconds_from_midnight_opt(
+                                secs.rem_euclid(86_400) as u32,
+                                t.nanosecond(),
+                            )
+                        }
+                        None => Some(t),
+                    })
+                });
+            num(time.map_or(f64::NAN, |t| {
+                (f64::from(t.num_seconds_from_midnight()) + f64::from(t.nanosecond()) / 1e9)
+                    / 86_400.0
+            }))
         }
         "format-date" | "format-date-time" => {
             let fmt = f.str(1)?;
-            Ok(Value::String(f.date_time(0)?.map(|dt| format_odk(&dt, &fmt)).unwrap_or_default()))
+            Ok(Value::String(
+                f.date_time(0)?
+                    .map(|dt| format_odk(&dt, &fmt))
+                    .unwrap_or_default(),
+            ))
         }
         _ => Err(EvalError::UnknownFunction(name.to_string())),
     }
@@ -620,7 +815,9 @@ fn geo(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Result<V
                 _ => false,
             }))
         }
-        "intersects" => Ok(Value::Boolean(f.points(0)?.is_some_and(|p| self_intersects(&p)))),
+        "intersects" => Ok(Value::Boolean(
+            f.points(0)?.is_some_and(|p| self_intersects(&p)),
+        )),
         _ => Err(EvalError::UnknownFunction(name.to_string())),
     }
 }
@@ -670,7 +867,8 @@ impl Args<'_, '_> {
                 let s = v.to_str(self.ev.doc);
                 let s = s.trim();
                 if let Some(d) = parse_date(s) {
-                    d.and_hms_opt(0, 0, 0).and_then(|naive| tz.from_local_datetime(&naive).single())
+                    d.and_hms_opt(0, 0, 0)
+                        .and_then(|naive| tz.from_local_datetime(&naive).single())
                 } else if let Some(dt) = parse_date_time(s, tz) {
                     Some(dt.with_timezone(&tz))
                 } else {
@@ -702,7 +900,9 @@ impl Args<'_, '_> {
 /// calendar dates (midnight on the device clock), fractions as instants.
 fn number_to_date_time(n: f64, tz: FixedOffset) -> Option<DateTime<FixedOffset>> {
     if n.fract() == 0.0 {
-        days_to_date(n)?.and_hms_opt(0, 0, 0).and_then(|naive| tz.from_local_datetime(&naive).single())
+        days_to_date(n)?
+            .and_hms_opt(0, 0, 0)
+            .and_then(|naive| tz.from_local_datetime(&naive).single())
     } else {
         days_to_date_time(n, tz)
     }
@@ -736,9 +936,17 @@ fn round_half_up(x: f64, places: f64) -> f64 {
     let places = places.trunc().clamp(-400.0, 400.0) as i64;
     // `{:e}` prints the shortest round-tripping mantissa, e.g. "1.005e0".
     let sci = format!("{:e}", x.abs());
-    let Some((mantissa, exp)) = sci.split_once('e') else { return x };
-    let Ok(exp) = exp.parse::<i64>() else { return x };
-    let digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
+    let Some((mantissa, exp)) = sci.split_once('e') else {
+        return x;
+    };
+    let Ok(exp) = exp.parse::<i64>() else {
+        return x;
+    };
+    let digits: Vec<u8> = mantissa
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|b| b - b'0')
+        .collect();
     let keep = exp + 1 + places;
     if keep < 0 {
         return 0.0 * x.signum();
@@ -755,7 +963,9 @@ fn round_half_up(x: f64, places: f64) -> f64 {
         kept += 1;
     }
     let scale = exp + 1 - keep as i64;
-    format!("{kept}e{scale}").parse::<f64>().map_or(x, |v| v * x.signum())
+    format!("{kept}e{scale}")
+        .parse::<f64>()
+        .map_or(x, |v| v * x.signum())
 }
 
 fn indexed_repeat(f: &Args<'_, '_>) -> Result<Value, EvalError> {
@@ -765,7 +975,10 @@ fn indexed_repeat(f: &Args<'_, '_>) -> Result<Value, EvalError> {
     let all = |i: usize| -> Result<Vec<NodeRef>, EvalError> {
         match &f.args[i].kind {
             ExprKind::Ref(name) => {
-                let nodes = ev.doc.resolve_ref(name, ev.doc.root()).ok_or_else(|| EvalError::UnknownReference(name.clone()))?;
+                let nodes = ev
+                    .doc
+                    .resolve_ref(name, ev.doc.root())
+                    .ok_or_else(|| EvalError::UnknownReference(name.clone()))?;
                 Ok(nodes.into_iter().map(NodeRef::Element).collect())
             }
             _ => f.nodes(i, "indexed-repeat()"),
@@ -836,7 +1049,14 @@ pub fn shuffle<T: Clone>(items: Vec<T>, seed: i64) -> Vec<T> {
 fn uuid_v4(hi: u64, lo: u64) -> String {
     let hi = (hi & !0xF000) | 0x4000;
     let lo = (lo & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
-    format!("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xFFFF, hi & 0xFFFF, lo >> 48, lo & 0xFFFF_FFFF_FFFF)
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        hi >> 32,
+        (hi >> 16) & 0xFFFF,
+        hi & 0xFFFF,
+        lo >> 48,
+        lo & 0xFFFF_FFFF_FFFF
+    )
 }
 
 fn digest(data: &str, algorithm: &str, encoding: &str) -> Result<Value, EvalError> {
@@ -847,17 +1067,29 @@ fn digest(data: &str, algorithm: &str, encoding: &str) -> Result<Value, EvalErro
         "SHA-256" => sha2::Sha256::digest(bytes).to_vec(),
         "SHA-384" => sha2::Sha384::digest(bytes).to_vec(),
         "SHA-512" => sha2::Sha512::digest(bytes).to_vec(),
-        other => return Err(EvalError::BadArgument { function: "digest".into(), message: format!("unknown algorithm `{other}`") }),
+        other => {
+            return Err(EvalError::BadArgument {
+                function: "digest".into(),
+                message: format!("unknown algorithm `{other}`"),
+            })
+        }
     };
     let text = match encoding.to_ascii_lowercase().as_str() {
         "base64" => base64::engine::general_purpose::STANDARD.encode(&hash),
         "hex" => hash.iter().map(|b| format!("{b:02x}")).collect(),
-        other => return Err(EvalError::BadArgument { function: "digest".into(), message: format!("unknown encoding `{other}`") }),
+        other => {
+            return Err(EvalError::BadArgument {
+                function: "digest".into(),
+                message: format!("unknown encoding `{other}`"),
+            })
+        }
     };
     Ok(Value::String(text))
 }
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 /// ODK's `format-date` patterns. Month and day names are English: the engine has no locale data.
@@ -959,10 +1191,17 @@ fn self_intersects(p: &[(f64, f64)]) -> bool {
 }
 
 fn segments_cross(a: ((f64, f64), (f64, f64)), b: ((f64, f64), (f64, f64))) -> bool {
-    let orient = |p: (f64, f64), q: (f64, f64), r: (f64, f64)| (q.0 - p.0) * (r.1 - p.1) - (q.1 - p.1) * (r.0 - p.0);
+    let orient = |p: (f64, f64), q: (f64, f64), r: (f64, f64)| {
+        (q.0 - p.0) * (r.1 - p.1) - (q.1 - p.1) * (r.0 - p.0)
+    };
     let d1 = orient(b.0, b.1, a.0);
     let d2 = orient(b.0, b.1, a.1);
     let d3 = orient(a.0, a.1, b.0);
     let d4 = orient(a.0, a.1, b.1);
-    ((d1 > 0.0) != (d2 > 0.0)) && ((d3 > 0.0) != (d4 > 0.0)) && d1 != 0.0 && d2 != 0.0 && d3 != 0.0 && d4 != 0.0
+    ((d1 > 0.0) != (d2 > 0.0))
+        && ((d3 > 0.0) != (d4 > 0.0))
+        && d1 != 0.0
+        && d2 != 0.0
+        && d3 != 0.0
+        && d4 != 0.0
 }

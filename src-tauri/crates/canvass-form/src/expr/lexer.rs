@@ -65,7 +65,12 @@ pub struct Token {
 
 /// Splits `src` into tokens, collecting lexical problems as diagnostics.
 pub fn lex(src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
-    let mut lx = Lexer { src, pos: 0, tokens: Vec::new(), diags: Vec::new() };
+    let mut lx = Lexer {
+        src,
+        pos: 0,
+        tokens: Vec::new(),
+        diags: Vec::new(),
+    };
     lx.run();
     (lx.tokens, lx.diags)
 }
@@ -154,11 +159,16 @@ impl Lexer<'_> {
     }
 
     fn peek_at(&self, byte_offset: usize) -> Option<char> {
-        self.src.get(self.pos + byte_offset..).and_then(|s| s.chars().next())
+        self.src
+            .get(self.pos + byte_offset..)
+            .and_then(|s| s.chars().next())
     }
 
     fn push(&mut self, kind: TokenKind, start: usize) {
-        self.tokens.push(Token { kind, span: start..self.pos });
+        self.tokens.push(Token {
+            kind,
+            span: start..self.pos,
+        });
     }
 
     /// XPath 1.0 section 3.7: when a preceding token exists and is not `@`, `::`, `(`, `[`, `,` or an
@@ -166,10 +176,16 @@ impl Lexer<'_> {
     fn operator_expected(&self) -> bool {
         match self.tokens.last() {
             None => false,
-            Some(t) => !matches!(
-                t.kind,
-                TokenKind::At | TokenKind::Axis(_) | TokenKind::LParen | TokenKind::LBracket | TokenKind::Comma
-            ) && !t.kind.is_operator(),
+            Some(t) => {
+                !matches!(
+                    t.kind,
+                    TokenKind::At
+                        | TokenKind::Axis(_)
+                        | TokenKind::LParen
+                        | TokenKind::LBracket
+                        | TokenKind::Comma
+                ) && !t.kind.is_operator()
+            }
         }
     }
 
@@ -180,7 +196,9 @@ impl Lexer<'_> {
                 self.pos += c.len_utf8();
                 continue;
             }
-            if c.is_ascii_digit() || (c == '.' && self.peek_at(1).is_some_and(|d| d.is_ascii_digit())) {
+            if c.is_ascii_digit()
+                || (c == '.' && self.peek_at(1).is_some_and(|d| d.is_ascii_digit()))
+            {
                 self.number(start);
                 continue;
             }
@@ -205,7 +223,14 @@ impl Lexer<'_> {
                 (_, "..") => (TokenKind::DotDot, 2),
                 ('+', _) => (TokenKind::Plus, 1),
                 ('-', _) => (TokenKind::Minus, 1),
-                ('*', _) => (if self.operator_expected() { TokenKind::Mul } else { TokenKind::Star }, 1),
+                ('*', _) => (
+                    if self.operator_expected() {
+                        TokenKind::Mul
+                    } else {
+                        TokenKind::Star
+                    },
+                    1,
+                ),
                 ('=', _) => (TokenKind::Eq, 1),
                 ('<', _) => (TokenKind::Lt, 1),
                 ('>', _) => (TokenKind::Gt, 1),
@@ -220,7 +245,10 @@ impl Lexer<'_> {
                 (',', _) => (TokenKind::Comma, 1),
                 _ => {
                     self.pos += c.len_utf8();
-                    self.diags.push(Diagnostic::error(start..self.pos, format!("unexpected character `{c}`")));
+                    self.diags.push(Diagnostic::error(
+                        start..self.pos,
+                        format!("unexpected character `{c}`"),
+                    ));
                     self.push(TokenKind::Error, start);
                     continue;
                 }
@@ -229,7 +257,10 @@ impl Lexer<'_> {
             self.push(kind, start);
         }
         let end = self.src.len();
-        self.tokens.push(Token { kind: TokenKind::Eof, span: end..end });
+        self.tokens.push(Token {
+            kind: TokenKind::Eof,
+            span: end..end,
+        });
     }
 
     fn number(&mut self, start: usize) {
@@ -258,7 +289,10 @@ impl Lexer<'_> {
             }
             None => {
                 self.pos = self.src.len();
-                self.diags.push(Diagnostic::error(start..self.pos, "unterminated string literal"));
+                self.diags.push(Diagnostic::error(
+                    start..self.pos,
+                    "unterminated string literal",
+                ));
                 self.push(TokenKind::Error, start);
             }
         }
@@ -271,17 +305,24 @@ impl Lexer<'_> {
                 Some(len) => {
                     let name = self.src[body..body + len].trim().to_string();
                     self.pos = body + len + 1;
-                    let valid = name.chars().next().is_some_and(is_name_start) && name.chars().all(is_name_char);
+                    let valid = name.chars().next().is_some_and(is_name_start)
+                        && name.chars().all(is_name_char);
                     if valid {
                         self.push(TokenKind::Ref(name), start);
                     } else {
-                        self.diags.push(Diagnostic::error(start..self.pos, format!("`${{{name}}}` is not a valid question name")));
+                        self.diags.push(Diagnostic::error(
+                            start..self.pos,
+                            format!("`${{{name}}}` is not a valid question name"),
+                        ));
                         self.push(TokenKind::Error, start);
                     }
                 }
                 None => {
                     self.pos = self.src.len();
-                    self.diags.push(Diagnostic::error(start..self.pos, "unterminated `${` reference"));
+                    self.diags.push(Diagnostic::error(
+                        start..self.pos,
+                        "unterminated `${` reference",
+                    ));
                     self.push(TokenKind::Error, start);
                 }
             }
@@ -292,7 +333,10 @@ impl Lexer<'_> {
             while self.peek().is_some_and(is_name_char) {
                 self.pos += self.peek().map_or(1, char::len_utf8);
             }
-            self.diags.push(Diagnostic::error(start..self.pos, "XPath variables (`$name`) are not supported; use `${name}`"));
+            self.diags.push(Diagnostic::error(
+                start..self.pos,
+                "XPath variables (`$name`) are not supported; use `${name}`",
+            ));
             self.push(TokenKind::Error, start);
         }
     }

@@ -42,16 +42,32 @@ fn infix_power(kind: &TokenKind) -> Option<(BinOp, u8, u8)> {
 /// Parses `src` into a tree and the list of lexical and syntax diagnostics.
 pub fn parse(src: &str) -> (Expr, Vec<Diagnostic>) {
     let (tokens, diags) = lex(src);
-    let mut p = Parser { tokens, pos: 0, diags, depth: 0, prev_end: 0, bailed: false };
+    let mut p = Parser {
+        tokens,
+        pos: 0,
+        diags,
+        depth: 0,
+        prev_end: 0,
+        bailed: false,
+    };
     if matches!(p.peek(), TokenKind::Eof) {
         let end = src.len();
         p.report(Diagnostic::error(end..end, "empty expression"));
-        return (Expr { kind: ExprKind::Error, span: end..end }, p.diags);
+        return (
+            Expr {
+                kind: ExprKind::Error,
+                span: end..end,
+            },
+            p.diags,
+        );
     }
     let expr = p.expr_bp(0);
     if !matches!(p.peek(), TokenKind::Eof) {
         let tok = p.token().clone();
-        p.report(Diagnostic::error(tok.span.start..src.len(), format!("unexpected {} after the expression", tok.kind.describe())));
+        p.report(Diagnostic::error(
+            tok.span.start..src.len(),
+            format!("unexpected {} after the expression", tok.kind.describe()),
+        ));
     }
     (expr, p.diags)
 }
@@ -104,7 +120,10 @@ impl Parser {
     }
 
     fn error_node(&self, span: Span) -> Expr {
-        Expr { kind: ExprKind::Error, span }
+        Expr {
+            kind: ExprKind::Error,
+            span,
+        }
     }
 
     /// Reports nesting beyond `MAX_DEPTH` once and skips the rest of the input, so the tree stays
@@ -112,7 +131,10 @@ impl Parser {
     fn too_deep(&mut self) -> Span {
         let start = self.token().span.start;
         let end = self.tokens.last().map_or(start, |t| t.span.end);
-        self.report(Diagnostic::error(start..end, format!("expression nests deeper than {MAX_DEPTH} levels")));
+        self.report(Diagnostic::error(
+            start..end,
+            format!("expression nests deeper than {MAX_DEPTH} levels"),
+        ));
         // Skipping to the end avoids one diagnostic per remaining token.
         self.bailed = true;
         self.pos = self.tokens.len().saturating_sub(1);
@@ -141,7 +163,14 @@ impl Parser {
             self.bump();
             let rhs = self.expr_bp(rbp);
             let span = lhs.span.start..rhs.span.end.max(lhs.span.end);
-            lhs = Expr { kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span };
+            lhs = Expr {
+                kind: ExprKind::Binary {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                },
+                span,
+            };
         }
         self.depth -= 1;
         lhs
@@ -154,14 +183,34 @@ impl Parser {
                 self.bump();
                 let operand = self.expr_bp(PREFIX_MINUS_BP);
                 let span = tok.span.start..operand.span.end.max(tok.span.end);
-                Expr { kind: ExprKind::Neg(Box::new(operand)), span }
+                Expr {
+                    kind: ExprKind::Neg(Box::new(operand)),
+                    span,
+                }
             }
-            TokenKind::Number(_) | TokenKind::Literal(_) | TokenKind::Ref(_) | TokenKind::LParen => self.filter_expr(),
-            TokenKind::Name(n) if matches!(self.peek_nth(1), TokenKind::LParen) && !is_node_type(n) => self.filter_expr(),
+            TokenKind::Number(_)
+            | TokenKind::Literal(_)
+            | TokenKind::Ref(_)
+            | TokenKind::LParen => self.filter_expr(),
+            TokenKind::Name(n)
+                if matches!(self.peek_nth(1), TokenKind::LParen) && !is_node_type(n) =>
+            {
+                self.filter_expr()
+            }
             TokenKind::Slash => {
                 self.bump();
-                let steps = if self.starts_step() { self.relative_steps() } else { Vec::new() };
-                Expr { kind: ExprKind::Path { start: PathStart::Root, steps }, span: tok.span.start..self.prev_end }
+                let steps = if self.starts_step() {
+                    self.relative_steps()
+                } else {
+                    Vec::new()
+                };
+                Expr {
+                    kind: ExprKind::Path {
+                        start: PathStart::Root,
+                        steps,
+                    },
+                    span: tok.span.start..self.prev_end,
+                }
             }
             TokenKind::DoubleSlash => {
                 self.bump();
@@ -171,11 +220,23 @@ impl Parser {
                 } else {
                     self.expected_step(&tok);
                 }
-                Expr { kind: ExprKind::Path { start: PathStart::Root, steps }, span: tok.span.start..self.prev_end }
+                Expr {
+                    kind: ExprKind::Path {
+                        start: PathStart::Root,
+                        steps,
+                    },
+                    span: tok.span.start..self.prev_end,
+                }
             }
             _ if self.starts_step() => {
                 let steps = self.relative_steps();
-                Expr { kind: ExprKind::Path { start: PathStart::Context, steps }, span: tok.span.start..self.prev_end }
+                Expr {
+                    kind: ExprKind::Path {
+                        start: PathStart::Context,
+                        steps,
+                    },
+                    span: tok.span.start..self.prev_end,
+                }
             }
             TokenKind::Error => {
                 // The lexer already reported this text.
@@ -185,7 +246,10 @@ impl Parser {
             other => {
                 // The token is left in place: an operator can still be parsed as infix around the
                 // error node, and closing brackets are needed by the enclosing construct.
-                self.report(Diagnostic::error(tok.span.clone(), format!("expected an expression, found {}", other.describe())));
+                self.report(Diagnostic::error(
+                    tok.span.clone(),
+                    format!("expected an expression, found {}", other.describe()),
+                ));
                 self.error_node(tok.span.start..tok.span.start)
             }
         }
@@ -194,13 +258,22 @@ impl Parser {
     fn starts_step(&self) -> bool {
         matches!(
             self.peek(),
-            TokenKind::Dot | TokenKind::DotDot | TokenKind::At | TokenKind::Axis(_) | TokenKind::Name(_) | TokenKind::Star | TokenKind::PrefixStar(_)
+            TokenKind::Dot
+                | TokenKind::DotDot
+                | TokenKind::At
+                | TokenKind::Axis(_)
+                | TokenKind::Name(_)
+                | TokenKind::Star
+                | TokenKind::PrefixStar(_)
         )
     }
 
     fn expected_step(&mut self, after: &Token) {
         let here = self.token().span.clone();
-        self.report(Diagnostic::error(here, format!("expected a path step after {}", after.kind.describe())));
+        self.report(Diagnostic::error(
+            here,
+            format!("expected a path step after {}", after.kind.describe()),
+        ));
     }
 
     /// Primary expression, then predicates, then an optional `/`-continued path.
@@ -211,22 +284,43 @@ impl Parser {
         let base = if predicates.is_empty() {
             primary
         } else {
-            Expr { kind: ExprKind::Filter { base: Box::new(primary), predicates }, span: start..self.prev_end }
+            Expr {
+                kind: ExprKind::Filter {
+                    base: Box::new(primary),
+                    predicates,
+                },
+                span: start..self.prev_end,
+            }
         };
         if !matches!(self.peek(), TokenKind::Slash | TokenKind::DoubleSlash) {
             return base;
         }
         let mut steps = Vec::new();
         self.continue_path(&mut steps);
-        Expr { kind: ExprKind::Path { start: PathStart::Expr(Box::new(base)), steps }, span: start..self.prev_end }
+        Expr {
+            kind: ExprKind::Path {
+                start: PathStart::Expr(Box::new(base)),
+                steps,
+            },
+            span: start..self.prev_end,
+        }
     }
 
     fn primary(&mut self) -> Expr {
         let tok = self.bump();
         match tok.kind {
-            TokenKind::Number(n) => Expr { kind: ExprKind::Number(n), span: tok.span },
-            TokenKind::Literal(s) => Expr { kind: ExprKind::Literal(s), span: tok.span },
-            TokenKind::Ref(n) => Expr { kind: ExprKind::Ref(n), span: tok.span },
+            TokenKind::Number(n) => Expr {
+                kind: ExprKind::Number(n),
+                span: tok.span,
+            },
+            TokenKind::Literal(s) => Expr {
+                kind: ExprKind::Literal(s),
+                span: tok.span,
+            },
+            TokenKind::Ref(n) => Expr {
+                kind: ExprKind::Ref(n),
+                span: tok.span,
+            },
             TokenKind::LParen => {
                 let inner = self.expr_bp(0);
                 if matches!(self.peek(), TokenKind::RParen) {
@@ -235,7 +329,10 @@ impl Parser {
                     self.report(Diagnostic::error(tok.span.clone(), "unclosed `(`"));
                 }
                 // Parentheses only group; the node keeps the inner kind but covers the brackets.
-                Expr { kind: inner.kind, span: tok.span.start..self.prev_end }
+                Expr {
+                    kind: inner.kind,
+                    span: tok.span.start..self.prev_end,
+                }
             }
             TokenKind::Name(name) => {
                 // `prefix` only sends a name here when a `(` follows.
@@ -255,13 +352,19 @@ impl Parser {
                                 break;
                             }
                             _ => {
-                                self.report(Diagnostic::error(open.span.clone(), format!("unclosed `(` in call to `{name}`")));
+                                self.report(Diagnostic::error(
+                                    open.span.clone(),
+                                    format!("unclosed `(` in call to `{name}`"),
+                                ));
                                 break;
                             }
                         }
                     }
                 }
-                Expr { kind: ExprKind::Call { name, args }, span: tok.span.start..self.prev_end }
+                Expr {
+                    kind: ExprKind::Call { name, args },
+                    span: tok.span.start..self.prev_end,
+                }
             }
             // `prefix` only calls `filter_expr` for the token kinds above.
             _ => self.error_node(tok.span),
@@ -307,12 +410,29 @@ impl Parser {
     fn step(&mut self) -> Step {
         let tok = self.bump();
         let (axis, test) = match &tok.kind {
-            TokenKind::Dot => return Step { axis: Axis::SelfAxis, test: NodeTest::Node, predicates: self.predicates(), span: tok.span.start..self.prev_end },
-            TokenKind::DotDot => return Step { axis: Axis::Parent, test: NodeTest::Node, predicates: self.predicates(), span: tok.span.start..self.prev_end },
+            TokenKind::Dot => {
+                return Step {
+                    axis: Axis::SelfAxis,
+                    test: NodeTest::Node,
+                    predicates: self.predicates(),
+                    span: tok.span.start..self.prev_end,
+                }
+            }
+            TokenKind::DotDot => {
+                return Step {
+                    axis: Axis::Parent,
+                    test: NodeTest::Node,
+                    predicates: self.predicates(),
+                    span: tok.span.start..self.prev_end,
+                }
+            }
             TokenKind::At => (Axis::Attribute, self.node_test()),
             TokenKind::Axis(name) => {
                 let axis = Axis::from_name(name).unwrap_or_else(|| {
-                    self.report(Diagnostic::error(tok.span.clone(), format!("axis `{name}` is not supported")));
+                    self.report(Diagnostic::error(
+                        tok.span.clone(),
+                        format!("axis `{name}` is not supported"),
+                    ));
                     Axis::Child
                 });
                 (axis, self.node_test())
@@ -324,7 +444,12 @@ impl Parser {
             }
         };
         let predicates = self.predicates();
-        Step { axis, test, predicates, span: tok.span.start..self.prev_end }
+        Step {
+            axis,
+            test,
+            predicates,
+            span: tok.span.start..self.prev_end,
+        }
     }
 
     fn node_test(&mut self) -> NodeTest {
@@ -337,9 +462,16 @@ impl Parser {
                     if matches!(self.peek(), TokenKind::RParen) {
                         self.bump();
                     } else {
-                        self.report(Diagnostic::error(tok.span.clone(), format!("`{n}()` takes no arguments")));
+                        self.report(Diagnostic::error(
+                            tok.span.clone(),
+                            format!("`{n}()` takes no arguments"),
+                        ));
                     }
-                    return if n == "node" { NodeTest::Node } else { NodeTest::Text };
+                    return if n == "node" {
+                        NodeTest::Node
+                    } else {
+                        NodeTest::Text
+                    };
                 }
                 NodeTest::Name(n.clone())
             }
@@ -353,7 +485,10 @@ impl Parser {
             }
             // After `@` or `axis::`, a `*` is lexed as a name test, so only real errors land here.
             other => {
-                self.report(Diagnostic::error(tok.span.clone(), format!("expected a node name, found {}", other.describe())));
+                self.report(Diagnostic::error(
+                    tok.span.clone(),
+                    format!("expected a node name, found {}", other.describe()),
+                ));
                 NodeTest::Any
             }
         }
@@ -361,7 +496,12 @@ impl Parser {
 }
 
 fn descendant_or_self(span: Span) -> Step {
-    Step { axis: Axis::DescendantOrSelf, test: NodeTest::Node, predicates: Vec::new(), span }
+    Step {
+        axis: Axis::DescendantOrSelf,
+        test: NodeTest::Node,
+        predicates: Vec::new(),
+        span,
+    }
 }
 
 #[cfg(test)]

@@ -45,7 +45,9 @@ impl Regex {
 /// needs only the final `error: ...` line, as a one-line message.
 fn error(e: regex::Error) -> RegexError {
     let text = e.to_string();
-    let last = text.rsplit_once("error: ").map_or(text.as_str(), |(_, m)| m);
+    let last = text
+        .rsplit_once("error: ")
+        .map_or(text.as_str(), |(_, m)| m);
     RegexError(last.trim().to_string())
 }
 

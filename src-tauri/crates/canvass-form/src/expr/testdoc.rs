@@ -29,7 +29,11 @@ pub struct TestDoc {
 impl TestDoc {
     /// Builds a document from `(path, value)` pairs.
     pub fn new(entries: &[(&str, &str)]) -> TestDoc {
-        let mut doc = TestDoc { nodes: vec![Self::blank("#document", None)], instances: Vec::new(), labels: Vec::new() };
+        let mut doc = TestDoc {
+            nodes: vec![Self::blank("#document", None)],
+            instances: Vec::new(),
+            labels: Vec::new(),
+        };
         for (path, value) in entries {
             doc.set(path, value);
         }
@@ -38,12 +42,21 @@ impl TestDoc {
 
     /// Adds choice labels for `jr:choice-name`.
     pub fn with_labels(mut self, labels: &[(&str, &str, &str)]) -> TestDoc {
-        self.labels = labels.iter().map(|(q, c, l)| (q.to_string(), c.to_string(), l.to_string())).collect();
+        self.labels = labels
+            .iter()
+            .map(|(q, c, l)| (q.to_string(), c.to_string(), l.to_string()))
+            .collect();
         self
     }
 
     fn blank(name: &str, parent: Option<NodeId>) -> Node {
-        Node { name: name.to_string(), parent, children: Vec::new(), value: String::new(), attrs: Vec::new() }
+        Node {
+            name: name.to_string(),
+            parent,
+            children: Vec::new(),
+            value: String::new(),
+            attrs: Vec::new(),
+        }
     }
 
     fn get(&self, id: NodeId) -> &Node {
@@ -68,11 +81,18 @@ impl TestDoc {
         };
         for seg in rest.split('/').filter(|s| !s.is_empty()) {
             if let Some(attr) = seg.strip_prefix('@') {
-                self.nodes[cur.0 as usize].attrs.push((attr.to_string(), value.to_string()));
+                self.nodes[cur.0 as usize]
+                    .attrs
+                    .push((attr.to_string(), value.to_string()));
                 return;
             }
             let (name, index) = match seg.split_once('[') {
-                Some((n, i)) => (n, i.trim_end_matches(']').parse::<usize>().expect("numeric index")),
+                Some((n, i)) => (
+                    n,
+                    i.trim_end_matches(']')
+                        .parse::<usize>()
+                        .expect("numeric index"),
+                ),
                 None => (seg, 1),
             };
             loop {
@@ -98,7 +118,12 @@ impl TestDoc {
         let mut cur = NodeId(0);
         for seg in path.split('/').filter(|s| !s.is_empty()) {
             let (name, index) = match seg.split_once('[') {
-                Some((n, i)) => (n, i.trim_end_matches(']').parse::<usize>().expect("numeric index")),
+                Some((n, i)) => (
+                    n,
+                    i.trim_end_matches(']')
+                        .parse::<usize>()
+                        .expect("numeric index"),
+                ),
                 None => (seg, 1),
             };
             cur = self.children(cur, Some(name))[index - 1];
@@ -132,7 +157,12 @@ impl Document for TestDoc {
     }
 
     fn children(&self, n: NodeId, name: Option<&str>) -> Vec<NodeId> {
-        self.get(n).children.iter().copied().filter(|c| name.is_none_or(|want| self.get(*c).name == want)).collect()
+        self.get(n)
+            .children
+            .iter()
+            .copied()
+            .filter(|c| name.is_none_or(|want| self.get(*c).name == want))
+            .collect()
     }
 
     fn name(&self, n: NodeId) -> String {
@@ -140,7 +170,11 @@ impl Document for TestDoc {
     }
 
     fn attribute(&self, n: NodeId, name: &str) -> Option<String> {
-        self.get(n).attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        self.get(n)
+            .attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
     }
 
     fn attribute_names(&self, n: NodeId) -> Vec<String> {
@@ -161,9 +195,17 @@ impl Document for TestDoc {
         }
         // Walk up from the context: the first ancestor (or the context itself) containing nodes of
         // that name bounds the answer, which is ODK's "same repeat instance" rule.
-        let mut anc = if context == NodeId(0) { None } else { Some(context) };
+        let mut anc = if context == NodeId(0) {
+            None
+        } else {
+            Some(context)
+        };
         while let Some(a) = anc {
-            let under: Vec<NodeId> = all.iter().copied().filter(|n| self.is_under(*n, a)).collect();
+            let under: Vec<NodeId> = all
+                .iter()
+                .copied()
+                .filter(|n| self.is_under(*n, a))
+                .collect();
             if !under.is_empty() {
                 return Some(under);
             }
@@ -173,13 +215,25 @@ impl Document for TestDoc {
     }
 
     fn instance_root(&self, id: &str) -> Option<NodeId> {
-        self.instances.iter().find(|(k, _)| k == id).map(|(_, n)| *n)
+        self.instances
+            .iter()
+            .find(|(k, _)| k == id)
+            .map(|(_, n)| *n)
     }
 
-    fn choice_label(&self, question: &str, choice: &str, _language: Option<&str>, _context: NodeId) -> Option<String> {
+    fn choice_label(
+        &self,
+        question: &str,
+        choice: &str,
+        _language: Option<&str>,
+        _context: NodeId,
+    ) -> Option<String> {
         // Accept both `${q}` and `/data/.../q` spellings of the question.
         let q = question.trim_start_matches("${").trim_end_matches('}');
         let q = q.rsplit('/').next().unwrap_or(q);
-        self.labels.iter().find(|(lq, lc, _)| lq == q && lc == choice).map(|(_, _, l)| l.clone())
+        self.labels
+            .iter()
+            .find(|(lq, lc, _)| lq == q && lc == choice)
+            .map(|(_, _, l)| l.clone())
     }
 }

@@ -52,7 +52,8 @@ fn fixture() -> TestDoc {
 
 fn context() -> Context {
     Context {
-        now: chrono::DateTime::parse_from_rfc3339("2025-01-15T10:00:00+02:00").expect("valid fixture time"),
+        now: chrono::DateTime::parse_from_rfc3339("2025-01-15T10:00:00+02:00")
+            .expect("valid fixture time"),
         random_seed: 42,
         language: None,
     }
@@ -193,14 +194,23 @@ fn control_and_conversion_functions() {
         ("checklist(3, -1, ${yn1}, ${yn2}, ${yn3})", "false"),
         ("checklist(-1, 1, ${yn1}, ${yn2}, ${yn3})", "false"),
         ("checklist(-1, -1)", "true"),
-        ("weighted-checklist(3, -1, ${yn1}, 2, ${yn2}, 5, ${yn3}, 1)", "true"),
-        ("weighted-checklist(4, -1, ${yn1}, 2, ${yn2}, 5, ${yn3}, 1)", "false"),
+        (
+            "weighted-checklist(3, -1, ${yn1}, 2, ${yn2}, 5, ${yn3}, 1)",
+            "true",
+        ),
+        (
+            "weighted-checklist(4, -1, ${yn1}, 2, ${yn2}, 5, ${yn3}, 1)",
+            "false",
+        ),
     ]);
 }
 
 #[test]
 fn once_keeps_an_existing_value() {
-    give_rows_at("/data/a", &[("once(99)", "3"), (". * 2", "6"), ("string-length()", "1")]);
+    give_rows_at(
+        "/data/a",
+        &[("once(99)", "3"), (". * 2", "6"), ("string-length()", "1")],
+    );
     give_rows_at("/data/empty", &[("once(99)", "99")]);
 }
 
@@ -277,9 +287,18 @@ fn node_sets_and_repeats() {
 fn secondary_instance_lookups() {
     give(&[
         ("instance('states')/root/item[name = 'on']/label", "Ontario"),
-        ("count(instance('states')/root/item[country = ${country}])", "2"),
-        ("instance('states')/root/item[country = current()/country]/label", "New York"),
-        ("join(' ', instance('states')/root/item[country = /data/country]/name)", "ny ca"),
+        (
+            "count(instance('states')/root/item[country = ${country}])",
+            "2",
+        ),
+        (
+            "instance('states')/root/item[country = current()/country]/label",
+            "New York",
+        ),
+        (
+            "join(' ', instance('states')/root/item[country = /data/country]/name)",
+            "ny ca",
+        ),
         ("instance('states')/root/item[last()]/label", "California"),
     ]);
 }
@@ -338,10 +357,22 @@ fn string_functions() {
         ("string-length(uuid())", "36"),
         ("substr(uuid(), 14, 15)", "4"),
         ("string-length(uuid(8))", "8"),
-        ("digest('abc', 'MD5', 'hex')", "900150983cd24fb0d6963f7d28e17f72"),
-        ("digest('abc', 'SHA-1', 'hex')", "a9993e364706816aba3e25717850c26c9cd0d89d"),
-        ("digest('abc', 'SHA-256', 'hex')", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-        ("digest('abc', 'SHA-256')", "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="),
+        (
+            "digest('abc', 'MD5', 'hex')",
+            "900150983cd24fb0d6963f7d28e17f72",
+        ),
+        (
+            "digest('abc', 'SHA-1', 'hex')",
+            "a9993e364706816aba3e25717850c26c9cd0d89d",
+        ),
+        (
+            "digest('abc', 'SHA-256', 'hex')",
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        ),
+        (
+            "digest('abc', 'SHA-256')",
+            "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=",
+        ),
         ("string-length(digest('abc', 'SHA-512', 'hex'))", "128"),
         ("base64-decode('SGVsbG8=')", "Hello"),
         ("base64-decode('***')", ""),
@@ -396,7 +427,10 @@ fn date_and_time_functions() {
         ("today() = 20103", "true"),
         ("${visit} = 20103", "true"),
         ("now() - ${visit}", "0"),
-        ("decimal-date-time(now()) - decimal-date-time(${visit})", "0.0625"),
+        (
+            "decimal-date-time(now()) - decimal-date-time(${visit})",
+            "0.0625",
+        ),
         ("decimal-date-time('1970-01-02T00:00:00Z')", "1"),
         ("decimal-date-time('1970-01-01T12:00:00.000+00:00')", "0.5"),
         ("decimal-date-time('1970-01-02')", "1"),
@@ -408,11 +442,17 @@ fn date_and_time_functions() {
         ("date-time(0.5)", "1970-01-01T14:00:00.000+02:00"),
         ("date-time('2020-01-01')", "2020-01-01T00:00:00.000+02:00"),
         ("date-time(${visit})", "2025-01-15T08:30:00.000+02:00"),
-        ("format-date(${dob}, '%Y/%m/%d %e %n %b %a %y')", "2000/02/29 29 2 Feb Tue 00"),
+        (
+            "format-date(${dob}, '%Y/%m/%d %e %n %b %a %y')",
+            "2000/02/29 29 2 Feb Tue 00",
+        ),
         ("format-date('2025-01-05', '%e/%n 100%%')", "5/1 100%"),
         ("format-date(${empty}, '%Y')", ""),
         ("format-date(0, '%Y-%m-%d')", "1970-01-01"),
-        ("format-date-time(${visit}, '%H:%M:%S.%3 %h')", "08:30:00.000 8"),
+        (
+            "format-date-time(${visit}, '%H:%M:%S.%3 %h')",
+            "08:30:00.000 8",
+        ),
         ("format-date-time('2025-01-15T06:30:00Z', '%H:%M')", "08:30"),
         ("format-date-time(now(), '%Y-%m-%d %H')", "2025-01-15 10"),
     ]);
@@ -454,7 +494,8 @@ fn randomize_matches_javarosa_park_miller_order() {
     for (src, want) in rows {
         assert_eq!(give_at(&doc, "/data", src).as_deref(), Ok(want), "{src}");
     }
-    let unseeded = give_at(&doc, "/data", "join('', randomize(/data/l))").expect("randomize evaluates");
+    let unseeded =
+        give_at(&doc, "/data", "join('', randomize(/data/l))").expect("randomize evaluates");
     let mut letters: Vec<char> = unseeded.chars().collect();
     letters.sort_unstable();
     assert_eq!(letters.into_iter().collect::<String>(), "abcdefgh");
@@ -466,7 +507,10 @@ fn random_and_uuid_are_deterministic_given_the_seed() {
     let a = give_at(&doc, "/data", "concat(random(), uuid())");
     let b = give_at(&doc, "/data", "concat(random(), uuid())");
     assert_eq!(a, b);
-    let other = Context { random_seed: 43, ..context() };
+    let other = Context {
+        random_seed: 43,
+        ..context()
+    };
     let (expr, _) = parse("concat(random(), uuid())");
     let c = eval(&expr, &doc, doc.root(), &other).map(|v| v.to_str(&doc));
     assert_ne!(a, c);
@@ -482,30 +526,67 @@ fn evaluation_errors_name_the_problem() {
         ("1 | 2", EvalError::NotANodeSet("`|`".into())),
         ("'a'/b", EvalError::NotANodeSet("a path".into())),
         ("foo(1)", EvalError::UnknownFunction("foo".into())),
-        ("if(1, 2)", EvalError::Arity { name: "if".into(), expected: "3".into(), got: 2 }),
-        ("indexed-repeat(${age}, ${rep}, 1, ${rep})", EvalError::Arity { name: "indexed-repeat".into(), expected: "3, 5 or 7".into(), got: 4 }),
+        (
+            "if(1, 2)",
+            EvalError::Arity {
+                name: "if".into(),
+                expected: "3".into(),
+                got: 2,
+            },
+        ),
+        (
+            "indexed-repeat(${age}, ${rep}, 1, ${rep})",
+            EvalError::Arity {
+                name: "indexed-repeat".into(),
+                expected: "3, 5 or 7".into(),
+                got: 4,
+            },
+        ),
         ("${nope}", EvalError::UnknownReference("nope".into())),
-        ("instance('nope')/root", EvalError::UnknownInstance("nope".into())),
-        ("regex('a', '(')", EvalError::BadArgument { function: "regex".into(), message: "unclosed group".into() }),
-        ("digest('a', 'CRC')", EvalError::BadArgument { function: "digest".into(), message: "unknown algorithm `CRC`".into() }),
+        (
+            "instance('nope')/root",
+            EvalError::UnknownInstance("nope".into()),
+        ),
+        (
+            "regex('a', '(')",
+            EvalError::BadArgument {
+                function: "regex".into(),
+                message: "unclosed group".into(),
+            },
+        ),
+        (
+            "digest('a', 'CRC')",
+            EvalError::BadArgument {
+                function: "digest".into(),
+                message: "unknown algorithm `CRC`".into(),
+            },
+        ),
     ];
     for (src, want) in cases {
         assert_eq!(give_at(&doc, "/data", src).as_ref(), Err(want), "{src}");
     }
     let (expr, _) = parse("1 +");
-    assert_eq!(eval(&expr, &doc, doc.root(), &context()), Err(EvalError::Syntax(3..3)));
+    assert_eq!(
+        eval(&expr, &doc, doc.root(), &context()),
+        Err(EvalError::Syntax(3..3))
+    );
 }
 
 #[test]
 fn function_registry_answers_the_importer() {
-    use super::functions::{arity, call_names_all_dispatch, check_call, is_known_function, FUNCTIONS};
+    use super::functions::{
+        arity, call_names_all_dispatch, check_call, is_known_function, FUNCTIONS,
+    };
     assert!(is_known_function("jr:choice-name"));
     assert!(is_known_function("format-date-time"));
     assert!(!is_known_function("pulldata"));
     assert!(!is_known_function("choice-name"));
     assert_eq!(arity("round").map(|a| (a.min, a.max)), Some((1, Some(2))));
     assert_eq!(arity("concat").map(|a| a.max), Some(None));
-    assert_eq!(check_call("foo", 0).map_err(|e| e.to_string()), Err("function `foo` is not supported".to_string()));
+    assert_eq!(
+        check_call("foo", 0).map_err(|e| e.to_string()),
+        Err("function `foo` is not supported".to_string())
+    );
     assert!(check_call("weighted-checklist", 3).is_err());
     assert!(check_call("weighted-checklist", 4).is_ok());
     assert_eq!(FUNCTIONS.len(), call_names_all_dispatch());
@@ -515,11 +596,80 @@ fn function_registry_answers_the_importer() {
 #[test]
 fn random_token_soup_never_panics() {
     const ALPHABET: &[&str] = &[
-        "1", "2.5", ".5", "0", "'a'", "\"b\"", "'", "\"", "${a}", "${rep}", "${age}", "${", "}", "$x", "a", "age", "rep", "data",
-        "jr:choice-name", "instance('states')", "root", "item", "name", "+", "-", "*", "div", "mod", "and", "or", "=", "!=", "<",
-        "<=", ">", ">=", "|", "/", "//", ".", "..", "@", "@lang", "[", "]", "(", ")", ",", " ", "count(", "if(", "concat(",
-        "substr(", "regex(", "format-date(", "round(", "selected(", "indexed-repeat(", "randomize(", "date(", "sum(", "position()",
-        "last()", "current()", "::", "child::", "text()", "node()", "#", "é", "uuid(", "digest(", "distance(", "area(",
+        "1",
+        "2.5",
+        ".5",
+        "0",
+        "'a'",
+        "\"b\"",
+        "'",
+        "\"",
+        "${a}",
+        "${rep}",
+        "${age}",
+        "${",
+        "}",
+        "$x",
+        "a",
+        "age",
+        "rep",
+        "data",
+        "jr:choice-name",
+        "instance('states')",
+        "root",
+        "item",
+        "name",
+        "+",
+        "-",
+        "*",
+        "div",
+        "mod",
+        "and",
+        "or",
+        "=",
+        "!=",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "|",
+        "/",
+        "//",
+        ".",
+        "..",
+        "@",
+        "@lang",
+        "[",
+        "]",
+        "(",
+        ")",
+        ",",
+        " ",
+        "count(",
+        "if(",
+        "concat(",
+        "substr(",
+        "regex(",
+        "format-date(",
+        "round(",
+        "selected(",
+        "indexed-repeat(",
+        "randomize(",
+        "date(",
+        "sum(",
+        "position()",
+        "last()",
+        "current()",
+        "::",
+        "child::",
+        "text()",
+        "node()",
+        "#",
+        "é",
+        "uuid(",
+        "digest(",
+        "distance(",
+        "area(",
     ];
     struct XorShift(u64);
     impl XorShift {
@@ -536,10 +686,15 @@ fn random_token_soup_never_panics() {
     let mut clean = 0;
     for _ in 0..20_000 {
         let len = 1 + (rng.next() % 12) as usize;
-        let src: String = (0..len).map(|_| ALPHABET[(rng.next() % ALPHABET.len() as u64) as usize]).collect();
+        let src: String = (0..len)
+            .map(|_| ALPHABET[(rng.next() % ALPHABET.len() as u64) as usize])
+            .collect();
         let (expr, diags) = parse(&src);
         for d in &diags {
-            assert!(d.span.start <= d.span.end && d.span.end <= src.len(), "{src}: bad span {d:?}");
+            assert!(
+                d.span.start <= d.span.end && d.span.end <= src.len(),
+                "{src}: bad span {d:?}"
+            );
         }
         if diags.is_empty() {
             clean += 1;

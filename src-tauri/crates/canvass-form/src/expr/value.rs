@@ -6,7 +6,9 @@
 //! 1970-01-01 and a dateTime into the days of its date on the device clock, as JavaRosa does. Equality of two strings
 //! stays a string comparison, as in JavaRosa for values typed as strings.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike};
+use chrono::{
+    DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike,
+};
 
 use super::ast::BinOp;
 use super::eval::Document;
@@ -21,7 +23,10 @@ pub enum NodeRef {
     Element(NodeId),
     /// Attribute `name` of element `owner`; the engine creates these for the `@` axis so callers
     /// need not allocate ids for attributes.
-    Attribute { owner: NodeId, name: String },
+    Attribute {
+        owner: NodeId,
+        name: String,
+    },
 }
 
 /// An XPath value.
@@ -293,17 +298,29 @@ pub fn format_date_time(dt: &DateTime<FixedOffset>) -> String {
 pub fn compare(op: BinOp, a: &Value, b: &Value, doc: &dyn Document, tz: FixedOffset) -> bool {
     match (a, b) {
         (Value::NodeSet(x), Value::NodeSet(y)) => {
-            let ys: Vec<Value> = y.iter().map(|n| Value::String(node_string(doc, n))).collect();
+            let ys: Vec<Value> = y
+                .iter()
+                .map(|n| Value::String(node_string(doc, n)))
+                .collect();
             x.iter().any(|n| {
                 let xv = Value::String(node_string(doc, n));
                 ys.iter().any(|yv| compare_atoms(op, &xv, yv, tz))
             })
         }
         (Value::NodeSet(_), Value::Boolean(_)) | (Value::Boolean(_), Value::NodeSet(_)) => {
-            compare_atoms(op, &Value::Boolean(a.to_bool(doc)), &Value::Boolean(b.to_bool(doc)), tz)
+            compare_atoms(
+                op,
+                &Value::Boolean(a.to_bool(doc)),
+                &Value::Boolean(b.to_bool(doc)),
+                tz,
+            )
         }
-        (Value::NodeSet(x), other) => x.iter().any(|n| compare_atoms(op, &Value::String(node_string(doc, n)), other, tz)),
-        (other, Value::NodeSet(y)) => y.iter().any(|n| compare_atoms(op, other, &Value::String(node_string(doc, n)), tz)),
+        (Value::NodeSet(x), other) => x
+            .iter()
+            .any(|n| compare_atoms(op, &Value::String(node_string(doc, n)), other, tz)),
+        (other, Value::NodeSet(y)) => y
+            .iter()
+            .any(|n| compare_atoms(op, other, &Value::String(node_string(doc, n)), tz)),
         _ => compare_atoms(op, a, b, tz),
     }
 }

@@ -60,7 +60,13 @@ pub(crate) const MAX_NESTING: usize = 100;
 pub(crate) fn guarded(f: impl FnOnce() -> Import) -> Import {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(import) => import,
-        Err(_) => Import { form: None, diagnostics: vec![Diagnostic::error(crate::diagnostic::Location::Form, "the file could not be read (the parser failed on it)")] },
+        Err(_) => Import {
+            form: None,
+            diagnostics: vec![Diagnostic::error(
+                crate::diagnostic::Location::Form,
+                "the file could not be read (the parser failed on it)",
+            )],
+        },
     }
 }
 
@@ -78,7 +84,9 @@ pub(crate) fn file_stem(file_name: &str) -> String {
 pub(crate) fn is_valid_name(name: &str) -> bool {
     let mut chars = name.chars();
     match chars.next() {
-        Some(c) if c.is_alphabetic() || c == '_' => chars.all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.')),
+        Some(c) if c.is_alphabetic() || c == '_' => {
+            chars.all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        }
         _ => false,
     }
 }
@@ -86,24 +94,40 @@ pub(crate) fn is_valid_name(name: &str) -> bool {
 /// Parses an expression cell or attribute, reporting syntax errors and unknown functions at
 /// `location` with the expression quoted. Returns `None` when the expression cannot be evaluated,
 /// so the runtime never sees a broken tree.
-pub(crate) fn parse_expression(src: &str, location: &crate::diagnostic::Location, diags: &mut Vec<Diagnostic>) -> Option<crate::model::Expression> {
+pub(crate) fn parse_expression(
+    src: &str,
+    location: &crate::diagnostic::Location,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<crate::model::Expression> {
     let (expr, syntax) = crate::expr::parse(src);
     let mut ok = true;
     for d in syntax {
         ok &= d.severity != crate::expr::Severity::Error;
         diags.push(Diagnostic {
             severity: d.severity,
-            message: format!("syntax error in `{src}` at character {}: {}", d.span.start + 1, d.message),
+            message: format!(
+                "syntax error in `{src}` at character {}: {}",
+                d.span.start + 1,
+                d.message
+            ),
             location: location.clone(),
         });
     }
     if ok {
         for d in crate::expr::check(&expr) {
             ok = false;
-            diags.push(Diagnostic::error(location.clone(), format!("in `{src}`: {}", d.message)));
+            diags.push(Diagnostic::error(
+                location.clone(),
+                format!("in `{src}`: {}", d.message),
+            ));
         }
     }
-    ok.then(|| crate::model::Expression { source: src.to_string(), expr, deps: Vec::new(), dynamic: false })
+    ok.then(|| crate::model::Expression {
+        source: src.to_string(),
+        expr,
+        deps: Vec::new(),
+        dynamic: false,
+    })
 }
 
 /// An XForm reference as a template path: predicates and whitespace removed.

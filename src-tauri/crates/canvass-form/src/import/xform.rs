@@ -13,8 +13,8 @@ use super::{file_stem, parse_expression, Import, MAX_NESTING};
 use crate::diagnostic::{Diagnostic, Location};
 use crate::expr::ast::{ExprKind, PathStart};
 use crate::model::{
-    Choice, ChoiceList, ChoiceSource, DefaultValue, Node, NodeIndex, NodeKind, QuestionType, Questionnaire, RepeatCount, Text,
-    DEFAULT_LANGUAGE_KEY,
+    Choice, ChoiceList, ChoiceSource, DefaultValue, Node, NodeIndex, NodeKind, QuestionType,
+    Questionnaire, RepeatCount, Text, DEFAULT_LANGUAGE_KEY,
 };
 
 /// Local name of an element.
@@ -43,7 +43,14 @@ fn element_path(n: &XNode<'_, '_>) -> String {
             Some(p) if !p.is_empty() => format!("{p}:{}", local(&e)),
             _ => local(&e).to_string(),
         };
-        let same: Vec<XNode> = e.parent().map(|p| elements(&p).filter(|s| s.tag_name() == e.tag_name()).collect()).unwrap_or_default();
+        let same: Vec<XNode> = e
+            .parent()
+            .map(|p| {
+                elements(&p)
+                    .filter(|s| s.tag_name() == e.tag_name())
+                    .collect()
+            })
+            .unwrap_or_default();
         if same.len() > 1 {
             let pos = same.iter().position(|s| *s == e).map_or(1, |i| i + 1);
             parts.push(format!("{name}[{pos}]"));
@@ -57,7 +64,9 @@ fn element_path(n: &XNode<'_, '_>) -> String {
 }
 
 fn loc(n: &XNode<'_, '_>) -> Location {
-    Location::Element { path: element_path(n) }
+    Location::Element {
+        path: element_path(n),
+    }
 }
 
 /// Text content of an element, with `<output value="x"/>` written as `${x}` for piping.
@@ -150,20 +159,32 @@ fn import_document(bytes: &[u8], file_name: &str) -> Import {
 }
 
 fn fail(message: String) -> Import {
-    Import { form: None, diagnostics: vec![Diagnostic::error(Location::Form, message)] }
+    Import {
+        form: None,
+        diagnostics: vec![Diagnostic::error(Location::Form, message)],
+    }
 }
 
 fn build<'a>(doc: &'a roxmltree::Document<'a>, file_name: &str) -> Import {
     let html = doc.root_element();
-    let find = |parent: Option<XNode<'a, 'a>>, name: &str| parent.and_then(|p| elements(&p).find(|c| local(c) == name));
+    let find = |parent: Option<XNode<'a, 'a>>, name: &str| {
+        parent.and_then(|p| elements(&p).find(|c| local(c) == name))
+    };
     let head = find(Some(html), "head");
     let body = find(Some(html), "body");
     let model = find(head, "model");
     let Some(model) = model else {
         return fail("the XForm has no `<model>` in `<h:head>`".into());
     };
-    let instances: Vec<XNode> = elements(&model).filter(|c| local(c) == "instance").collect();
-    let Some(primary) = instances.iter().find(|i| attr(i, "id").is_none()).or(instances.first()).and_then(|i| elements(i).next()) else {
+    let instances: Vec<XNode> = elements(&model)
+        .filter(|c| local(c) == "instance")
+        .collect();
+    let Some(primary) = instances
+        .iter()
+        .find(|i| attr(i, "id").is_none())
+        .or(instances.first())
+        .and_then(|i| elements(i).next())
+    else {
         return fail("the XForm model has no primary instance".into());
     };
     let mut imp = Importer {
@@ -192,7 +213,9 @@ fn build<'a>(doc: &'a roxmltree::Document<'a>, file_name: &str) -> Import {
     let mut default_language = None;
     if let Some(itext) = elements(&model).find(|c| local(c) == "itext") {
         for tr in elements(&itext).filter(|c| local(c) == "translation") {
-            let lang = attr(&tr, "lang").unwrap_or(DEFAULT_LANGUAGE_KEY).to_string();
+            let lang = attr(&tr, "lang")
+                .unwrap_or(DEFAULT_LANGUAGE_KEY)
+                .to_string();
             if attr(&tr, "default").is_some() && default_language.is_none() {
                 default_language = Some(lang.clone());
             }
@@ -200,9 +223,14 @@ fn build<'a>(doc: &'a roxmltree::Document<'a>, file_name: &str) -> Import {
             for t in elements(&tr).filter(|c| local(c) == "text") {
                 let Some(id) = attr(&t, "id") else { continue };
                 // The plain `<value>` (no `form`) is the text; media forms are not texts.
-                let value = elements(&t).find(|v| local(v) == "value" && attr(v, "form").is_none()).or_else(|| elements(&t).find(|v| local(v) == "value"));
+                let value = elements(&t)
+                    .find(|v| local(v) == "value" && attr(v, "form").is_none())
+                    .or_else(|| elements(&t).find(|v| local(v) == "value"));
                 if let Some(v) = value {
-                    imp.itext.entry(id.to_string()).or_default().insert(lang.clone(), inline_text(&v));
+                    imp.itext
+                        .entry(id.to_string())
+                        .or_default()
+                        .insert(lang.clone(), inline_text(&v));
                 }
             }
         }
@@ -223,7 +251,14 @@ fn build<'a>(doc: &'a roxmltree::Document<'a>, file_name: &str) -> Import {
     for b in &binds {
         if let Some(ns) = attr(b, "nodeset").or_else(|| attr(b, "ref")) {
             let p = absolute(ns, &format!("/{root_name}"));
-            imp.types.insert(p.clone(), (attr(b, "type").unwrap_or("string").to_string(), attr(b, "preload").map(str::to_string), attr(b, "preloadParams").map(str::to_string)));
+            imp.types.insert(
+                p.clone(),
+                (
+                    attr(b, "type").unwrap_or("string").to_string(),
+                    attr(b, "preload").map(str::to_string),
+                    attr(b, "preloadParams").map(str::to_string),
+                ),
+            );
             if attr(b, "readonly").is_some_and(|r| r.trim() == "true()") {
                 imp.readonly_true.insert(p, true);
             }
@@ -234,12 +269,17 @@ fn build<'a>(doc: &'a roxmltree::Document<'a>, file_name: &str) -> Import {
         imp.bind(b, &root_name);
     }
     // Dynamic defaults from `setvalue` actions on first load / new repeat.
-    for sv in html.descendants().filter(|d| d.is_element() && local(d) == "setvalue") {
+    for sv in html
+        .descendants()
+        .filter(|d| d.is_element() && local(d) == "setvalue")
+    {
         let ev = attr(&sv, "event").unwrap_or("");
         if !(ev.contains("odk-instance-first-load") || ev.contains("odk-new-repeat")) {
             continue;
         }
-        let (Some(r), Some(v)) = (attr(&sv, "ref"), attr(&sv, "value")) else { continue };
+        let (Some(r), Some(v)) = (attr(&sv, "ref"), attr(&sv, "value")) else {
+            continue;
+        };
         let p = absolute(r, &format!("/{root_name}"));
         let l = loc(&sv);
         if let Some(&i) = imp.by_path.get(&p) {
@@ -248,8 +288,12 @@ fn build<'a>(doc: &'a roxmltree::Document<'a>, file_name: &str) -> Import {
             }
         }
     }
-    let title = find(head, "title").map(|t| inline_text(&t)).unwrap_or_default();
-    let id = attr(&primary, "id").map(str::to_string).unwrap_or_else(|| file_stem(file_name));
+    let title = find(head, "title")
+        .map(|t| inline_text(&t))
+        .unwrap_or_default();
+    let id = attr(&primary, "id")
+        .map(str::to_string)
+        .unwrap_or_else(|| file_stem(file_name));
     let mut settings = BTreeMap::new();
     settings.insert("form_id".to_string(), id.clone());
     settings.insert("form_title".to_string(), title.clone());
@@ -274,17 +318,32 @@ fn build<'a>(doc: &'a roxmltree::Document<'a>, file_name: &str) -> Import {
     };
     crate::runtime::deps::resolve_all(&mut form);
     for cycle in crate::runtime::deps::calculation_cycles(&form) {
-        let paths: Vec<&str> = cycle.iter().filter_map(|&i| form.nodes.get(i).map(|n| n.path.as_str())).collect();
-        let l = cycle.first().and_then(|&i| form.nodes.get(i)).map(|n| n.location.clone()).unwrap_or_default();
-        imp.diags.push(Diagnostic::error(l, format!("calculations form a cycle: {}", paths.join(" -> "))));
+        let paths: Vec<&str> = cycle
+            .iter()
+            .filter_map(|&i| form.nodes.get(i).map(|n| n.path.as_str()))
+            .collect();
+        let l = cycle
+            .first()
+            .and_then(|&i| form.nodes.get(i))
+            .map(|n| n.location.clone())
+            .unwrap_or_default();
+        imp.diags.push(Diagnostic::error(
+            l,
+            format!("calculations form a cycle: {}", paths.join(" -> ")),
+        ));
     }
-    Import { form: Some(form), diagnostics: imp.diags }
+    Import {
+        form: Some(form),
+        diagnostics: imp.diags,
+    }
 }
 
 impl<'a> Importer<'a> {
     /// A label-like child (`label`, `hint`) as a translated text.
     fn text_of(&self, parent: &XNode<'_, '_>, child: &str) -> Text {
-        let Some(el) = elements(parent).find(|c| local(c) == child) else { return Text::default() };
+        let Some(el) = elements(parent).find(|c| local(c) == child) else {
+            return Text::default();
+        };
         self.text_value(attr(&el, "ref"), &inline_text(&el))
     }
 
@@ -298,35 +357,53 @@ impl<'a> Importer<'a> {
         if inline.is_empty() {
             Text::default()
         } else {
-            Text([(DEFAULT_LANGUAGE_KEY.to_string(), inline.to_string())].into_iter().collect())
+            Text(
+                [(DEFAULT_LANGUAGE_KEY.to_string(), inline.to_string())]
+                    .into_iter()
+                    .collect(),
+            )
         }
     }
 
     /// Records repeats and controls by absolute path, recursing through groups.
-    fn scan_body(&mut self, el: &XNode<'a, 'a>, context: &str, controls: &mut HashMap<String, (XNode<'a, 'a>, String)>, depth: usize) {
+    fn scan_body(
+        &mut self,
+        el: &XNode<'a, 'a>,
+        context: &str,
+        controls: &mut HashMap<String, (XNode<'a, 'a>, String)>,
+        depth: usize,
+    ) {
         if depth > MAX_NESTING {
-            self.diags.push(Diagnostic::error(loc(el), format!("the body nests deeper than {MAX_NESTING} levels")));
+            self.diags.push(Diagnostic::error(
+                loc(el),
+                format!("the body nests deeper than {MAX_NESTING} levels"),
+            ));
             return;
         }
         for c in elements(el) {
             let name = local(&c);
             match name {
                 "group" => {
-                    let ctx = attr(&c, "ref").map(|r| absolute(r, context)).unwrap_or_else(|| context.to_string());
+                    let ctx = attr(&c, "ref")
+                        .map(|r| absolute(r, context))
+                        .unwrap_or_else(|| context.to_string());
                     if attr(&c, "ref").is_some() {
                         controls.insert(ctx.clone(), (c, "group".into()));
                     }
                     self.scan_body(&c, &ctx, controls, depth + 1);
                 }
                 "repeat" => {
-                    let Some(ns) = attr(&c, "nodeset") else { continue };
+                    let Some(ns) = attr(&c, "nodeset") else {
+                        continue;
+                    };
                     let p = absolute(ns, context);
                     let count = attr(&c, "count").map(|e| (e.to_string(), loc(&c)));
                     self.repeats.insert(p.clone(), count);
                     controls.entry(p.clone()).or_insert((c, "repeat".into()));
                     self.scan_body(&c, &p, controls, depth + 1);
                 }
-                "input" | "select1" | "select" | "rank" | "upload" | "trigger" | "range" | "odk:rank" => {
+                "input" | "select1" | "select" | "rank" | "upload" | "trigger" | "range"
+                | "odk:rank" => {
                     if let Some(r) = attr(&c, "ref").or_else(|| attr(&c, "bind")) {
                         controls.insert(absolute(r, context), (c, name.to_string()));
                     }
@@ -336,9 +413,18 @@ impl<'a> Importer<'a> {
         }
     }
 
-    fn instance_tree(&mut self, el: &XNode<'a, 'a>, parent: NodeIndex, controls: &HashMap<String, (XNode<'a, 'a>, String)>, depth: usize) {
+    fn instance_tree(
+        &mut self,
+        el: &XNode<'a, 'a>,
+        parent: NodeIndex,
+        controls: &HashMap<String, (XNode<'a, 'a>, String)>,
+        depth: usize,
+    ) {
         if depth > MAX_NESTING {
-            self.diags.push(Diagnostic::error(loc(el), format!("the primary instance nests deeper than {MAX_NESTING} levels")));
+            self.diags.push(Diagnostic::error(
+                loc(el),
+                format!("the primary instance nests deeper than {MAX_NESTING} levels"),
+            ));
             return;
         }
         let mut seen: Vec<&str> = Vec::new();
@@ -353,14 +439,22 @@ impl<'a> Importer<'a> {
             let has_children = elements(&c).next().is_some();
             let control = controls.get(&path);
             let kind = if let Some(count) = self.repeats.get(&path) {
-                NodeKind::Repeat { count: self.repeat_count(count.clone()) }
+                NodeKind::Repeat {
+                    count: self.repeat_count(count.clone()),
+                }
             } else if has_children {
-                let field_list = control.and_then(|(x, _)| attr(x, "appearance")).is_some_and(|a| a.split_whitespace().any(|w| w == "field-list"));
+                let field_list = control
+                    .and_then(|(x, _)| attr(x, "appearance"))
+                    .is_some_and(|a| a.split_whitespace().any(|w| w == "field-list"));
                 NodeKind::Group { field_list }
             } else {
                 NodeKind::Question(self.question_type(&path, control))
             };
-            let mut node = Node::new(name, kind, control.map(|(x, _)| loc(x)).unwrap_or_else(|| loc(&c)));
+            let mut node = Node::new(
+                name,
+                kind,
+                control.map(|(x, _)| loc(x)).unwrap_or_else(|| loc(&c)),
+            );
             node.path = path.clone();
             node.parent = Some(parent);
             let value = c.text().map(str::trim).unwrap_or("");
@@ -377,8 +471,17 @@ impl<'a> Importer<'a> {
                     }
                 }
                 if let Some(NodeKind::Question(QuestionType::Range { .. })) = Some(&node.kind) {
-                    let num = |k: &str, d: f64| node.parameters.get(k).and_then(|v| v.parse().ok()).unwrap_or(d);
-                    node.kind = NodeKind::Question(QuestionType::Range { start: num("start", 0.0), end: num("end", 10.0), step: num("step", 1.0) });
+                    let num = |k: &str, d: f64| {
+                        node.parameters
+                            .get(k)
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or(d)
+                    };
+                    node.kind = NodeKind::Question(QuestionType::Range {
+                        start: num("start", 0.0),
+                        end: num("end", 10.0),
+                        step: num("step", 1.0),
+                    });
                 }
                 if node.question_type().is_some_and(QuestionType::has_choices) {
                     node.choices = self.choices(x, &path);
@@ -399,13 +502,18 @@ impl<'a> Importer<'a> {
             None => RepeatCount::User,
             Some((src, l)) => match src.trim().parse::<u32>() {
                 Ok(n) => RepeatCount::Fixed(n),
-                Err(_) => parse_expression(&src, &l, &mut self.diags).map_or(RepeatCount::User, RepeatCount::Dynamic),
+                Err(_) => parse_expression(&src, &l, &mut self.diags)
+                    .map_or(RepeatCount::User, RepeatCount::Dynamic),
             },
         }
     }
 
     fn question_type(&self, path: &str, control: Option<&(XNode, String)>) -> QuestionType {
-        let (ty, preload, params) = self.types.get(path).cloned().unwrap_or_else(|| ("string".into(), None, None));
+        let (ty, preload, params) = self
+            .types
+            .get(path)
+            .cloned()
+            .unwrap_or_else(|| ("string".into(), None, None));
         let ty = ty.rsplit(':').next().unwrap_or("string").to_string();
         let by_data = |ty: &str| match ty {
             "int" | "integer" => QuestionType::Integer,
@@ -425,7 +533,11 @@ impl<'a> Importer<'a> {
             Some((_, "select")) => QuestionType::SelectMultiple,
             Some((_, "rank")) | Some((_, "odk:rank")) => QuestionType::Rank,
             Some((_, "trigger")) => QuestionType::Acknowledge,
-            Some((_, "range")) => QuestionType::Range { start: 0.0, end: 10.0, step: 1.0 },
+            Some((_, "range")) => QuestionType::Range {
+                start: 0.0,
+                end: 10.0,
+                step: 1.0,
+            },
             Some((x, "upload")) => match attr(x, "mediatype").unwrap_or("") {
                 m if m.starts_with("image") => QuestionType::Image,
                 m if m.starts_with("audio") => QuestionType::Audio,
@@ -449,7 +561,12 @@ impl<'a> Importer<'a> {
                 (Some("property"), Some("email")) => QuestionType::Email,
                 (Some("property"), Some("subscriberid")) => QuestionType::SubscriberId,
                 (Some("property"), Some("simserial")) => QuestionType::SimSerial,
-                _ if path.ends_with("/meta/instanceID") || path.ends_with("/meta/instanceName") || path.ends_with("/meta/deprecatedID") => QuestionType::ModelValue,
+                _ if path.ends_with("/meta/instanceID")
+                    || path.ends_with("/meta/instanceName")
+                    || path.ends_with("/meta/deprecatedID") =>
+                {
+                    QuestionType::ModelValue
+                }
                 _ => QuestionType::Hidden,
             },
         }
@@ -461,12 +578,26 @@ impl<'a> Importer<'a> {
         if let Some(is) = elements(control).find(|c| local(c) == "itemset") {
             let l = loc(&is);
             let nodeset = attr(&is, "nodeset").unwrap_or("");
-            let value_ref = elements(&is).find(|c| local(c) == "value").and_then(|v| attr(&v, "ref")).unwrap_or("name").trim().to_string();
-            let label_ref = elements(&is).find(|c| local(c) == "label").and_then(|v| attr(&v, "ref")).unwrap_or("label").trim().to_string();
+            let value_ref = elements(&is)
+                .find(|c| local(c) == "value")
+                .and_then(|v| attr(&v, "ref"))
+                .unwrap_or("name")
+                .trim()
+                .to_string();
+            let label_ref = elements(&is)
+                .find(|c| local(c) == "label")
+                .and_then(|v| attr(&v, "ref"))
+                .unwrap_or("label")
+                .trim()
+                .to_string();
             let (expr, _) = crate::expr::parse(nodeset);
             let mut list = None;
             let mut filter_src = None;
-            if let ExprKind::Path { start: PathStart::Expr(base), steps } = &expr.kind {
+            if let ExprKind::Path {
+                start: PathStart::Expr(base),
+                steps,
+            } = &expr.kind
+            {
                 if let ExprKind::Call { name, args } = &base.kind {
                     if name == "instance" {
                         if let Some(ExprKind::Literal(id)) = args.first().map(|a| &a.kind) {
@@ -476,7 +607,9 @@ impl<'a> Importer<'a> {
                 }
                 if let Some(last) = steps.last() {
                     if last.predicates.len() == 1 {
-                        filter_src = nodeset.get(last.predicates[0].span.clone()).map(str::to_string);
+                        filter_src = nodeset
+                            .get(last.predicates[0].span.clone())
+                            .map(str::to_string);
                     }
                 }
             }
@@ -491,38 +624,67 @@ impl<'a> Importer<'a> {
                         self.lists.insert(list.clone(), cl);
                     }
                     None => {
-                        self.diags.push(Diagnostic::error(l.clone(), format!("itemset refers to instance `{list}`, which the form does not have")));
+                        self.diags.push(Diagnostic::error(
+                            l.clone(),
+                            format!(
+                                "itemset refers to instance `{list}`, which the form does not have"
+                            ),
+                        ));
                     }
                 }
             }
             let filter = filter_src.and_then(|src| parse_expression(&src, &l, &mut self.diags));
             return Some(ChoiceSource { list, filter });
         }
-        let mut cl = ChoiceList { name: path.to_string(), choices: Vec::new() };
+        let mut cl = ChoiceList {
+            name: path.to_string(),
+            choices: Vec::new(),
+        };
         for item in elements(control).filter(|c| local(c) == "item") {
-            let value = elements(&item).find(|c| local(c) == "value").map(|v| inline_text(&v)).unwrap_or_default();
-            cl.choices.push(Choice { name: value, label: self.text_of(&item, "label"), extra: BTreeMap::new() });
+            let value = elements(&item)
+                .find(|c| local(c) == "value")
+                .map(|v| inline_text(&v))
+                .unwrap_or_default();
+            cl.choices.push(Choice {
+                name: value,
+                label: self.text_of(&item, "label"),
+                extra: BTreeMap::new(),
+            });
         }
         self.lists.insert(path.to_string(), cl);
-        Some(ChoiceSource { list: path.to_string(), filter: None })
+        Some(ChoiceSource {
+            list: path.to_string(),
+            filter: None,
+        })
     }
 
     /// A secondary instance's items as a choice list; every child element becomes a column.
     fn secondary_list(&self, id: &str, value_ref: &str, label_ref: &str) -> Option<ChoiceList> {
         let root = self.secondary.get(id)?;
-        let mut cl = ChoiceList { name: id.to_string(), choices: Vec::new() };
+        let mut cl = ChoiceList {
+            name: id.to_string(),
+            choices: Vec::new(),
+        };
         for item in elements(root) {
             let mut extra = BTreeMap::new();
             for c in elements(&item) {
                 extra.insert(local(&c).to_string(), inline_text(&c));
             }
             let name = extra.get(value_ref).cloned().unwrap_or_default();
-            let label = match label_ref.strip_prefix("jr:itext(").and_then(|r| r.strip_suffix(')')) {
+            let label = match label_ref
+                .strip_prefix("jr:itext(")
+                .and_then(|r| r.strip_suffix(')'))
+            {
                 Some(inner) => {
                     let id = extra.get(inner.trim()).cloned().unwrap_or_default();
-                    self.itext.get(&id).map(|t| Text(t.clone())).unwrap_or_default()
+                    self.itext
+                        .get(&id)
+                        .map(|t| Text(t.clone()))
+                        .unwrap_or_default()
                 }
-                None => self.text_value(None, extra.get(label_ref).map(String::as_str).unwrap_or("")),
+                None => {
+                    self.text_value(None, extra.get(label_ref).map(String::as_str).unwrap_or(""))
+                }
             };
             cl.choices.push(Choice { name, label, extra });
         }
@@ -532,15 +694,21 @@ impl<'a> Importer<'a> {
     fn bind(&mut self, b: &XNode<'a, 'a>, root_name: &str) {
         let l = loc(b);
         let Some(ns) = attr(b, "nodeset").or_else(|| attr(b, "ref")) else {
-            self.diags.push(Diagnostic::error(l, "`<bind>` has no nodeset"));
+            self.diags
+                .push(Diagnostic::error(l, "`<bind>` has no nodeset"));
             return;
         };
         let p = absolute(ns, &format!("/{root_name}"));
         let Some(&idx) = self.by_path.get(&p) else {
-            self.diags.push(Diagnostic::error(l, format!("`<bind>` nodeset `{ns}` is not in the primary instance")));
+            self.diags.push(Diagnostic::error(
+                l,
+                format!("`<bind>` nodeset `{ns}` is not in the primary instance"),
+            ));
             return;
         };
-        let expr = |name: &str, diags: &mut Vec<Diagnostic>| attr(b, name).and_then(|src| parse_expression(src, &l, diags));
+        let expr = |name: &str, diags: &mut Vec<Diagnostic>| {
+            attr(b, name).and_then(|src| parse_expression(src, &l, diags))
+        };
         let relevant = expr("relevant", &mut self.diags);
         let constraint = expr("constraint", &mut self.diags);
         let required = expr("required", &mut self.diags);
@@ -548,7 +716,9 @@ impl<'a> Importer<'a> {
         let read_only = expr("readonly", &mut self.diags);
         let cmsg = attr(b, "constraintMsg").map(|m| self.text_value(Some(m), m));
         let rmsg = attr(b, "requiredMsg").map(|m| self.text_value(Some(m), m));
-        let Some(node) = self.nodes.get_mut(idx) else { return };
+        let Some(node) = self.nodes.get_mut(idx) else {
+            return;
+        };
         let binds = &mut node.binds;
         binds.relevant = relevant.or(binds.relevant.take());
         binds.constraint = constraint.or(binds.constraint.take());
@@ -571,8 +741,15 @@ impl<'a> Importer<'a> {
 
 /// The id in `jr:itext('id')`.
 fn itext_id(r: &str) -> Option<&str> {
-    let inner = r.trim().strip_prefix("jr:itext(")?.strip_suffix(')')?.trim();
-    inner.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')).or_else(|| inner.strip_prefix('"').and_then(|s| s.strip_suffix('"')))
+    let inner = r
+        .trim()
+        .strip_prefix("jr:itext(")?
+        .strip_suffix(')')?
+        .trim();
+    inner
+        .strip_prefix('\'')
+        .and_then(|s| s.strip_suffix('\''))
+        .or_else(|| inner.strip_prefix('"').and_then(|s| s.strip_suffix('"')))
 }
 
 #[cfg(test)]

@@ -13,13 +13,24 @@ use super::{file_stem, is_valid_name, parse_expression, Import, MAX_NESTING};
 use crate::diagnostic::{Diagnostic, Location};
 use crate::expr::ast::Span;
 use crate::model::{
-    Choice, ChoiceList, ChoiceSource, DefaultValue, Expression, Node, NodeIndex, NodeKind, QuestionType, Questionnaire, RepeatCount, Text,
-    DEFAULT_LANGUAGE_KEY,
+    Choice, ChoiceList, ChoiceSource, DefaultValue, Expression, Node, NodeIndex, NodeKind,
+    QuestionType, Questionnaire, RepeatCount, Text, DEFAULT_LANGUAGE_KEY,
 };
 
 /// Text columns that may carry a `::Language` suffix.
-const TRANSLATABLE: &[&str] =
-    &["label", "hint", "guidance_hint", "constraint_message", "required_message", "image", "audio", "video", "big-image", "read_aloud", "instructions"];
+const TRANSLATABLE: &[&str] = &[
+    "label",
+    "hint",
+    "guidance_hint",
+    "constraint_message",
+    "required_message",
+    "image",
+    "audio",
+    "video",
+    "big-image",
+    "read_aloud",
+    "instructions",
+];
 
 /// Processing stops after this many adjacent blank rows, as pyxform does.
 const MAX_BLANK_ROWS: usize = 20;
@@ -70,7 +81,10 @@ impl Sheet {
         for (i, v) in &row.cells {
             if let Some(c) = self.columns.get(*i) {
                 if c.base == base {
-                    t.0.insert(c.lang.clone().unwrap_or_else(|| unsuffixed.to_string()), v.clone());
+                    t.0.insert(
+                        c.lang.clone().unwrap_or_else(|| unsuffixed.to_string()),
+                        v.clone(),
+                    );
                 }
             }
         }
@@ -78,7 +92,11 @@ impl Sheet {
     }
 
     fn cell(&self, row: &Row, header: &str) -> Location {
-        Location::Cell { sheet: self.name.clone(), row: row.number, column: header.to_string() }
+        Location::Cell {
+            sheet: self.name.clone(),
+            row: row.number,
+            column: header.to_string(),
+        }
     }
 }
 
@@ -87,38 +105,57 @@ fn classify(header: &str) -> Column {
     let h = header.trim();
     let lower = h.to_lowercase();
     if let Some(base) = alias(&lower) {
-        return Column { header: h.to_string(), base: base.to_string(), lang: None };
+        return Column {
+            header: h.to_string(),
+            base: base.to_string(),
+            lang: None,
+        };
     }
     let stripped = lower.strip_prefix("media::").unwrap_or(&lower);
     let offset = lower.len() - stripped.len();
     let (base, lang) = match stripped.split_once("::") {
-        Some((b, _)) => (b.trim().to_string(), Some(h[offset + b.len() + 2..].trim().to_string())),
+        Some((b, _)) => (
+            b.trim().to_string(),
+            Some(h[offset + b.len() + 2..].trim().to_string()),
+        ),
         None => match stripped.split_once(':') {
             // Old forms wrote `label:English`; only translatable columns take this reading, so that
             // `jr:count`-style names keep their meaning.
-            Some((b, _)) if TRANSLATABLE.contains(&alias(b.trim()).unwrap_or(b.trim())) => {
-                (b.trim().to_string(), Some(h[offset + b.len() + 1..].trim().to_string()))
-            }
+            Some((b, _)) if TRANSLATABLE.contains(&alias(b.trim()).unwrap_or(b.trim())) => (
+                b.trim().to_string(),
+                Some(h[offset + b.len() + 1..].trim().to_string()),
+            ),
             _ => (stripped.trim().to_string(), None),
         },
     };
     let base = alias(&base).map(str::to_string).unwrap_or(base);
     let lang = lang.filter(|l| !l.is_empty() && TRANSLATABLE.contains(&base.as_str()));
-    Column { header: h.to_string(), base, lang }
+    Column {
+        header: h.to_string(),
+        base,
+        lang,
+    }
 }
 
 /// pyxform's column aliases.
 fn alias(lower: &str) -> Option<&'static str> {
     Some(match lower {
         "relevance" | "bind::relevant" | "relevant" => "relevant",
-        "constraint message" | "constraint_message" | "jr:constraintmsg" | "bind::jr:constraintmsg" => "constraint_message",
-        "required message" | "required_message" | "jr:requiredmsg" | "bind::jr:requiredmsg" => "required_message",
+        "constraint message"
+        | "constraint_message"
+        | "jr:constraintmsg"
+        | "bind::jr:constraintmsg" => "constraint_message",
+        "required message" | "required_message" | "jr:requiredmsg" | "bind::jr:requiredmsg" => {
+            "required_message"
+        }
         "bind::constraint" | "constraint" => "constraint",
         "bind::required" | "required" => "required",
         "bind::calculate" | "calculation" | "calculate" => "calculation",
         "bind::readonly" | "readonly" | "read_only" | "read only" => "read_only",
         "control::appearance" | "body::appearance" | "appearance" => "appearance",
-        "repeat count" | "repeat_count" | "jr:count" | "count" | "control::jr:count" => "repeat_count",
+        "repeat count" | "repeat_count" | "jr:count" | "count" | "control::jr:count" => {
+            "repeat_count"
+        }
         "choice filter" | "choice_filter" => "choice_filter",
         "guidance hint" | "guidance_hint" => "guidance_hint",
         "interviewer_note" | "instructions" => "instructions",
@@ -164,7 +201,10 @@ fn read_sheet(name: &str, range: &calamine::Range<Data>) -> Sheet {
     for (_, r) in rows_iter.by_ref() {
         if r.iter().any(|c| !cell_string(c).is_empty()) {
             // Leading empty columns of the used range still count for positions.
-            columns = (0..start_col).map(|_| classify("")).chain(r.iter().map(|c| classify(&cell_string(c)))).collect();
+            columns = (0..start_col)
+                .map(|_| classify(""))
+                .chain(r.iter().map(|c| classify(&cell_string(c))))
+                .collect();
             break;
         }
     }
@@ -175,7 +215,12 @@ fn read_sheet(name: &str, range: &calamine::Range<Data>) -> Sheet {
             .iter()
             .enumerate()
             .map(|(j, c)| (start_col + j, cell_string(c)))
-            .filter(|(j, v)| !v.is_empty() && columns.get(*j).is_some_and(|c: &Column| !c.header.is_empty()))
+            .filter(|(j, v)| {
+                !v.is_empty()
+                    && columns
+                        .get(*j)
+                        .is_some_and(|c: &Column| !c.header.is_empty())
+            })
             .collect();
         if cells.is_empty() {
             blank_run += 1;
@@ -185,9 +230,16 @@ fn read_sheet(name: &str, range: &calamine::Range<Data>) -> Sheet {
             continue;
         }
         blank_run = 0;
-        rows.push(Row { number: start_row + i as u32 + 1, cells });
+        rows.push(Row {
+            number: start_row + i as u32 + 1,
+            cells,
+        });
     }
-    Sheet { name: name.to_string(), columns, rows }
+    Sheet {
+        name: name.to_string(),
+        columns,
+        rows,
+    }
 }
 
 /// A parsed `type` cell.
@@ -196,7 +248,12 @@ enum TypeCell {
     EndGroup,
     BeginRepeat,
     EndRepeat,
-    Question { ty: QuestionType, list: Option<String>, from_file: bool, or_other: bool },
+    Question {
+        ty: QuestionType,
+        list: Option<String>,
+        from_file: bool,
+        or_other: bool,
+    },
     Unsupported(String),
     Unknown(String),
 }
@@ -206,8 +263,16 @@ fn parse_type(raw: &str) -> TypeCell {
     let joined = words.join(" ");
     let lower = joined.to_lowercase();
     // Old forms write metadata as `uri:deviceid`.
-    let lower = lower.strip_prefix("uri:").map(str::to_string).unwrap_or(lower);
-    let q = |ty| TypeCell::Question { ty, list: None, from_file: false, or_other: false };
+    let lower = lower
+        .strip_prefix("uri:")
+        .map(str::to_string)
+        .unwrap_or(lower);
+    let q = |ty| TypeCell::Question {
+        ty,
+        list: None,
+        from_file: false,
+        or_other: false,
+    };
     match lower.as_str() {
         "begin group" | "begin_group" => return TypeCell::BeginGroup,
         "end group" | "end_group" => return TypeCell::EndGroup,
@@ -216,7 +281,13 @@ fn parse_type(raw: &str) -> TypeCell {
         "text" | "string" => return q(QuestionType::Text),
         "integer" | "int" => return q(QuestionType::Integer),
         "decimal" => return q(QuestionType::Decimal),
-        "range" => return q(QuestionType::Range { start: 0.0, end: 10.0, step: 1.0 }),
+        "range" => {
+            return q(QuestionType::Range {
+                start: 0.0,
+                end: 10.0,
+                step: 1.0,
+            })
+        }
         "note" => return q(QuestionType::Note),
         "acknowledge" | "trigger" => return q(QuestionType::Acknowledge),
         "date" => return q(QuestionType::Date),
@@ -243,15 +314,25 @@ fn parse_type(raw: &str) -> TypeCell {
         "subscriberid" => return q(QuestionType::SubscriberId),
         "simserial" => return q(QuestionType::SimSerial),
         "audit" => return q(QuestionType::Audit),
-        "xml-external" | "csv-external" | "osm" | "start-geopoint" => return TypeCell::Unsupported(joined),
+        "xml-external" | "csv-external" | "osm" | "start-geopoint" => {
+            return TypeCell::Unsupported(joined)
+        }
         _ => {}
     }
-    let select = |prefix: &str| lower.strip_prefix(prefix).and_then(|_| joined.get(prefix.len()..)).map(|r| r.trim().to_string());
+    let select = |prefix: &str| {
+        lower
+            .strip_prefix(prefix)
+            .and_then(|_| joined.get(prefix.len()..))
+            .map(|r| r.trim().to_string())
+    };
     let (ty, rest, from_file) = if let Some(r) = select("select_one_from_file ") {
         (QuestionType::SelectOne, r, true)
     } else if let Some(r) = select("select_multiple_from_file ") {
         (QuestionType::SelectMultiple, r, true)
-    } else if let Some(r) = select("select_one ").or_else(|| select("select one from ")).or_else(|| select("select one ")) {
+    } else if let Some(r) = select("select_one ")
+        .or_else(|| select("select one from "))
+        .or_else(|| select("select one "))
+    {
         (QuestionType::SelectOne, r, false)
     } else if let Some(r) = select("select_multiple ")
         .or_else(|| select("select multiple from "))
@@ -267,14 +348,22 @@ fn parse_type(raw: &str) -> TypeCell {
     } else {
         return TypeCell::Unknown(joined);
     };
-    let (list, or_other) = match rest.strip_suffix(" or_other").or_else(|| rest.strip_suffix(" or specify other")) {
+    let (list, or_other) = match rest
+        .strip_suffix(" or_other")
+        .or_else(|| rest.strip_suffix(" or specify other"))
+    {
         Some(l) => (l.trim().to_string(), true),
         None => (rest, false),
     };
     if list.is_empty() || list.contains(' ') {
         return TypeCell::Unknown(joined);
     }
-    TypeCell::Question { ty, list: Some(list), from_file, or_other }
+    TypeCell::Question {
+        ty,
+        list: Some(list),
+        from_file,
+        or_other,
+    }
 }
 
 /// `key=value` pairs separated by spaces or commas; spaces around `=` are allowed.
@@ -285,7 +374,10 @@ fn parse_parameters(raw: &str) -> BTreeMap<String, String> {
     }
     normalized
         .split_whitespace()
-        .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string())))
+        .filter_map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
+        })
         .collect()
 }
 
@@ -298,7 +390,12 @@ fn default_is_dynamic(src: &str) -> bool {
     let bytes = src.as_bytes();
     // A function call: a name directly followed by `(`.
     for (i, &b) in bytes.iter().enumerate() {
-        if b == b'(' && i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'-' || bytes[i - 1] == b'_') {
+        if b == b'('
+            && i > 0
+            && (bytes[i - 1].is_ascii_alphanumeric()
+                || bytes[i - 1] == b'-'
+                || bytes[i - 1] == b'_')
+        {
             return true;
         }
     }
@@ -329,17 +426,30 @@ fn import_workbook(bytes: &[u8], file_name: &str) -> Import {
     let mut workbook = match calamine::open_workbook_auto_from_rs(Cursor::new(bytes)) {
         Ok(w) => w,
         Err(e) => {
-            diags.push(Diagnostic::error(Location::Form, format!("not a readable .xlsx or .xls workbook: {e}")));
-            return Import { form: None, diagnostics: diags };
+            diags.push(Diagnostic::error(
+                Location::Form,
+                format!("not a readable .xlsx or .xls workbook: {e}"),
+            ));
+            return Import {
+                form: None,
+                diagnostics: diags,
+            };
         }
     };
     let names = workbook.sheet_names();
     let mut sheet = |wanted: &str| -> Option<Sheet> {
-        let name = names.iter().find(|n| n.trim().eq_ignore_ascii_case(wanted))?;
+        let name = names
+            .iter()
+            .find(|n| n.trim().eq_ignore_ascii_case(wanted))?;
         match workbook.worksheet_range(name) {
             Ok(r) => Some(read_sheet(name, &r)),
             Err(e) => {
-                diags.push(Diagnostic::error(Location::Sheet { sheet: name.clone() }, format!("cannot read sheet: {e}")));
+                diags.push(Diagnostic::error(
+                    Location::Sheet {
+                        sheet: name.clone(),
+                    },
+                    format!("cannot read sheet: {e}"),
+                ));
                 None
             }
         }
@@ -348,13 +458,25 @@ fn import_workbook(bytes: &[u8], file_name: &str) -> Import {
     let choices = sheet("choices");
     let settings = sheet("settings");
     let Some(survey) = survey else {
-        diags.push(Diagnostic::error(Location::Form, "the workbook has no `survey` sheet"));
-        return Import { form: None, diagnostics: diags };
+        diags.push(Diagnostic::error(
+            Location::Form,
+            "the workbook has no `survey` sheet",
+        ));
+        return Import {
+            form: None,
+            diagnostics: diags,
+        };
     };
     build(survey, choices, settings, file_name, diags)
 }
 
-fn build(survey: Sheet, choices: Option<Sheet>, settings: Option<Sheet>, file_name: &str, diags: Vec<Diagnostic>) -> Import {
+fn build(
+    survey: Sheet,
+    choices: Option<Sheet>,
+    settings: Option<Sheet>,
+    file_name: &str,
+    diags: Vec<Diagnostic>,
+) -> Import {
     // Settings: headers in the first row, values in the first data row.
     let mut settings_map = BTreeMap::new();
     if let Some(s) = &settings {
@@ -366,30 +488,65 @@ fn build(survey: Sheet, choices: Option<Sheet>, settings: Option<Sheet>, file_na
             }
         }
     }
-    let root_name = settings_map.get("name").filter(|n| is_valid_name(n)).cloned().unwrap_or_else(|| "data".to_string());
+    let root_name = settings_map
+        .get("name")
+        .filter(|n| is_valid_name(n))
+        .cloned()
+        .unwrap_or_else(|| "data".to_string());
     let default_language = settings_map.get("default_language").cloned();
-    let unsuffixed = default_language.clone().unwrap_or_else(|| DEFAULT_LANGUAGE_KEY.to_string());
-    let mut imp = Importer { diags, nodes: Vec::new(), refs: Vec::new(), triggers: Vec::new(), lists: Vec::new(), unsuffixed };
+    let unsuffixed = default_language
+        .clone()
+        .unwrap_or_else(|| DEFAULT_LANGUAGE_KEY.to_string());
+    let mut imp = Importer {
+        diags,
+        nodes: Vec::new(),
+        refs: Vec::new(),
+        triggers: Vec::new(),
+        lists: Vec::new(),
+        unsuffixed,
+    };
     for col in ["type", "name"] {
         if !survey.has(col) {
-            imp.diags.push(Diagnostic::error(Location::Sheet { sheet: survey.name.clone() }, format!("the survey sheet has no `{col}` column")));
+            imp.diags.push(Diagnostic::error(
+                Location::Sheet {
+                    sheet: survey.name.clone(),
+                },
+                format!("the survey sheet has no `{col}` column"),
+            ));
         }
     }
     if !survey.has("label") {
-        imp.diags.push(Diagnostic::warning(Location::Sheet { sheet: survey.name.clone() }, "the survey sheet has no `label` column"));
+        imp.diags.push(Diagnostic::warning(
+            Location::Sheet {
+                sheet: survey.name.clone(),
+            },
+            "the survey sheet has no `label` column",
+        ));
     }
-    let mut root = Node::new(root_name.clone(), NodeKind::Root, Location::Sheet { sheet: survey.name.clone() });
+    let mut root = Node::new(
+        root_name.clone(),
+        NodeKind::Root,
+        Location::Sheet {
+            sheet: survey.name.clone(),
+        },
+    );
     root.path = format!("/{root_name}");
     imp.nodes.push(root);
     if survey.has("type") && survey.has("name") {
         imp.survey(&survey);
     }
     imp.add_meta(&survey.name);
-    let lists = choices.as_ref().map(|c| imp.choices(c, &settings_map)).unwrap_or_default();
+    let lists = choices
+        .as_ref()
+        .map(|c| imp.choices(c, &settings_map))
+        .unwrap_or_default();
     let lists = imp.check_lists(lists);
     imp.resolve_names();
     let instance_name = settings_map.get("instance_name").and_then(|src| {
-        let loc = settings.as_ref().and_then(|s| s.rows.first().map(|r| s.cell(r, "instance_name"))).unwrap_or_default();
+        let loc = settings
+            .as_ref()
+            .and_then(|s| s.rows.first().map(|r| s.cell(r, "instance_name")))
+            .unwrap_or_default();
         let e = parse_expression(src, &loc, &mut imp.diags);
         imp.collect_refs(e.as_ref(), &loc);
         e
@@ -405,7 +562,15 @@ fn build(survey: Sheet, choices: Option<Sheet>, settings: Option<Sheet>, file_na
         }
     };
     for n in &imp.nodes {
-        for t in [&n.label, &n.hint, &n.guidance_hint, &n.constraint_message, &n.required_message, &n.read_aloud, &n.instructions] {
+        for t in [
+            &n.label,
+            &n.hint,
+            &n.guidance_hint,
+            &n.constraint_message,
+            &n.required_message,
+            &n.read_aloud,
+            &n.instructions,
+        ] {
             note_lang(t);
         }
     }
@@ -419,7 +584,10 @@ fn build(survey: Sheet, choices: Option<Sheet>, settings: Option<Sheet>, file_na
     }
     // A translated column missing for one of the form's languages falls back to the default
     // language; say so once per column rather than once per cell.
-    let named: Vec<&String> = languages.iter().filter(|l| l.as_str() != DEFAULT_LANGUAGE_KEY).collect();
+    let named: Vec<&String> = languages
+        .iter()
+        .filter(|l| l.as_str() != DEFAULT_LANGUAGE_KEY)
+        .collect();
     for sheet in std::iter::once(&survey).chain(choices.as_ref()) {
         let mut present: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for c in &sheet.columns {
@@ -430,15 +598,24 @@ fn build(survey: Sheet, choices: Option<Sheet>, settings: Option<Sheet>, file_na
         for (base, langs) in present {
             for l in named.iter().filter(|l| !langs.contains(&l.as_str())) {
                 imp.diags.push(Diagnostic::warning(
-                    Location::Sheet { sheet: sheet.name.clone() },
+                    Location::Sheet {
+                        sheet: sheet.name.clone(),
+                    },
                     format!("no `{base}::{l}` column: {l} shows the default language's {base}"),
                 ));
             }
         }
     }
-    let id = settings_map.get("form_id").or_else(|| settings_map.get("id_string")).cloned().unwrap_or_else(|| file_stem(file_name));
+    let id = settings_map
+        .get("form_id")
+        .or_else(|| settings_map.get("id_string"))
+        .cloned()
+        .unwrap_or_else(|| file_stem(file_name));
     let mut form = Questionnaire {
-        title: settings_map.get("form_title").cloned().unwrap_or_else(|| id.clone()),
+        title: settings_map
+            .get("form_title")
+            .cloned()
+            .unwrap_or_else(|| id.clone()),
         id,
         version: settings_map.get("version").cloned(),
         root_name,
@@ -451,23 +628,44 @@ fn build(survey: Sheet, choices: Option<Sheet>, settings: Option<Sheet>, file_na
     };
     crate::runtime::deps::resolve_all(&mut form);
     for cycle in crate::runtime::deps::calculation_cycles(&form) {
-        let names: Vec<&str> = cycle.iter().filter_map(|&i| form.nodes.get(i).map(|n| n.name.as_str())).collect();
+        let names: Vec<&str> = cycle
+            .iter()
+            .filter_map(|&i| form.nodes.get(i).map(|n| n.name.as_str()))
+            .collect();
         let first = cycle.first().and_then(|&i| form.nodes.get(i));
         let loc = match first.map(|n| &n.location) {
-            Some(Location::Cell { sheet, row, .. }) => Location::Cell { sheet: sheet.clone(), row: *row, column: "calculation".into() },
+            Some(Location::Cell { sheet, row, .. }) => Location::Cell {
+                sheet: sheet.clone(),
+                row: *row,
+                column: "calculation".into(),
+            },
             Some(other) => other.clone(),
             None => Location::Form,
         };
-        imp.diags.push(Diagnostic::error(loc, format!("calculations form a cycle: {} -> {}", names.join(" -> "), names.first().unwrap_or(&""))));
+        imp.diags.push(Diagnostic::error(
+            loc,
+            format!(
+                "calculations form a cycle: {} -> {}",
+                names.join(" -> "),
+                names.first().unwrap_or(&"")
+            ),
+        ));
     }
-    Import { form: Some(form), diagnostics: imp.diags }
+    Import {
+        form: Some(form),
+        diagnostics: imp.diags,
+    }
 }
 
 impl Importer {
     fn add_node(&mut self, parent: NodeIndex, mut node: Node) -> NodeIndex {
         let idx = self.nodes.len();
         node.parent = Some(parent);
-        node.path = format!("{}/{}", self.nodes.get(parent).map_or("", |p| p.path.as_str()), node.name);
+        node.path = format!(
+            "{}/{}",
+            self.nodes.get(parent).map_or("", |p| p.path.as_str()),
+            node.name
+        );
         if let Some(p) = self.nodes.get_mut(parent) {
             p.children.push(idx);
         }
@@ -477,13 +675,29 @@ impl Importer {
 
     /// pyxform always adds `meta/instanceID` (the record's `uuid:` id) unless the form has `meta`.
     fn add_meta(&mut self, sheet: &str) {
-        let has_meta = self.nodes.first().is_some_and(|r| r.children.iter().any(|&c| self.nodes.get(c).is_some_and(|n| n.name == "meta")));
+        let has_meta = self.nodes.first().is_some_and(|r| {
+            r.children
+                .iter()
+                .any(|&c| self.nodes.get(c).is_some_and(|n| n.name == "meta"))
+        });
         if has_meta {
             return;
         }
-        let l = Location::Sheet { sheet: sheet.to_string() };
-        let meta = self.add_node(0, Node::new("meta", NodeKind::Group { field_list: false }, l.clone()));
-        self.add_node(meta, Node::new("instanceID", NodeKind::Question(QuestionType::ModelValue), l));
+        let l = Location::Sheet {
+            sheet: sheet.to_string(),
+        };
+        let meta = self.add_node(
+            0,
+            Node::new("meta", NodeKind::Group { field_list: false }, l.clone()),
+        );
+        self.add_node(
+            meta,
+            Node::new(
+                "instanceID",
+                NodeKind::Question(QuestionType::ModelValue),
+                l,
+            ),
+        );
     }
 
     fn collect_refs(&mut self, e: Option<&Expression>, loc: &Location) {
@@ -506,7 +720,9 @@ impl Importer {
     fn flag(&mut self, sheet: &Sheet, row: &Row, base: &str) -> Option<Expression> {
         let (src, _) = sheet.get(row, base)?;
         match src.to_lowercase().as_str() {
-            "yes" | "true" | "true()" | "1" => crate::expr::parse("true()").0.into_expression("true()"),
+            "yes" | "true" | "true()" | "1" => {
+                crate::expr::parse("true()").0.into_expression("true()")
+            }
             "no" | "false" | "false()" | "0" => None,
             _ => self.expression(sheet, row, base),
         }
@@ -523,7 +739,10 @@ impl Importer {
             let name_cell = sheet.get(row, "name");
             let Some((ty_raw, ty_header)) = ty_cell else {
                 if let Some((_, h)) = name_cell {
-                    self.diags.push(Diagnostic::error(sheet.cell(row, h).clone(), "the row has a name but no type"));
+                    self.diags.push(Diagnostic::error(
+                        sheet.cell(row, h).clone(),
+                        "the row has a name but no type",
+                    ));
                 }
                 continue;
             };
@@ -535,25 +754,44 @@ impl Importer {
                     match stack.pop() {
                         Some((_, _, is_repeat)) if is_repeat == want_repeat => {}
                         Some((_, begin, is_repeat)) => {
-                            let opened = if is_repeat { "begin repeat" } else { "begin group" };
-                            self.diags.push(Diagnostic::error(ty_loc, format!("`{ty_raw}` closes the `{opened}` of row {begin}")));
+                            let opened = if is_repeat {
+                                "begin repeat"
+                            } else {
+                                "begin group"
+                            };
+                            self.diags.push(Diagnostic::error(
+                                ty_loc,
+                                format!("`{ty_raw}` closes the `{opened}` of row {begin}"),
+                            ));
                         }
-                        None => self.diags.push(Diagnostic::error(ty_loc, format!("`{ty_raw}` without a matching begin"))),
+                        None => self.diags.push(Diagnostic::error(
+                            ty_loc,
+                            format!("`{ty_raw}` without a matching begin"),
+                        )),
                     }
                     continue;
                 }
                 TypeCell::Unknown(t) => {
-                    self.diags.push(Diagnostic::error(ty_loc, format!("unknown question type `{t}`")));
+                    self.diags.push(Diagnostic::error(
+                        ty_loc,
+                        format!("unknown question type `{t}`"),
+                    ));
                     continue;
                 }
                 TypeCell::Unsupported(t) => {
-                    self.diags.push(Diagnostic::error(ty_loc, format!("question type `{t}` is not supported")));
+                    self.diags.push(Diagnostic::error(
+                        ty_loc,
+                        format!("question type `{t}` is not supported"),
+                    ));
                     continue;
                 }
                 _ => {}
             }
             let Some((name, name_header)) = name_cell else {
-                self.diags.push(Diagnostic::error(sheet.cell(row, "name"), format!("a `{ty_raw}` row needs a name")));
+                self.diags.push(Diagnostic::error(
+                    sheet.cell(row, "name"),
+                    format!("a `{ty_raw}` row needs a name"),
+                ));
                 if matches!(parsed, TypeCell::BeginGroup | TypeCell::BeginRepeat) {
                     // Keep the nesting balanced so later rows are not misreported.
                     stack.push((parent, row.number, matches!(parsed, TypeCell::BeginRepeat)));
@@ -568,11 +806,16 @@ impl Importer {
                 ));
             }
             if let Some(first) = sibling_names.insert((parent, name.to_string()), row.number) {
-                self.diags.push(Diagnostic::error(name_loc.clone(), format!("`{name}` is already used in the same group at row {first}")));
+                self.diags.push(Diagnostic::error(
+                    name_loc.clone(),
+                    format!("`{name}` is already used in the same group at row {first}"),
+                ));
             }
             let kind = match &parsed {
                 TypeCell::BeginGroup => {
-                    let field_list = sheet.get(row, "appearance").is_some_and(|(a, _)| a.split_whitespace().any(|w| w == "field-list"));
+                    let field_list = sheet
+                        .get(row, "appearance")
+                        .is_some_and(|(a, _)| a.split_whitespace().any(|w| w == "field-list"));
                     NodeKind::Group { field_list }
                 }
                 TypeCell::BeginRepeat => {
@@ -603,12 +846,17 @@ impl Importer {
             node.appearance = sheet.get(row, "appearance").map(|(a, _)| a.to_string());
             if let Some((a, h)) = sheet.get(row, "appearance") {
                 for word in a.split_whitespace().filter(|w| !known_appearance(w)) {
-                    self.diags.push(Diagnostic::warning(sheet.cell(row, h), format!("unknown appearance `{word}` is ignored")));
+                    self.diags.push(Diagnostic::warning(
+                        sheet.cell(row, h),
+                        format!("unknown appearance `{word}` is ignored"),
+                    ));
                 }
             }
             // Piped `${name}` references in texts must name questions, like those in expressions.
             for (i, v) in &row.cells {
-                let Some(c) = sheet.columns.get(*i) else { continue };
+                let Some(c) = sheet.columns.get(*i) else {
+                    continue;
+                };
                 if !TRANSLATABLE.contains(&c.base.as_str()) || !v.contains("${") {
                     continue;
                 }
@@ -630,7 +878,8 @@ impl Importer {
             node.binds.calculation = self.expression(sheet, row, "calculation");
             if let Some((d, _)) = sheet.get(row, "default") {
                 node.binds.default = if default_is_dynamic(d) {
-                    self.expression(sheet, row, "default").map(DefaultValue::Dynamic)
+                    self.expression(sheet, row, "default")
+                        .map(DefaultValue::Dynamic)
                 } else {
                     Some(DefaultValue::Literal(d.to_string()))
                 };
@@ -639,26 +888,56 @@ impl Importer {
                 let names = trigger_names(t);
                 let loc = sheet.cell(row, h);
                 if names.is_empty() {
-                    self.diags.push(Diagnostic::error(loc, format!("trigger `{t}` must list `${{name}}` references")));
+                    self.diags.push(Diagnostic::error(
+                        loc,
+                        format!("trigger `{t}` must list `${{name}}` references"),
+                    ));
                 } else {
                     self.triggers.push((self.nodes.len(), names, loc));
                 }
             }
             let mut other_of = None;
-            if let TypeCell::Question { ty, list, from_file, or_other } = &parsed {
+            if let TypeCell::Question {
+                ty,
+                list,
+                from_file,
+                or_other,
+            } = &parsed
+            {
                 if let QuestionType::Range { .. } = ty {
-                    let num = |k: &str, d: f64| node.parameters.get(k).and_then(|v| v.parse::<f64>().ok()).unwrap_or(d);
-                    node.kind = NodeKind::Question(QuestionType::Range { start: num("start", 0.0), end: num("end", 10.0), step: num("step", 1.0) });
+                    let num = |k: &str, d: f64| {
+                        node.parameters
+                            .get(k)
+                            .and_then(|v| v.parse::<f64>().ok())
+                            .unwrap_or(d)
+                    };
+                    node.kind = NodeKind::Question(QuestionType::Range {
+                        start: num("start", 0.0),
+                        end: num("end", 10.0),
+                        step: num("step", 1.0),
+                    });
                 }
                 if let Some(list) = list {
-                    let filter = if *from_file { None } else { self.expression(sheet, row, "choice_filter") };
-                    node.choices = Some(ChoiceSource { list: list.clone(), filter });
-                    self.lists.push((list.clone(), self.nodes.len(), ty_loc.clone(), *from_file));
+                    let filter = if *from_file {
+                        None
+                    } else {
+                        self.expression(sheet, row, "choice_filter")
+                    };
+                    node.choices = Some(ChoiceSource {
+                        list: list.clone(),
+                        filter,
+                    });
+                    self.lists
+                        .push((list.clone(), self.nodes.len(), ty_loc.clone(), *from_file));
                     if *or_other {
                         other_of = Some(list.clone());
                     }
                 }
-                if node.parameters.get("randomize").is_some_and(|v| v == "true") {
+                if node
+                    .parameters
+                    .get("randomize")
+                    .is_some_and(|v| v == "true")
+                {
                     if let Some(seed) = node.parameters.get("seed").cloned() {
                         let loc = sheet.cell(row, "parameters");
                         node.seed = parse_expression(&seed, &loc, &mut self.diags);
@@ -668,13 +947,19 @@ impl Importer {
             }
             if let NodeKind::Question(QuestionType::Calculate) = node.kind {
                 if node.binds.calculation.is_none() && sheet.get(row, "calculation").is_none() {
-                    self.diags.push(Diagnostic::error(sheet.cell(row, "calculation"), format!("calculate `{name}` has no calculation")));
+                    self.diags.push(Diagnostic::error(
+                        sheet.cell(row, "calculation"),
+                        format!("calculate `{name}` has no calculation"),
+                    ));
                 }
             }
             let is_container = matches!(parsed, TypeCell::BeginGroup | TypeCell::BeginRepeat);
             let is_repeat = matches!(parsed, TypeCell::BeginRepeat);
             if is_container && stack.len() >= MAX_NESTING {
-                self.diags.push(Diagnostic::error(ty_loc, format!("groups and repeats nest deeper than {MAX_NESTING} levels")));
+                self.diags.push(Diagnostic::error(
+                    ty_loc,
+                    format!("groups and repeats nest deeper than {MAX_NESTING} levels"),
+                ));
                 // Keep the nesting balanced without adding the node.
                 stack.push((parent, row.number, is_repeat));
                 continue;
@@ -686,8 +971,16 @@ impl Importer {
             if let Some(list) = other_of {
                 // `or_other` adds an `other` choice (in `check_lists`) and a text question asked when
                 // it is selected, named as pyxform names it.
-                let mut other = Node::new(format!("{name}_other"), NodeKind::Question(QuestionType::Text), name_loc.clone());
-                other.label = Text([(self.unsuffixed.clone(), "Specify other.".to_string())].into_iter().collect());
+                let mut other = Node::new(
+                    format!("{name}_other"),
+                    NodeKind::Question(QuestionType::Text),
+                    name_loc.clone(),
+                );
+                other.label = Text(
+                    [(self.unsuffixed.clone(), "Specify other.".to_string())]
+                        .into_iter()
+                        .collect(),
+                );
                 let src = format!("selected(${{{name}}}, 'other')");
                 other.binds.relevant = parse_expression(&src, &name_loc, &mut self.diags);
                 self.lists.push((list, usize::MAX, name_loc.clone(), false));
@@ -695,64 +988,123 @@ impl Importer {
             }
         }
         for (_, begin, is_repeat) in stack {
-            let what = if is_repeat { "begin repeat" } else { "begin group" };
+            let what = if is_repeat {
+                "begin repeat"
+            } else {
+                "begin group"
+            };
             self.diags.push(Diagnostic::error(
-                Location::Cell { sheet: sheet.name.clone(), row: begin, column: "type".into() },
+                Location::Cell {
+                    sheet: sheet.name.clone(),
+                    row: begin,
+                    column: "type".into(),
+                },
                 format!("`{what}` has no matching end"),
             ));
         }
     }
 
-    fn choices(&mut self, sheet: &Sheet, settings: &BTreeMap<String, String>) -> BTreeMap<String, ChoiceList> {
+    fn choices(
+        &mut self,
+        sheet: &Sheet,
+        settings: &BTreeMap<String, String>,
+    ) -> BTreeMap<String, ChoiceList> {
         let mut lists: BTreeMap<String, ChoiceList> = BTreeMap::new();
         for col in ["list_name", "name"] {
             if !sheet.has(col) {
-                self.diags.push(Diagnostic::error(Location::Sheet { sheet: sheet.name.clone() }, format!("the choices sheet has no `{col}` column")));
+                self.diags.push(Diagnostic::error(
+                    Location::Sheet {
+                        sheet: sheet.name.clone(),
+                    },
+                    format!("the choices sheet has no `{col}` column"),
+                ));
                 return lists;
             }
         }
-        let allow_dupes = settings.get("allow_choice_duplicates").is_some_and(|v| v.eq_ignore_ascii_case("yes") || v.eq_ignore_ascii_case("true"));
+        let allow_dupes = settings
+            .get("allow_choice_duplicates")
+            .is_some_and(|v| v.eq_ignore_ascii_case("yes") || v.eq_ignore_ascii_case("true"));
         for row in &sheet.rows {
-            let Some((list, _)) = sheet.get(row, "list_name") else { continue };
-            let Some((name, name_header)) = sheet.get(row, "name") else {
-                self.diags.push(Diagnostic::error(sheet.cell(row, "name"), format!("a choice of list `{list}` has no name")));
+            let Some((list, _)) = sheet.get(row, "list_name") else {
                 continue;
             };
-            let entry = lists.entry(list.to_string()).or_insert_with(|| ChoiceList { name: list.to_string(), choices: Vec::new() });
+            let Some((name, name_header)) = sheet.get(row, "name") else {
+                self.diags.push(Diagnostic::error(
+                    sheet.cell(row, "name"),
+                    format!("a choice of list `{list}` has no name"),
+                ));
+                continue;
+            };
+            let entry = lists.entry(list.to_string()).or_insert_with(|| ChoiceList {
+                name: list.to_string(),
+                choices: Vec::new(),
+            });
             if !allow_dupes && entry.choices.iter().any(|c| c.name == name) {
-                self.diags.push(Diagnostic::error(sheet.cell(row, name_header), format!("choice `{name}` appears twice in list `{list}`")));
+                self.diags.push(Diagnostic::error(
+                    sheet.cell(row, name_header),
+                    format!("choice `{name}` appears twice in list `{list}`"),
+                ));
             }
             let mut extra = BTreeMap::new();
             for (i, v) in &row.cells {
                 if let Some(c) = sheet.columns.get(*i) {
-                    if c.lang.is_none() && !matches!(c.base.as_str(), "list_name" | "name" | "label") && !TRANSLATABLE.contains(&c.base.as_str()) {
+                    if c.lang.is_none()
+                        && !matches!(c.base.as_str(), "list_name" | "name" | "label")
+                        && !TRANSLATABLE.contains(&c.base.as_str())
+                    {
                         extra.insert(c.header.clone(), v.clone());
                     }
                 }
             }
-            entry.choices.push(Choice { name: name.to_string(), label: sheet.text(row, "label", &self.unsuffixed), extra });
+            entry.choices.push(Choice {
+                name: name.to_string(),
+                label: sheet.text(row, "label", &self.unsuffixed),
+                extra,
+            });
         }
         lists
     }
 
     /// Reports selects whose list is missing and adds the `other` choice for `or_other`.
-    fn check_lists(&mut self, mut lists: BTreeMap<String, ChoiceList>) -> BTreeMap<String, ChoiceList> {
+    fn check_lists(
+        &mut self,
+        mut lists: BTreeMap<String, ChoiceList>,
+    ) -> BTreeMap<String, ChoiceList> {
         for (list, node, loc, from_file) in std::mem::take(&mut self.lists) {
             if from_file {
-                lists.entry(list.clone()).or_insert_with(|| ChoiceList { name: list.clone(), choices: Vec::new() });
-                self.diags.push(Diagnostic::warning(loc, format!("choices come from the attachment `{list}`, which the import does not read")));
+                lists.entry(list.clone()).or_insert_with(|| ChoiceList {
+                    name: list.clone(),
+                    choices: Vec::new(),
+                });
+                self.diags.push(Diagnostic::warning(
+                    loc,
+                    format!(
+                        "choices come from the attachment `{list}`, which the import does not read"
+                    ),
+                ));
                 continue;
             }
             match lists.get_mut(&list) {
                 Some(l) if node == usize::MAX => {
                     if !l.choices.iter().any(|c| c.name == "other") {
-                        let label = Text([(self.unsuffixed.clone(), "Other".to_string())].into_iter().collect());
-                        l.choices.push(Choice { name: "other".into(), label, extra: BTreeMap::new() });
+                        let label = Text(
+                            [(self.unsuffixed.clone(), "Other".to_string())]
+                                .into_iter()
+                                .collect(),
+                        );
+                        l.choices.push(Choice {
+                            name: "other".into(),
+                            label,
+                            extra: BTreeMap::new(),
+                        });
                     }
                 }
                 Some(_) => {}
                 None if node == usize::MAX => {}
-                None => self.diags.push(Diagnostic::error(loc, format!("choice list `{list}` is not in the choices sheet"))),
+                None => self.diags.push(Diagnostic::error(
+                    loc,
+                    format!("choice list `{list}` is not in the choices sheet"),
+                )),
             }
         }
         lists
@@ -766,8 +1118,16 @@ impl Importer {
                 let found: Vec<&Node> = self.nodes.iter().skip(1).filter(|x| x.name == n).collect();
                 match found.as_slice() {
                     [one] => paths.push(one.path.clone()),
-                    [] => self.diags.push(Diagnostic::error(loc.clone(), format!("trigger `${{{n}}}` does not name a question"))),
-                    _ => self.diags.push(Diagnostic::error(loc.clone(), format!("trigger `${{{n}}}` is ambiguous: several questions are named `{n}`"))),
+                    [] => self.diags.push(Diagnostic::error(
+                        loc.clone(),
+                        format!("trigger `${{{n}}}` does not name a question"),
+                    )),
+                    _ => self.diags.push(Diagnostic::error(
+                        loc.clone(),
+                        format!(
+                            "trigger `${{{n}}}` is ambiguous: several questions are named `{n}`"
+                        ),
+                    )),
                 }
             }
             if let Some(x) = self.nodes.get_mut(node) {
@@ -803,11 +1163,61 @@ impl Importer {
 /// Appearances ODK clients know; anything else is ignored with a warning.
 fn known_appearance(word: &str) -> bool {
     const KNOWN: &[&str] = &[
-        "multiline", "minimal", "quick", "no-calendar", "month-year", "year", "horizontal", "horizontal-compact", "likert", "compact",
-        "quickcompact", "label", "list-nolabel", "list", "field-list", "table-list", "signature", "draw", "annotate", "map", "quick map",
-        "rating", "numbers", "thousands-sep", "url", "masked", "hidden-answer", "new", "new-front", "new-rear", "selfie", "distress",
-        "placement-map", "maps", "counter", "bearing", "spinner", "picker", "autocomplete", "columns", "columns-pack", "no-buttons",
-        "image-map", "ethiopian", "coptic", "islamic", "bikram-sambat", "myanmar", "persian", "vertical", "no-ticks", "front", "search", "buddhist", "printer",
+        "multiline",
+        "minimal",
+        "quick",
+        "no-calendar",
+        "month-year",
+        "year",
+        "horizontal",
+        "horizontal-compact",
+        "likert",
+        "compact",
+        "quickcompact",
+        "label",
+        "list-nolabel",
+        "list",
+        "field-list",
+        "table-list",
+        "signature",
+        "draw",
+        "annotate",
+        "map",
+        "quick map",
+        "rating",
+        "numbers",
+        "thousands-sep",
+        "url",
+        "masked",
+        "hidden-answer",
+        "new",
+        "new-front",
+        "new-rear",
+        "selfie",
+        "distress",
+        "placement-map",
+        "maps",
+        "counter",
+        "bearing",
+        "spinner",
+        "picker",
+        "autocomplete",
+        "columns",
+        "columns-pack",
+        "no-buttons",
+        "image-map",
+        "ethiopian",
+        "coptic",
+        "islamic",
+        "bikram-sambat",
+        "myanmar",
+        "persian",
+        "vertical",
+        "no-ticks",
+        "front",
+        "search",
+        "buddhist",
+        "printer",
     ];
     let w = word.to_lowercase();
     KNOWN.contains(&w.as_str())
@@ -840,7 +1250,12 @@ trait IntoExpression {
 
 impl IntoExpression for crate::expr::Expr {
     fn into_expression(self, src: &str) -> Option<Expression> {
-        Some(Expression { source: src.to_string(), expr: self, deps: Vec::new(), dynamic: false })
+        Some(Expression {
+            source: src.to_string(),
+            expr: self,
+            deps: Vec::new(),
+            dynamic: false,
+        })
     }
 }
 

@@ -36,7 +36,12 @@ struct Walker<'a> {
 /// The template paths `expr` reads when bound to the node at `node_path`, and whether it also
 /// reads something not statically known. `item_context` is true for choice filters, whose
 /// relative paths name the choice item's columns. `resolve` maps `${name}` to a template path.
-pub fn analyze(expr: &Expr, node_path: &str, item_context: bool, resolve: &dyn Fn(&str) -> Option<String>) -> (Vec<String>, bool) {
+pub fn analyze(
+    expr: &Expr,
+    node_path: &str,
+    item_context: bool,
+    resolve: &dyn Fn(&str) -> Option<String>,
+) -> (Vec<String>, bool) {
     let w = walk(expr, node_path, item_context, resolve);
     let mut deps = w.deps;
     deps.sort();
@@ -44,9 +49,24 @@ pub fn analyze(expr: &Expr, node_path: &str, item_context: bool, resolve: &dyn F
     (deps, w.dynamic)
 }
 
-fn walk<'a>(expr: &Expr, node_path: &'a str, item_context: bool, resolve: &'a dyn Fn(&str) -> Option<String>) -> Walker<'a> {
-    let mut w = Walker { node_path, resolve, deps: Vec::new(), dynamic: false, reads: Vec::new() };
-    let ctx = if item_context { Ctx::Secondary } else { Ctx::Primary(node_path.to_string(), Some(node_path.to_string())) };
+fn walk<'a>(
+    expr: &Expr,
+    node_path: &'a str,
+    item_context: bool,
+    resolve: &'a dyn Fn(&str) -> Option<String>,
+) -> Walker<'a> {
+    let mut w = Walker {
+        node_path,
+        resolve,
+        deps: Vec::new(),
+        dynamic: false,
+        reads: Vec::new(),
+    };
+    let ctx = if item_context {
+        Ctx::Secondary
+    } else {
+        Ctx::Primary(node_path.to_string(), Some(node_path.to_string()))
+    };
     w.visit(expr, &ctx);
     w
 }
@@ -54,7 +74,12 @@ fn walk<'a>(expr: &Expr, node_path: &'a str, item_context: bool, resolve: &'a dy
 /// Like `analyze`, but every read with its climb: the shallowest template path the read passed
 /// through from the expression's own node, `""` when it did not start from that node. The runtime
 /// uses it to tell reads that stay within one repeat instance from reads across instances.
-pub fn scoped_reads(expr: &Expr, node_path: &str, item_context: bool, resolve: &dyn Fn(&str) -> Option<String>) -> Vec<(String, String)> {
+pub fn scoped_reads(
+    expr: &Expr,
+    node_path: &str,
+    item_context: bool,
+    resolve: &dyn Fn(&str) -> Option<String>,
+) -> Vec<(String, String)> {
     walk(expr, node_path, item_context, resolve).reads
 }
 
@@ -85,7 +110,8 @@ impl Walker<'_> {
                 if let Some(p) = (self.resolve)(name) {
                     // `${name}` resolves from the bound node (`current()`), wherever it is written,
                     // within the nearest instance that contains both.
-                    self.reads.push((p.clone(), common_path(self.node_path, &p)));
+                    self.reads
+                        .push((p.clone(), common_path(self.node_path, &p)));
                     self.deps.push(p);
                 }
             }
@@ -97,7 +123,8 @@ impl Walker<'_> {
             ExprKind::Call { name, args } => {
                 if name == "current" {
                     self.deps.push(self.node_path.to_string());
-                    self.reads.push((self.node_path.to_string(), self.node_path.to_string()));
+                    self.reads
+                        .push((self.node_path.to_string(), self.node_path.to_string()));
                 }
                 args.iter().for_each(|a| self.visit(a, ctx));
             }
@@ -144,7 +171,10 @@ impl Walker<'_> {
                         Some(Some(p)) => match (step.axis, &step.test) {
                             (Axis::Child, NodeTest::Name(n)) => Some(Some(format!("{p}/{n}"))),
                             (Axis::Parent, _) => {
-                                let up = p.rsplit_once('/').map(|(a, _)| a.to_string()).unwrap_or_default();
+                                let up = p
+                                    .rsplit_once('/')
+                                    .map(|(a, _)| a.to_string())
+                                    .unwrap_or_default();
                                 climb = climb.map(|c| shallower(&c, &up));
                                 Some(Some(up))
                             }
@@ -183,7 +213,10 @@ impl Walker<'_> {
                 let c = common_path(self.node_path, &p);
                 Some((p, Some(c)))
             }),
-            ExprKind::Call { name, args } if name == "current" && args.is_empty() => Some(Some((self.node_path.to_string(), Some(self.node_path.to_string())))),
+            ExprKind::Call { name, args } if name == "current" && args.is_empty() => Some(Some((
+                self.node_path.to_string(),
+                Some(self.node_path.to_string()),
+            ))),
             ExprKind::Call { name, .. } if name == "instance" => Some(None),
             _ => None,
         }
@@ -193,7 +226,12 @@ impl Walker<'_> {
 /// For every node, the nodes whose state must be recomputed when it changes: readers of its value
 /// and its children (relevance and read-only are inherited). Built once per form.
 pub fn dependents(q: &Questionnaire) -> Vec<Vec<NodeIndex>> {
-    let by_path: BTreeMap<&str, NodeIndex> = q.nodes.iter().enumerate().map(|(i, n)| (n.path.as_str(), i)).collect();
+    let by_path: BTreeMap<&str, NodeIndex> = q
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.path.as_str(), i))
+        .collect();
     let mut out: Vec<Vec<NodeIndex>> = vec![Vec::new(); q.nodes.len()];
     for (i, node) in q.nodes.iter().enumerate() {
         if let Some(v) = out.get_mut(i) {
@@ -258,8 +296,10 @@ pub fn topological_order(q: &Questionnaire, dependents: &[Vec<NodeIndex>]) -> Ve
         }
     }
     // A min-heap on document rank keeps the order stable and readable.
-    let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<(usize, NodeIndex)>> =
-        (0..n).filter(|&i| indegree[i] == 0).map(|i| std::cmp::Reverse((rank[i], i))).collect();
+    let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<(usize, NodeIndex)>> = (0..n)
+        .filter(|&i| indegree[i] == 0)
+        .map(|i| std::cmp::Reverse((rank[i], i)))
+        .collect();
     let mut out = Vec::with_capacity(n);
     let mut done = vec![false; n];
     while let Some(std::cmp::Reverse((_, i))) = ready.pop() {
@@ -279,12 +319,22 @@ pub fn topological_order(q: &Questionnaire, dependents: &[Vec<NodeIndex>]) -> Ve
 /// Cycles among calculations (`a` computed from `b` computed from `a`), each as the node indices
 /// on it; a cycle has no evaluation order, so the importer reports it as an error.
 pub fn calculation_cycles(q: &Questionnaire) -> Vec<Vec<NodeIndex>> {
-    let by_path: BTreeMap<&str, NodeIndex> = q.nodes.iter().enumerate().map(|(i, n)| (n.path.as_str(), i)).collect();
+    let by_path: BTreeMap<&str, NodeIndex> = q
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.path.as_str(), i))
+        .collect();
     let edges: Vec<Vec<NodeIndex>> = q
         .nodes
         .iter()
         .map(|n| match &n.binds.calculation {
-            Some(e) => e.deps.iter().filter_map(|d| by_path.get(d.as_str()).copied()).filter(|&t| q.nodes[t].binds.calculation.is_some()).collect(),
+            Some(e) => e
+                .deps
+                .iter()
+                .filter_map(|d| by_path.get(d.as_str()).copied())
+                .filter(|&t| q.nodes[t].binds.calculation.is_some())
+                .collect(),
             None => Vec::new(),
         })
         .collect();
@@ -330,12 +380,24 @@ pub fn resolve_all(q: &mut Questionnaire) {
     for node in &mut q.nodes {
         let path = node.path.clone();
         let b = &mut node.binds;
-        let mut exprs: Vec<(&mut crate::model::Expression, bool)> =
-            [&mut b.relevant, &mut b.constraint, &mut b.required, &mut b.calculation, &mut b.read_only].into_iter().flatten().map(|e| (e, false)).collect();
+        let mut exprs: Vec<(&mut crate::model::Expression, bool)> = [
+            &mut b.relevant,
+            &mut b.constraint,
+            &mut b.required,
+            &mut b.calculation,
+            &mut b.read_only,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|e| (e, false))
+        .collect();
         if let Some(crate::model::DefaultValue::Dynamic(e)) = &mut b.default {
             exprs.push((e, false));
         }
-        if let crate::model::NodeKind::Repeat { count: crate::model::RepeatCount::Dynamic(e) } = &mut node.kind {
+        if let crate::model::NodeKind::Repeat {
+            count: crate::model::RepeatCount::Dynamic(e),
+        } = &mut node.kind
+        {
             exprs.push((e, false));
         }
         if let Some(f) = node.choices.as_mut().and_then(|c| c.filter.as_mut()) {
@@ -370,9 +432,17 @@ pub fn resolve_all(q: &mut Questionnaire) {
 /// The second vector tells, per node, whether it reads other instances of itself (`. <
 /// max(/data/member/age)`): `dependents` leaves self edges out, so such a node must be evaluated
 /// on all its instances whenever any is, as a full pass does.
-pub fn edge_scopes(q: &Questionnaire, dependents: &[Vec<NodeIndex>]) -> (Vec<Vec<Option<NodeIndex>>>, Vec<bool>) {
+pub fn edge_scopes(
+    q: &Questionnaire,
+    dependents: &[Vec<NodeIndex>],
+) -> (Vec<Vec<Option<NodeIndex>>>, Vec<bool>) {
     use std::collections::HashMap;
-    let by_path: BTreeMap<&str, NodeIndex> = q.nodes.iter().enumerate().map(|(i, n)| (n.path.as_str(), i)).collect();
+    let by_path: BTreeMap<&str, NodeIndex> = q
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.path.as_str(), i))
+        .collect();
     let mut names: BTreeMap<&str, &str> = BTreeMap::new();
     for n in q.nodes.iter().skip(1) {
         names.entry(n.name.as_str()).or_insert(n.path.as_str());
@@ -395,11 +465,24 @@ pub fn edge_scopes(q: &Questionnaire, dependents: &[Vec<NodeIndex>]) -> (Vec<Vec
             continue;
         }
         let b = &node.binds;
-        let mut exprs: Vec<(&crate::model::Expression, bool)> = [&b.relevant, &b.constraint, &b.required, &b.calculation, &b.read_only].into_iter().flatten().map(|e| (e, false)).collect();
+        let mut exprs: Vec<(&crate::model::Expression, bool)> = [
+            &b.relevant,
+            &b.constraint,
+            &b.required,
+            &b.calculation,
+            &b.read_only,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|e| (e, false))
+        .collect();
         if let Some(crate::model::DefaultValue::Dynamic(e)) = &b.default {
             exprs.push((e, false));
         }
-        if let crate::model::NodeKind::Repeat { count: crate::model::RepeatCount::Dynamic(e) } = &node.kind {
+        if let crate::model::NodeKind::Repeat {
+            count: crate::model::RepeatCount::Dynamic(e),
+        } = &node.kind
+        {
             exprs.push((e, false));
         }
         if let Some(f) = node.choices.as_ref().and_then(|c| c.filter.as_ref()) {
@@ -410,8 +493,12 @@ pub fn edge_scopes(q: &Questionnaire, dependents: &[Vec<NodeIndex>]) -> (Vec<Vec
         }
         for (e, item) in exprs {
             for (d, climb) in scoped_reads(&e.expr, &node.path, item, &resolve) {
-                let Some(&s) = nearest(&by_path, &d) else { continue };
-                let inside = common_repeat(q, s, t).and_then(|r| q.nodes.get(r)).is_some_and(|r| climb == r.path || climb.starts_with(&format!("{}/", r.path)));
+                let Some(&s) = nearest(&by_path, &d) else {
+                    continue;
+                };
+                let inside = common_repeat(q, s, t)
+                    .and_then(|r| q.nodes.get(r))
+                    .is_some_and(|r| climb == r.path || climb.starts_with(&format!("{}/", r.path)));
                 let entry = bounded.entry((s, t)).or_insert(true);
                 *entry = *entry && inside;
             }
@@ -420,9 +507,25 @@ pub fn edge_scopes(q: &Questionnaire, dependents: &[Vec<NodeIndex>]) -> (Vec<Vec
     let scopes = dependents
         .iter()
         .enumerate()
-        .map(|(s, targets)| targets.iter().map(|&t| if bounded.get(&(s, t)) == Some(&true) { common_repeat(q, s, t) } else { None }).collect())
+        .map(|(s, targets)| {
+            targets
+                .iter()
+                .map(|&t| {
+                    if bounded.get(&(s, t)) == Some(&true) {
+                        common_repeat(q, s, t)
+                    } else {
+                        None
+                    }
+                })
+                .collect()
+        })
         .collect();
-    let self_unbounded = (0..q.nodes.len()).map(|t| bounded.get(&(t, t)) == Some(&false) || (bounded.contains_key(&(t, t)) && common_repeat(q, t, t).is_none())).collect();
+    let self_unbounded = (0..q.nodes.len())
+        .map(|t| {
+            bounded.get(&(t, t)) == Some(&false)
+                || (bounded.contains_key(&(t, t)) && common_repeat(q, t, t).is_none())
+        })
+        .collect();
     (scopes, self_unbounded)
 }
 

@@ -148,7 +148,12 @@ pub struct Instance {
     removed: Vec<String>,
 }
 
-const ROOT_STATE: State = State { relevant: true, required: false, read_only: false, constraint_ok: true };
+const ROOT_STATE: State = State {
+    relevant: true,
+    required: false,
+    read_only: false,
+    constraint_ok: true,
+};
 
 impl Instance {
     /// Creates a blank interview: repeat instances per their counts (one for interviewer-controlled
@@ -163,7 +168,11 @@ impl Instance {
                 *x = r;
             }
         }
-        let dynamic = form.nodes.iter().map(|n| n.expressions().iter().any(|e| e.dynamic)).collect();
+        let dynamic = form
+            .nodes
+            .iter()
+            .map(|n| n.expressions().iter().any(|e| e.dynamic))
+            .collect();
         let n_model = form.nodes.len();
         let mut names: HashMap<String, NodeIndex> = HashMap::new();
         let mut triggers: HashMap<String, Vec<NodeIndex>> = HashMap::new();
@@ -267,13 +276,32 @@ impl Instance {
     /// siblings current. Appending, the common case, looks back only to the nearest same-named
     /// sibling; an insertion in the middle renumbers the parent's children once.
     fn attach(&mut self, parent: NodeId, id: NodeId, at: usize) {
-        let Some(p) = self.nodes.get_mut(parent.0 as usize) else { return };
+        let Some(p) = self.nodes.get_mut(parent.0 as usize) else {
+            return;
+        };
         let at = at.min(p.children.len());
         p.children.insert(at, id);
         if at + 1 == p.children.len() {
-            let name = self.nodes.get(id.0 as usize).map(|n| n.name.as_str()).unwrap_or("");
-            let siblings = self.nodes.get(parent.0 as usize).map(|p| p.children.as_slice()).unwrap_or(&[]);
-            let pos = siblings[..at].iter().rev().find_map(|&c| self.nodes.get(c.0 as usize).filter(|cn| cn.name == name).map(|cn| cn.pos + 1)).unwrap_or(1);
+            let name = self
+                .nodes
+                .get(id.0 as usize)
+                .map(|n| n.name.as_str())
+                .unwrap_or("");
+            let siblings = self
+                .nodes
+                .get(parent.0 as usize)
+                .map(|p| p.children.as_slice())
+                .unwrap_or(&[]);
+            let pos = siblings[..at]
+                .iter()
+                .rev()
+                .find_map(|&c| {
+                    self.nodes
+                        .get(c.0 as usize)
+                        .filter(|cn| cn.name == name)
+                        .map(|cn| cn.pos + 1)
+                })
+                .unwrap_or(1);
             if let Some(n) = self.nodes.get_mut(id.0 as usize) {
                 n.sib = at as u32;
                 n.pos = pos;
@@ -285,11 +313,15 @@ impl Instance {
 
     /// Recomputes `sib` and `pos` of every child of `parent` after an insertion or removal.
     fn renumber(&mut self, parent: NodeId) {
-        let Some(p) = self.nodes.get(parent.0 as usize) else { return };
+        let Some(p) = self.nodes.get(parent.0 as usize) else {
+            return;
+        };
         let kids = p.children.clone();
         let mut seen: HashMap<String, u32> = HashMap::new();
         for (i, c) in kids.into_iter().enumerate() {
-            let Some(n) = self.nodes.get_mut(c.0 as usize) else { continue };
+            let Some(n) = self.nodes.get_mut(c.0 as usize) else {
+                continue;
+            };
             let count = seen.entry(n.name.clone()).or_insert(0);
             *count += 1;
             n.sib = i as u32;
@@ -304,28 +336,49 @@ impl Instance {
     /// Creates the instance element of model node `m` under `parent` (inserted at `at` among the
     /// parent's children, or appended), with its subtree and literal defaults and preloads.
     fn create(&mut self, m: NodeIndex, parent: NodeId, at: usize) -> NodeId {
-        let Some(model) = self.form.nodes.get(m) else { return parent };
+        let Some(model) = self.form.nodes.get(m) else {
+            return parent;
+        };
         let mut value = match &model.binds.default {
             Some(DefaultValue::Literal(v)) => v.clone(),
             _ => String::new(),
         };
         match model.question_type() {
-            Some(QuestionType::Start) | Some(QuestionType::End) => value = self.ctx.now.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string(),
+            Some(QuestionType::Start) | Some(QuestionType::End) => {
+                value = self.ctx.now.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string()
+            }
             Some(QuestionType::Today) => value = self.ctx.now.format("%Y-%m-%d").to_string(),
             _ => {}
         }
         let children = model.children.clone();
         let id = NodeId(self.nodes.len() as u32);
-        self.nodes.push(RNode { name: model.name.clone(), model: Some(m), parent: Some(parent), children: Vec::new(), value, attrs: Vec::new(), state: ROOT_STATE, alive: true, sib: 0, pos: 1 });
+        self.nodes.push(RNode {
+            name: model.name.clone(),
+            model: Some(m),
+            parent: Some(parent),
+            children: Vec::new(),
+            value,
+            attrs: Vec::new(),
+            state: ROOT_STATE,
+            alive: true,
+            sib: 0,
+            pos: 1,
+        });
         self.attach(parent, id, at);
         self.register(m, id);
         self.touched.push(id);
         for c in children {
             let count = match self.form.nodes.get(c).map(|n| &n.kind) {
-                Some(NodeKind::Repeat { count: RepeatCount::User }) => 1,
-                Some(NodeKind::Repeat { count: RepeatCount::Fixed(n) }) => *n as usize,
+                Some(NodeKind::Repeat {
+                    count: RepeatCount::User,
+                }) => 1,
+                Some(NodeKind::Repeat {
+                    count: RepeatCount::Fixed(n),
+                }) => *n as usize,
                 // Counted by expression: created by the first evaluation.
-                Some(NodeKind::Repeat { count: RepeatCount::Dynamic(_) }) => 0,
+                Some(NodeKind::Repeat {
+                    count: RepeatCount::Dynamic(_),
+                }) => 0,
                 _ => 1,
             };
             for _ in 0..count {
@@ -365,16 +418,35 @@ impl Instance {
         let lists: Vec<_> = self.form.choice_lists.values().cloned().collect();
         let lang = self.form.default_language.clone();
         for list in lists {
-            let doc = self.push(RNode { name: "#document".into(), model: None, parent: None, children: Vec::new(), value: String::new(), attrs: Vec::new(), state: ROOT_STATE, alive: true, sib: 0, pos: 1 });
+            let doc = self.push(RNode {
+                name: "#document".into(),
+                model: None,
+                parent: None,
+                children: Vec::new(),
+                value: String::new(),
+                attrs: Vec::new(),
+                state: ROOT_STATE,
+                alive: true,
+                sib: 0,
+                pos: 1,
+            });
             let root = self.leaf(doc, "root", "");
             for (i, c) in list.choices.iter().enumerate() {
                 let item = self.leaf(root, "item", "");
                 let itext_id = format!("{}-{i}", list.name);
                 self.leaf(item, "name", &c.name);
-                self.leaf(item, "label", c.label.get(lang.as_deref(), lang.as_deref()).unwrap_or(""));
+                self.leaf(
+                    item,
+                    "label",
+                    c.label.get(lang.as_deref(), lang.as_deref()).unwrap_or(""),
+                );
                 self.leaf(item, "itextId", &itext_id);
                 for (k, v) in &c.extra {
-                    if k != "name" && k != "label" && k != "itextId" && crate::import::is_valid_name(k) {
+                    if k != "name"
+                        && k != "label"
+                        && k != "itextId"
+                        && crate::import::is_valid_name(k)
+                    {
                         self.leaf(item, k, v);
                     }
                 }
@@ -385,7 +457,18 @@ impl Instance {
     }
 
     fn leaf(&mut self, parent: NodeId, name: &str, value: &str) -> NodeId {
-        self.push(RNode { name: name.into(), model: None, parent: Some(parent), children: Vec::new(), value: value.into(), attrs: Vec::new(), state: ROOT_STATE, alive: true, sib: 0, pos: 1 })
+        self.push(RNode {
+            name: name.into(),
+            model: None,
+            parent: Some(parent),
+            children: Vec::new(),
+            value: value.into(),
+            attrs: Vec::new(),
+            state: ROOT_STATE,
+            alive: true,
+            sib: 0,
+            pos: 1,
+        })
     }
 
     /// Evaluates the dynamic defaults in the subtree at `top`, once, in document order.
@@ -400,9 +483,15 @@ impl Instance {
                         let v = expr::eval_string(&e.expr, self, id, &self.ctx);
                         match v {
                             Ok(v) => self.nodes[id.0 as usize].value = v,
-                            Err(source) => self.errors.push(Error::Eval { path: self.path_of(id), expression: e.source.clone(), source }),
+                            Err(source) => self.errors.push(Error::Eval {
+                                path: self.path_of(id),
+                                expression: e.source.clone(),
+                                source,
+                            }),
                         }
-                    } else if model.name == "instanceID" && matches!(model.question_type(), Some(QuestionType::ModelValue)) {
+                    } else if model.name == "instanceID"
+                        && matches!(model.question_type(), Some(QuestionType::ModelValue))
+                    {
                         // Every record gets `uuid:` + a UUID v4, drawn from the context's seed.
                         let (e, _) = expr::parse("concat('uuid:', uuid())");
                         if let Ok(v) = expr::eval_string(&e, self, id, &self.ctx) {
@@ -428,7 +517,10 @@ impl Instance {
             if n.parent.is_none() {
                 break;
             }
-            let is_repeat = n.model.and_then(|m| self.form.nodes.get(m)).is_some_and(|m| m.is_repeat());
+            let is_repeat = n
+                .model
+                .and_then(|m| self.form.nodes.get(m))
+                .is_some_and(|m| m.is_repeat());
             if is_repeat {
                 parts.push(format!("{}[{}]", n.name, n.pos));
             } else {
@@ -451,7 +543,10 @@ impl Instance {
             // `pos` is kept current per child, so the wanted one is found without collecting all
             // same-named siblings.
             let wanted = pos.checked_sub(1)? as u32 + 1;
-            cur = *self.node(cur)?.children.iter().find(|&&c| self.node(c).is_some_and(|n| n.pos == wanted && n.name == name))?;
+            cur = *self.node(cur)?.children.iter().find(|&&c| {
+                self.node(c)
+                    .is_some_and(|n| n.pos == wanted && n.name == name)
+            })?;
         }
         (cur != NodeId(0)).then_some(cur)
     }
@@ -468,11 +563,18 @@ impl Instance {
 
     /// Sets a question's value (its XForms string; `""` clears) and re-evaluates what depends on it.
     pub fn set_answer(&mut self, path: &str, value: &str) -> Result<Changes> {
-        let id = self.find(path).ok_or_else(|| Error::UnknownPath(path.to_string()))?;
-        let m = self.model_of(id).ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        let id = self
+            .find(path)
+            .ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        let m = self
+            .model_of(id)
+            .ok_or_else(|| Error::UnknownPath(path.to_string()))?;
         let model = &self.form.nodes[m];
-        let Some(ty) = model.question_type() else { return Err(Error::NotAQuestion(path.to_string())) };
-        let own_read_only = matches!(ty, QuestionType::Note | QuestionType::Calculate) || self.nodes[id.0 as usize].state.read_only;
+        let Some(ty) = model.question_type() else {
+            return Err(Error::NotAQuestion(path.to_string()));
+        };
+        let own_read_only = matches!(ty, QuestionType::Note | QuestionType::Calculate)
+            || self.nodes[id.0 as usize].state.read_only;
         if own_read_only {
             return Err(Error::ReadOnly(path.to_string()));
         }
@@ -484,7 +586,11 @@ impl Instance {
         }
         self.nodes[id.0 as usize].value = value;
         // Triggered calculations run only when their trigger changes (XLSForm `trigger`).
-        let triggered: Vec<NodeIndex> = self.triggers.get(&self.form.nodes[m].path).cloned().unwrap_or_default();
+        let triggered: Vec<NodeIndex> = self
+            .triggers
+            .get(&self.form.nodes[m].path)
+            .cloned()
+            .unwrap_or_default();
         for &t in &triggered {
             self.run_triggered(t);
         }
@@ -502,7 +608,13 @@ impl Instance {
             let v = match &calc {
                 // A trigger without a calculation clears its target.
                 None => Ok(String::new()),
-                Some(e) => expr::eval_string(&e.expr, self, id, &self.ctx).map_err(|source| Error::Eval { path: self.path_of(id), expression: e.source.clone(), source }),
+                Some(e) => {
+                    expr::eval_string(&e.expr, self, id, &self.ctx).map_err(|source| Error::Eval {
+                        path: self.path_of(id),
+                        expression: e.source.clone(),
+                        source,
+                    })
+                }
             };
             match v {
                 Ok(v) => {
@@ -518,11 +630,30 @@ impl Instance {
 
     /// Appends an instance to an interviewer-controlled repeat (`/data/member`, `/data/hh[2]/member`).
     pub fn add_repeat(&mut self, path: &str) -> Result<Changes> {
-        let (parent_path, name) = path.rsplit_once('/').ok_or_else(|| Error::UnknownPath(path.to_string()))?;
-        let parent = if parent_path.is_empty() { Some(NodeId(0)) } else { self.find(parent_path) }.ok_or_else(|| Error::UnknownPath(path.to_string()))?;
-        let pm = self.model_of(parent).ok_or_else(|| Error::UnknownPath(path.to_string()))?;
-        let m = self.form.nodes[pm].children.iter().copied().find(|&c| self.form.nodes[c].name == name).ok_or_else(|| Error::UnknownPath(path.to_string()))?;
-        if !matches!(self.form.nodes[m].kind, NodeKind::Repeat { count: RepeatCount::User }) {
+        let (parent_path, name) = path
+            .rsplit_once('/')
+            .ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        let parent = if parent_path.is_empty() {
+            Some(NodeId(0))
+        } else {
+            self.find(parent_path)
+        }
+        .ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        let pm = self
+            .model_of(parent)
+            .ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        let m = self.form.nodes[pm]
+            .children
+            .iter()
+            .copied()
+            .find(|&c| self.form.nodes[c].name == name)
+            .ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        if !matches!(
+            self.form.nodes[m].kind,
+            NodeKind::Repeat {
+                count: RepeatCount::User
+            }
+        ) {
             return Err(Error::NotARepeat(path.to_string()));
         }
         // Appending renumbers no existing node, so the changes are the new nodes and the existing
@@ -538,13 +669,17 @@ impl Instance {
         self.apply_dynamic_defaults(id);
         // Seeds are the new instance's nodes; what reads them is reached along the dependency
         // edges, bounded to this instance where the reads stay inside it.
-        let mut by_model: std::collections::BTreeMap<NodeIndex, Vec<NodeId>> = std::collections::BTreeMap::new();
+        let mut by_model: std::collections::BTreeMap<NodeIndex, Vec<NodeId>> =
+            std::collections::BTreeMap::new();
         for (k, n) in self.nodes.iter().enumerate().skip(first_new) {
             if let (Some(nm), true) = (n.model, n.alive) {
                 by_model.entry(nm).or_default().push(NodeId(k as u32));
             }
         }
-        let seeds: Vec<(NodeIndex, Option<Vec<NodeId>>)> = by_model.into_iter().map(|(nm, ids)| (nm, Some(ids))).collect();
+        let seeds: Vec<(NodeIndex, Option<Vec<NodeId>>)> = by_model
+            .into_iter()
+            .map(|(nm, ids)| (nm, Some(ids)))
+            .collect();
         self.propagate(&seeds, false);
         let pre = self.pre.take().unwrap_or_default();
         let mut touched = std::mem::take(&mut self.touched);
@@ -565,16 +700,26 @@ impl Instance {
         let mut removed = std::mem::take(&mut self.removed_paths);
         removed.sort();
         self.removed.clear();
-        Ok(Changes { paths: keyed.into_iter().map(|(_, t)| self.path_of(t)).collect(), removed: removed.into_iter().map(|(_, p)| p).collect() })
+        Ok(Changes {
+            paths: keyed.into_iter().map(|(_, t)| self.path_of(t)).collect(),
+            removed: removed.into_iter().map(|(_, p)| p).collect(),
+        })
     }
 
     /// What `state_of(id)` would say if the node held `value` and `state`.
     fn state_with(&self, id: NodeId, value: &str, state: State) -> NodeState {
-        let leaf = self.model_of(id).and_then(|m| self.form.nodes.get(m)).is_some_and(|m| m.is_leaf());
+        let leaf = self
+            .model_of(id)
+            .and_then(|m| self.form.nodes.get(m))
+            .is_some_and(|m| m.is_leaf());
         NodeState {
             path: self.path_of(id),
             required_ok: !(state.relevant && state.required && leaf && value.is_empty()),
-            value: if state.relevant && leaf { value.to_string() } else { String::new() },
+            value: if state.relevant && leaf {
+                value.to_string()
+            } else {
+                String::new()
+            },
             relevant: state.relevant,
             required: state.required,
             read_only: state.read_only,
@@ -584,14 +729,30 @@ impl Instance {
 
     /// Removes a repeat instance (`/data/member[2]`); later instances renumber down.
     pub fn remove_repeat(&mut self, path: &str) -> Result<Changes> {
-        let id = self.find(path).ok_or_else(|| Error::UnknownPath(path.to_string()))?;
-        let m = self.model_of(id).ok_or_else(|| Error::UnknownPath(path.to_string()))?;
-        if !matches!(self.form.nodes[m].kind, NodeKind::Repeat { count: RepeatCount::User }) {
+        let id = self
+            .find(path)
+            .ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        let m = self
+            .model_of(id)
+            .ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        if !matches!(
+            self.form.nodes[m].kind,
+            NodeKind::Repeat {
+                count: RepeatCount::User
+            }
+        ) {
             return Err(Error::NotARepeat(path.to_string()));
         }
         // A counted repeat may gain or lose instances anywhere while this settles; then only the
         // whole-form diff is sure to name every row. Forms without one take the cheap path.
-        let counted = self.form.nodes.iter().any(|n| matches!(n.kind, NodeKind::Repeat { count: RepeatCount::Dynamic(_) }));
+        let counted = self.form.nodes.iter().any(|n| {
+            matches!(
+                n.kind,
+                NodeKind::Repeat {
+                    count: RepeatCount::Dynamic(_)
+                }
+            )
+        });
         if counted {
             let before = self.snapshot();
             self.detach(id);
@@ -604,11 +765,22 @@ impl Instance {
         // renumber down); every other row keeps its path, so it differs only if the edit touched
         // it. Rows of that region are compared by path before and after, as the diff did, and
         // touched rows elsewhere against their pre-images.
-        let Some(x) = self.node(id) else { return Err(Error::UnknownPath(path.to_string())) };
+        let Some(x) = self.node(id) else {
+            return Err(Error::UnknownPath(path.to_string()));
+        };
         let (name, pos, parent) = (x.name.clone(), x.pos, x.parent);
         let tops: Vec<NodeId> = parent
             .and_then(|p| self.node(p))
-            .map(|p| p.children.iter().copied().filter(|&c| self.node(c).is_some_and(|cn| cn.name == name && cn.pos >= pos)).collect())
+            .map(|p| {
+                p.children
+                    .iter()
+                    .copied()
+                    .filter(|&c| {
+                        self.node(c)
+                            .is_some_and(|cn| cn.name == name && cn.pos >= pos)
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         let subtree_of = |inst: &Instance, tops: &[NodeId]| -> Vec<NodeId> {
             let mut out = Vec::new();
@@ -635,9 +807,18 @@ impl Instance {
         let after_ids = subtree_of(self, tops.get(1..).unwrap_or(&[]));
         let after: Vec<NodeState> = after_ids.iter().map(|&n| self.state_of(n)).collect();
         let old: HashMap<&str, &NodeState> = before.iter().map(|s| (s.path.as_str(), s)).collect();
-        let mut keyed: Vec<(Vec<usize>, String)> =
-            after_ids.iter().zip(&after).filter(|(_, s)| old.get(s.path.as_str()).is_none_or(|o| *o != *s)).map(|(&n, s)| (self.order_key(n), s.path.clone())).collect();
-        let mut outside: Vec<NodeId> = touched.into_iter().filter(|&t| t.0 > 1 && !in_region.contains(&t) && self.node(t).is_some_and(|n| n.alive)).collect();
+        let mut keyed: Vec<(Vec<usize>, String)> = after_ids
+            .iter()
+            .zip(&after)
+            .filter(|(_, s)| old.get(s.path.as_str()).is_none_or(|o| *o != *s))
+            .map(|(&n, s)| (self.order_key(n), s.path.clone()))
+            .collect();
+        let mut outside: Vec<NodeId> = touched
+            .into_iter()
+            .filter(|&t| {
+                t.0 > 1 && !in_region.contains(&t) && self.node(t).is_some_and(|n| n.alive)
+            })
+            .collect();
         outside.sort_unstable();
         outside.dedup();
         for t in outside {
@@ -651,18 +832,35 @@ impl Instance {
         }
         keyed.sort();
         let now: std::collections::HashSet<&str> = after.iter().map(|s| s.path.as_str()).collect();
-        let removed = before.iter().filter(|s| !now.contains(s.path.as_str())).map(|s| s.path.clone()).collect();
-        Ok(Changes { paths: keyed.into_iter().map(|(_, p)| p).collect(), removed })
+        let removed = before
+            .iter()
+            .filter(|s| !now.contains(s.path.as_str()))
+            .map(|s| s.path.clone())
+            .collect();
+        Ok(Changes {
+            paths: keyed.into_iter().map(|(_, p)| p).collect(),
+            removed,
+        })
     }
 
     /// Where a new instance of repeat `m` goes among `parent`'s children: after the last existing
     /// instance, else before the first child that comes later in the model.
     fn insert_position(&self, parent: NodeId, pm: NodeIndex, m: NodeIndex) -> usize {
-        let Some(p) = self.node(parent) else { return usize::MAX };
+        let Some(p) = self.node(parent) else {
+            return usize::MAX;
+        };
         let model_children = &self.form.nodes[pm].children;
-        let rank = |x: NodeIndex| model_children.iter().position(|&c| c == x).unwrap_or(usize::MAX);
+        let rank = |x: NodeIndex| {
+            model_children
+                .iter()
+                .position(|&c| c == x)
+                .unwrap_or(usize::MAX)
+        };
         let my = rank(m);
-        p.children.iter().position(|&c| self.model_of(c).is_some_and(|cm| rank(cm) > my)).unwrap_or(p.children.len())
+        p.children
+            .iter()
+            .position(|&c| self.model_of(c).is_some_and(|cm| rank(cm) > my))
+            .unwrap_or(p.children.len())
     }
 
     fn detach(&mut self, id: NodeId) {
@@ -687,13 +885,17 @@ impl Instance {
     /// Re-evaluates after a structural change of repeat `m`: the repeat, everything in it and
     /// everything downstream, on every instance.
     fn propagate_subtree(&mut self, m: NodeIndex) {
-        let seeds: Vec<(NodeIndex, Option<Vec<NodeId>>)> = (0..self.form.nodes.len()).filter(|&x| self.form.is_ancestor_or_self(m, x)).map(|x| (x, None)).collect();
+        let seeds: Vec<(NodeIndex, Option<Vec<NodeId>>)> = (0..self.form.nodes.len())
+            .filter(|&x| self.form.is_ancestor_or_self(m, x))
+            .map(|x| (x, None))
+            .collect();
         self.propagate(&seeds, false);
     }
 
     /// Full evaluation of every node in dependency order: the oracle for incremental updates.
     pub fn recompute_all(&mut self) {
-        let all: Vec<(NodeIndex, Option<Vec<NodeId>>)> = (0..self.form.nodes.len()).map(|x| (x, None)).collect();
+        let all: Vec<(NodeIndex, Option<Vec<NodeId>>)> =
+            (0..self.form.nodes.len()).map(|x| (x, None)).collect();
         self.propagate(&all, true);
         self.touched.clear();
         self.removed.clear();
@@ -705,7 +907,13 @@ impl Instance {
     /// so an answer in one roster member re-evaluates that member's dependents, not every member's.
     fn propagate(&mut self, seeds: &[(NodeIndex, Option<Vec<NodeId>>)], force_all: bool) {
         let n = self.form.nodes.len();
-        let mut dirty = Dirty { all: vec![force_all; n], some: HashMap::new(), heap: std::collections::BinaryHeap::new(), queued: vec![false; n], at: None };
+        let mut dirty = Dirty {
+            all: vec![force_all; n],
+            some: HashMap::new(),
+            heap: std::collections::BinaryHeap::new(),
+            queued: vec![false; n],
+            at: None,
+        };
         for v in 0..n {
             if force_all || self.dynamic[v] {
                 dirty.enqueue(v, self.rank[v]);
@@ -727,7 +935,9 @@ impl Instance {
         }
         while let Some(std::cmp::Reverse(k)) = dirty.heap.pop() {
             dirty.at = Some(k);
-            let Some(&v) = self.order.get(k) else { continue };
+            let Some(&v) = self.order.get(k) else {
+                continue;
+            };
             let only = if dirty.all[v] || self.dynamic[v] {
                 dirty.some.remove(&v);
                 None
@@ -826,7 +1036,12 @@ impl Instance {
         m?;
         let mut nodes = vec![anchor];
         for &step in chain.iter().rev() {
-            nodes = nodes.iter().filter_map(|&x| self.node(x)).flat_map(|x| x.children.iter().copied()).filter(|&c| self.node(c).is_some_and(|cn| cn.model == Some(step))).collect();
+            nodes = nodes
+                .iter()
+                .filter_map(|&x| self.node(x))
+                .flat_map(|x| x.children.iter().copied())
+                .filter(|&c| self.node(c).is_some_and(|cn| cn.model == Some(step)))
+                .collect();
         }
         Some(nodes)
     }
@@ -836,8 +1051,17 @@ impl Instance {
     /// needs evaluating).
     fn evaluate(&mut self, m: NodeIndex, only: Option<&[NodeId]>) -> Evaluated {
         self.evaluations += 1;
-        let mut out = Evaluated { changed: Vec::new(), all_changed: false, structural: false };
-        let counted = matches!(self.form.nodes[m].kind, NodeKind::Repeat { count: RepeatCount::Dynamic(_) });
+        let mut out = Evaluated {
+            changed: Vec::new(),
+            all_changed: false,
+            structural: false,
+        };
+        let counted = matches!(
+            self.form.nodes[m].kind,
+            NodeKind::Repeat {
+                count: RepeatCount::Dynamic(_)
+            }
+        );
         if counted && self.evaluate_count(m) {
             out.all_changed = true;
             out.structural = true;
@@ -855,7 +1079,11 @@ impl Instance {
         // Relevance first: calculations and checks below read it.
         let mut states: Vec<State> = Vec::with_capacity(ids.len());
         for &id in &ids {
-            let parent_state = self.node(id).and_then(|n| n.parent).and_then(|p| self.node(p)).map_or(ROOT_STATE, |p| p.state);
+            let parent_state = self
+                .node(id)
+                .and_then(|n| n.parent)
+                .and_then(|p| self.node(p))
+                .map_or(ROOT_STATE, |p| p.state);
             let own = match &model.binds.relevant {
                 Some(e) => self.eval_bool(e, id, true, &mut errors),
                 None => true,
@@ -866,7 +1094,9 @@ impl Instance {
                 Some(e) => self.eval_bool(e, id, false, &mut errors),
                 None => false,
             };
-            s.read_only = ro || parent_state.read_only || matches!(model.question_type(), Some(QuestionType::Note));
+            s.read_only = ro
+                || parent_state.read_only
+                || matches!(model.question_type(), Some(QuestionType::Note));
             states.push(s);
         }
         let mut changed = vec![false; ids.len()];
@@ -874,7 +1104,8 @@ impl Instance {
             let node = &self.nodes[id.0 as usize];
             if node.state.relevant != s.relevant || node.state.read_only != s.read_only {
                 if let Some(pre) = self.pre.as_mut() {
-                    pre.entry(id).or_insert_with(|| (node.value.clone(), node.state));
+                    pre.entry(id)
+                        .or_insert_with(|| (node.value.clone(), node.state));
                 }
                 changed[k] = true;
                 self.touched.push(id);
@@ -886,19 +1117,26 @@ impl Instance {
         if let (Some(e), true) = (&model.binds.calculation, model.binds.trigger.is_empty()) {
             let values: Vec<String> = ids
                 .iter()
-                .map(|&id| match expr::eval_string(&e.expr, self, id, &self.ctx) {
-                    Ok(v) => v,
-                    Err(source) => {
-                        errors.push(Error::Eval { path: self.path_of(id), expression: e.source.clone(), source });
-                        String::new()
-                    }
-                })
+                .map(
+                    |&id| match expr::eval_string(&e.expr, self, id, &self.ctx) {
+                        Ok(v) => v,
+                        Err(source) => {
+                            errors.push(Error::Eval {
+                                path: self.path_of(id),
+                                expression: e.source.clone(),
+                                source,
+                            });
+                            String::new()
+                        }
+                    },
+                )
                 .collect();
             for (k, (&id, v)) in ids.iter().zip(values).enumerate() {
                 let node = &mut self.nodes[id.0 as usize];
                 if node.value != v {
                     if let Some(pre) = self.pre.as_mut() {
-                        pre.entry(id).or_insert_with(|| (node.value.clone(), node.state));
+                        pre.entry(id)
+                            .or_insert_with(|| (node.value.clone(), node.state));
                     }
                     node.value = v;
                     changed[k] = true;
@@ -915,7 +1153,9 @@ impl Instance {
                 };
                 let n = &self.nodes[id.0 as usize];
                 let constraint_ok = match &model.binds.constraint {
-                    Some(e) if n.state.relevant && !n.value.is_empty() => self.eval_bool(e, id, true, &mut errors),
+                    Some(e) if n.state.relevant && !n.value.is_empty() => {
+                        self.eval_bool(e, id, true, &mut errors)
+                    }
                     _ => true,
                 };
                 (required, constraint_ok)
@@ -925,7 +1165,8 @@ impl Instance {
             let node = &mut self.nodes[id.0 as usize];
             if node.state.required != required || node.state.constraint_ok != constraint_ok {
                 if let Some(pre) = self.pre.as_mut() {
-                    pre.entry(id).or_insert_with(|| (node.value.clone(), node.state));
+                    pre.entry(id)
+                        .or_insert_with(|| (node.value.clone(), node.state));
                 }
                 changed[k] = true;
                 self.touched.push(id);
@@ -935,7 +1176,12 @@ impl Instance {
         }
         self.errors.extend(errors);
         // Choice filters and seeds have no stored state: choices are computed when asked for.
-        out.changed = ids.iter().zip(changed).filter(|(_, c)| *c).map(|(&id, _)| id).collect();
+        out.changed = ids
+            .iter()
+            .zip(changed)
+            .filter(|(_, c)| *c)
+            .map(|(&id, _)| id)
+            .collect();
         out
     }
 
@@ -943,7 +1189,12 @@ impl Instance {
     /// removed, as ODK's web engine does (Collect keeps them). True when any count changed.
     fn evaluate_count(&mut self, m: NodeIndex) -> bool {
         let model = &self.form.nodes[m];
-        let NodeKind::Repeat { count: RepeatCount::Dynamic(e) } = &model.kind else { return false };
+        let NodeKind::Repeat {
+            count: RepeatCount::Dynamic(e),
+        } = &model.kind
+        else {
+            return false;
+        };
         // Cloned because creating and removing instances below needs `&mut self`; this runs
         // only for repeats counted by an expression.
         let (e, name, parent_model) = (e.clone(), model.name.clone(), model.parent.unwrap_or(0));
@@ -952,10 +1203,18 @@ impl Instance {
             let want = match expr::eval(&e.expr, self, p, &self.ctx) {
                 Ok(v) => {
                     let n = v.to_num(self, *self.ctx.now.offset());
-                    if n.is_finite() && n > 0.0 { (n as usize).min(10_000) } else { 0 }
+                    if n.is_finite() && n > 0.0 {
+                        (n as usize).min(10_000)
+                    } else {
+                        0
+                    }
                 }
                 Err(source) => {
-                    self.errors.push(Error::Eval { path: self.path_of(p), expression: e.source.clone(), source });
+                    self.errors.push(Error::Eval {
+                        path: self.path_of(p),
+                        expression: e.source.clone(),
+                        source,
+                    });
                     0
                 }
             };
@@ -994,11 +1253,21 @@ impl Instance {
     }
 
     /// Evaluates a boolean bind, recording a failure in `errors` and answering `fallback`.
-    fn eval_bool(&self, e: &crate::model::Expression, id: NodeId, fallback: bool, errors: &mut Vec<Error>) -> bool {
+    fn eval_bool(
+        &self,
+        e: &crate::model::Expression,
+        id: NodeId,
+        fallback: bool,
+        errors: &mut Vec<Error>,
+    ) -> bool {
         match expr::eval_bool(&e.expr, self, id, &self.ctx) {
             Ok(b) => b,
             Err(source) => {
-                errors.push(Error::Eval { path: self.path_of(id), expression: e.source.clone(), source });
+                errors.push(Error::Eval {
+                    path: self.path_of(id),
+                    expression: e.source.clone(),
+                    source,
+                });
                 fallback
             }
         }
@@ -1006,17 +1275,34 @@ impl Instance {
 
     /// State of the node at an instance path.
     pub fn node_state(&self, path: &str) -> Result<NodeState> {
-        let id = self.find(path).ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        let id = self
+            .find(path)
+            .ok_or_else(|| Error::UnknownPath(path.to_string()))?;
         Ok(self.state_of(id))
     }
 
     /// State of an instance node.
     pub fn state_of(&self, id: NodeId) -> NodeState {
         let Some(n) = self.node(id) else {
-            return NodeState { path: String::new(), value: String::new(), relevant: false, required: false, read_only: false, constraint_ok: true, required_ok: true };
+            return NodeState {
+                path: String::new(),
+                value: String::new(),
+                relevant: false,
+                required: false,
+                read_only: false,
+                constraint_ok: true,
+                required_ok: true,
+            };
         };
-        let leaf = n.model.and_then(|m| self.form.nodes.get(m)).is_some_and(|m| m.is_leaf());
-        let value = if n.state.relevant && leaf { n.value.clone() } else { String::new() };
+        let leaf = n
+            .model
+            .and_then(|m| self.form.nodes.get(m))
+            .is_some_and(|m| m.is_leaf());
+        let value = if n.state.relevant && leaf {
+            n.value.clone()
+        } else {
+            String::new()
+        };
         NodeState {
             path: self.path_of(id),
             required_ok: !(n.state.relevant && n.state.required && leaf && n.value.is_empty()),
@@ -1031,7 +1317,10 @@ impl Instance {
     /// Every live node of the primary instance below the root element, in document order.
     pub fn all_nodes(&self) -> Vec<NodeId> {
         let mut out = Vec::new();
-        let mut stack: Vec<NodeId> = self.node(NodeId(1)).map(|r| r.children.iter().rev().copied().collect()).unwrap_or_default();
+        let mut stack: Vec<NodeId> = self
+            .node(NodeId(1))
+            .map(|r| r.children.iter().rev().copied().collect())
+            .unwrap_or_default();
         while let Some(id) = stack.pop() {
             out.push(id);
             if let Some(n) = self.node(id) {
@@ -1043,58 +1332,106 @@ impl Instance {
 
     /// States of every node, for comparing two interviews (the incremental/full oracle test).
     pub fn snapshot(&self) -> Vec<NodeState> {
-        self.all_nodes().into_iter().map(|id| self.state_of(id)).collect()
+        self.all_nodes()
+            .into_iter()
+            .map(|id| self.state_of(id))
+            .collect()
     }
 
     /// The paths touched by the current edit, in document order, without repeats.
     fn take_touched(&mut self) -> Changes {
         let mut ids = std::mem::take(&mut self.touched);
         ids.retain(|&id| self.node(id).is_some_and(|n| n.alive));
-        let mut keyed: Vec<(Vec<usize>, NodeId)> = ids.into_iter().map(|id| (self.order_key(id), id)).collect();
+        let mut keyed: Vec<(Vec<usize>, NodeId)> =
+            ids.into_iter().map(|id| (self.order_key(id), id)).collect();
         keyed.sort();
         keyed.dedup_by(|a, b| a.1 == b.1);
         let removed = std::mem::take(&mut self.removed);
-        Changes { paths: keyed.into_iter().map(|(_, id)| self.path_of(id)).collect(), removed }
+        Changes {
+            paths: keyed.into_iter().map(|(_, id)| self.path_of(id)).collect(),
+            removed,
+        }
     }
 
     fn diff(&self, before: &[NodeState]) -> Changes {
         let old: HashMap<&str, &NodeState> = before.iter().map(|s| (s.path.as_str(), s)).collect();
         let now = self.snapshot();
         let new: std::collections::HashSet<&str> = now.iter().map(|s| s.path.as_str()).collect();
-        let removed = before.iter().filter(|s| !new.contains(s.path.as_str())).map(|s| s.path.clone()).collect();
-        let paths = now.iter().filter(|s| old.get(s.path.as_str()).is_none_or(|o| *o != *s)).map(|s| s.path.clone()).collect();
+        let removed = before
+            .iter()
+            .filter(|s| !new.contains(s.path.as_str()))
+            .map(|s| s.path.clone())
+            .collect();
+        let paths = now
+            .iter()
+            .filter(|s| old.get(s.path.as_str()).is_none_or(|o| *o != *s))
+            .map(|s| s.path.clone())
+            .collect();
         Changes { paths, removed }
     }
 
     /// The names of the choices a select offers now: its list after the choice filter, then
     /// shuffled when `randomize=true` (seeded by `seed`, else by the context's seed).
     pub fn choices(&self, path: &str) -> Result<Vec<String>> {
-        let id = self.find(path).ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        let id = self
+            .find(path)
+            .ok_or_else(|| Error::UnknownPath(path.to_string()))?;
         Ok(self.choices_of(id))
     }
 
     /// `choices` for an instance node.
     pub fn choices_of(&self, id: NodeId) -> Vec<String> {
-        let Some(model) = self.model_of(id).and_then(|m| self.form.nodes.get(m)) else { return Vec::new() };
-        let Some(src) = &model.choices else { return Vec::new() };
-        let Some(list) = self.form.choice_lists.get(&src.list) else { return Vec::new() };
-        let items: Vec<NodeId> = self.secondary.get(&src.list).map(|&d| self.children(d, Some("root"))).and_then(|r| r.first().map(|&r| self.children(r, Some("item")))).unwrap_or_default();
+        let Some(model) = self.model_of(id).and_then(|m| self.form.nodes.get(m)) else {
+            return Vec::new();
+        };
+        let Some(src) = &model.choices else {
+            return Vec::new();
+        };
+        let Some(list) = self.form.choice_lists.get(&src.list) else {
+            return Vec::new();
+        };
+        let items: Vec<NodeId> = self
+            .secondary
+            .get(&src.list)
+            .map(|&d| self.children(d, Some("root")))
+            .and_then(|r| r.first().map(|&r| self.children(r, Some("item"))))
+            .unwrap_or_default();
         let mut out: Vec<String> = list
             .choices
             .iter()
-            .zip(items.iter().copied().map(Some).chain(std::iter::repeat(None)))
+            .zip(
+                items
+                    .iter()
+                    .copied()
+                    .map(Some)
+                    .chain(std::iter::repeat(None)),
+            )
             .filter(|(_, item)| match (&src.filter, item) {
-                (Some(f), Some(item)) => expr::eval_with_current(&f.expr, self, *item, id, &self.ctx).map(|v| v.to_bool(self)).unwrap_or(false),
+                (Some(f), Some(item)) => {
+                    expr::eval_with_current(&f.expr, self, *item, id, &self.ctx)
+                        .map(|v| v.to_bool(self))
+                        .unwrap_or(false)
+                }
                 _ => true,
             })
             .map(|(c, _)| c.name.clone())
             .collect();
-        if model.parameters.get("randomize").is_some_and(|v| v == "true") {
+        if model
+            .parameters
+            .get("randomize")
+            .is_some_and(|v| v == "true")
+        {
             let seed = match &model.seed {
-                Some(e) => expr::eval(&e.expr, self, id, &self.ctx).map(|v| v.to_num(self, *self.ctx.now.offset())).unwrap_or(f64::NAN),
+                Some(e) => expr::eval(&e.expr, self, id, &self.ctx)
+                    .map(|v| v.to_num(self, *self.ctx.now.offset()))
+                    .unwrap_or(f64::NAN),
                 None => self.ctx.random_seed as f64,
             };
-            let seed = if seed.is_finite() { seed as i64 } else { self.ctx.random_seed as i64 };
+            let seed = if seed.is_finite() {
+                seed as i64
+            } else {
+                self.ctx.random_seed as i64
+            };
             out = crate::expr::functions::shuffle(out, seed);
         }
         out
@@ -1102,9 +1439,19 @@ impl Instance {
 
     /// A node's label in the current language with `${name}` (or `${xpath}`) piped in.
     pub fn label(&self, path: &str) -> Result<String> {
-        let id = self.find(path).ok_or_else(|| Error::UnknownPath(path.to_string()))?;
-        let Some(model) = self.model_of(id).and_then(|m| self.form.nodes.get(m)) else { return Ok(String::new()) };
-        let text = model.label.get(self.ctx.language.as_deref(), self.form.default_language.as_deref()).unwrap_or("");
+        let id = self
+            .find(path)
+            .ok_or_else(|| Error::UnknownPath(path.to_string()))?;
+        let Some(model) = self.model_of(id).and_then(|m| self.form.nodes.get(m)) else {
+            return Ok(String::new());
+        };
+        let text = model
+            .label
+            .get(
+                self.ctx.language.as_deref(),
+                self.form.default_language.as_deref(),
+            )
+            .unwrap_or("");
         Ok(self.pipe(text, id))
     }
 
@@ -1120,7 +1467,11 @@ impl Instance {
                 return out;
             };
             let inner = after[..end].trim();
-            let src = if crate::import::is_valid_name(inner) && self.names.contains_key(inner) { format!("${{{inner}}}") } else { inner.to_string() };
+            let src = if crate::import::is_valid_name(inner) && self.names.contains_key(inner) {
+                format!("${{{inner}}}")
+            } else {
+                inner.to_string()
+            };
             let (e, diags) = expr::parse(&src);
             if diags.is_empty() {
                 out.push_str(&expr::eval_string(&e, self, id, &self.ctx).unwrap_or_default());
@@ -1135,7 +1486,11 @@ impl Instance {
     pub fn record(&self) -> Vec<(String, String)> {
         self.all_nodes()
             .into_iter()
-            .filter(|&id| self.model_of(id).and_then(|m| self.form.nodes.get(m)).is_some_and(|m| m.is_leaf()))
+            .filter(|&id| {
+                self.model_of(id)
+                    .and_then(|m| self.form.nodes.get(m))
+                    .is_some_and(|m| m.is_leaf())
+            })
             .map(|id| self.state_of(id))
             .filter(|s| s.relevant)
             .map(|s| (s.path, s.value))
@@ -1148,14 +1503,24 @@ impl Instance {
 fn normalize(ty: &QuestionType, value: &str) -> String {
     let v = value.trim();
     match ty {
-        QuestionType::Integer | QuestionType::Decimal | QuestionType::Range { .. } if !v.is_empty() => match v.parse::<f64>() {
-            Ok(n) if n.is_finite() => {
-                let n = if matches!(ty, QuestionType::Integer) { n.trunc() } else { n };
-                crate::expr::value::format_number(n)
+        QuestionType::Integer | QuestionType::Decimal | QuestionType::Range { .. }
+            if !v.is_empty() =>
+        {
+            match v.parse::<f64>() {
+                Ok(n) if n.is_finite() => {
+                    let n = if matches!(ty, QuestionType::Integer) {
+                        n.trunc()
+                    } else {
+                        n
+                    };
+                    crate::expr::value::format_number(n)
+                }
+                _ => String::new(),
             }
-            _ => String::new(),
-        },
-        QuestionType::SelectMultiple | QuestionType::Rank => v.split_whitespace().collect::<Vec<_>>().join(" "),
+        }
+        QuestionType::SelectMultiple | QuestionType::Rank => {
+            v.split_whitespace().collect::<Vec<_>>().join(" ")
+        }
         _ => value.to_string(),
     }
 }
@@ -1170,8 +1535,14 @@ impl Document for Instance {
     }
 
     fn children(&self, n: NodeId, name: Option<&str>) -> Vec<NodeId> {
-        let Some(x) = self.node(n) else { return Vec::new() };
-        x.children.iter().copied().filter(|&c| name.is_none_or(|want| self.node(c).is_some_and(|cn| cn.name == want))).collect()
+        let Some(x) = self.node(n) else {
+            return Vec::new();
+        };
+        x.children
+            .iter()
+            .copied()
+            .filter(|&c| name.is_none_or(|want| self.node(c).is_some_and(|cn| cn.name == want)))
+            .collect()
     }
 
     fn name(&self, n: NodeId) -> String {
@@ -1179,15 +1550,23 @@ impl Document for Instance {
     }
 
     fn attribute(&self, n: NodeId, name: &str) -> Option<String> {
-        self.node(n)?.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        self.node(n)?
+            .attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
     }
 
     fn attribute_names(&self, n: NodeId) -> Vec<String> {
-        self.node(n).map(|x| x.attrs.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default()
+        self.node(n)
+            .map(|x| x.attrs.iter().map(|(k, _)| k.clone()).collect())
+            .unwrap_or_default()
     }
 
     fn value(&self, n: NodeId) -> String {
-        let Some(x) = self.node(n) else { return String::new() };
+        let Some(x) = self.node(n) else {
+            return String::new();
+        };
         if !x.state.relevant {
             return String::new();
         }
@@ -1240,7 +1619,14 @@ impl Document for Instance {
         chain.reverse();
         let mut nodes = vec![anchor];
         for step in chain {
-            nodes = nodes.iter().flat_map(|&n| self.children(n, None).into_iter().filter(|&c| self.model_of(c) == Some(step))).collect();
+            nodes = nodes
+                .iter()
+                .flat_map(|&n| {
+                    self.children(n, None)
+                        .into_iter()
+                        .filter(|&c| self.model_of(c) == Some(step))
+                })
+                .collect();
         }
         Some(nodes)
     }
@@ -1254,21 +1640,37 @@ impl Document for Instance {
         self.secondary.get(id).copied()
     }
 
-    fn choice_label(&self, question: &str, choice: &str, language: Option<&str>, context: NodeId) -> Option<String> {
+    fn choice_label(
+        &self,
+        question: &str,
+        choice: &str,
+        language: Option<&str>,
+        context: NodeId,
+    ) -> Option<String> {
         let q = question.trim();
         let m = match q.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
-            Some(name) => self.resolve_ref(name, context).and_then(|v| v.first().copied()).and_then(|id| self.model_of(id))?,
+            Some(name) => self
+                .resolve_ref(name, context)
+                .and_then(|v| v.first().copied())
+                .and_then(|id| self.model_of(id))?,
             None => self.form.find(&crate::import::xform_clean_path(q))?,
         };
-        let list = self.form.choice_lists.get(&self.form.nodes.get(m)?.choices.as_ref()?.list)?;
+        let list = self
+            .form
+            .choice_lists
+            .get(&self.form.nodes.get(m)?.choices.as_ref()?.list)?;
         let c = list.choices.iter().find(|c| c.name == choice)?;
-        c.label.get(language, self.form.default_language.as_deref()).map(str::to_string)
+        c.label
+            .get(language, self.form.default_language.as_deref())
+            .map(str::to_string)
     }
 
     fn itext(&self, id: &str, language: Option<&str>) -> Option<String> {
         let (list, i) = self.itext.get(id)?;
         let c = self.form.choice_lists.get(list)?.choices.get(*i)?;
-        c.label.get(language, self.form.default_language.as_deref()).map(str::to_string)
+        c.label
+            .get(language, self.form.default_language.as_deref())
+            .map(str::to_string)
     }
 }
 

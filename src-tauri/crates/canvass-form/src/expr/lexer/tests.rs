@@ -14,9 +14,18 @@ fn star_and_operator_names_follow_xpath_disambiguation() {
         ("*", vec![Star, Eof]),
         ("a/*", vec![Name("a".into()), Slash, Star, Eof]),
         ("* * *", vec![Star, Mul, Star, Eof]),
-        ("div div div", vec![Name("div".into()), Div, Name("div".into()), Eof]),
-        ("mod(1)", vec![Name("mod".into()), LParen, Number(1.0), RParen, Eof]),
-        ("a and b", vec![Name("a".into()), And, Name("b".into()), Eof]),
+        (
+            "div div div",
+            vec![Name("div".into()), Div, Name("div".into()), Eof],
+        ),
+        (
+            "mod(1)",
+            vec![Name("mod".into()), LParen, Number(1.0), RParen, Eof],
+        ),
+        (
+            "a and b",
+            vec![Name("a".into()), And, Name("b".into()), Eof],
+        ),
         ("(or)", vec![LParen, Name("or".into()), RParen, Eof]),
     ];
     for (src, want) in cases {
@@ -31,12 +40,28 @@ fn names_literals_numbers_and_refs() {
         ("jr:choice-name", vec![Name("jr:choice-name".into()), Eof]),
         ("first-name.x", vec![Name("first-name.x".into()), Eof]),
         ("${hh_id}", vec![Ref("hh_id".into()), Eof]),
-        ("'it''s'", vec![Literal("it".into()), Literal("s".into()), Eof]),
+        (
+            "'it''s'",
+            vec![Literal("it".into()), Literal("s".into()), Eof],
+        ),
         ("\"a'b\"", vec![Literal("a'b".into()), Eof]),
         (".5 ..", vec![Number(0.5), DotDot, Eof]),
         ("1.", vec![Number(1.0), Eof]),
-        ("child::a", vec![Axis("child".into()), Name("a".into()), Eof]),
-        ("a<=b!=c", vec![Name("a".into()), Le, Name("b".into()), Neq, Name("c".into()), Eof]),
+        (
+            "child::a",
+            vec![Axis("child".into()), Name("a".into()), Eof],
+        ),
+        (
+            "a<=b!=c",
+            vec![
+                Name("a".into()),
+                Le,
+                Name("b".into()),
+                Neq,
+                Name("c".into()),
+                Eof,
+            ],
+        ),
     ];
     for (src, want) in cases {
         assert_eq!(&kinds(src), want, "{src}");
@@ -57,7 +82,11 @@ fn bad_input_becomes_error_tokens_with_diagnostics() {
         ("'abc", 0..4, "unterminated string literal"),
         ("1 # 2", 2..3, "unexpected character `#`"),
         ("${abc", 0..5, "unterminated `${` reference"),
-        ("$x", 0..2, "XPath variables (`$name`) are not supported; use `${name}`"),
+        (
+            "$x",
+            0..2,
+            "XPath variables (`$name`) are not supported; use `${name}`",
+        ),
     ];
     for (src, span, msg) in cases {
         let (toks, diags) = lex(src);

@@ -25,7 +25,10 @@ fn precedence_and_associativity() {
         ("a and b or c", "(or (and (path a) (path b)) (path c))"),
         ("1 = 1 and 2 != 3", "(and (= 1 1) (!= 2 3))"),
         ("1 <= 2 >= 0", "(>= (<= 1 2) 0)"),
-        ("${a} + ${b} * 2 > 10 or ${c} = 'x'", "(or (> (+ ${a} (* ${b} 2)) 10) (= ${c} 'x'))"),
+        (
+            "${a} + ${b} * 2 > 10 or ${c} = 'x'",
+            "(or (> (+ ${a} (* ${b} 2)) 10) (= ${c} 'x'))",
+        ),
     ]);
 }
 
@@ -74,10 +77,16 @@ fn paths_and_predicates() {
         ("item[@lang = 'en']", "(path item[(= (path @lang) 'en')])"),
         ("a[1][2]/b", "(path a[1][2]/b)"),
         ("child::a/parent::node()", "(path a/..)"),
-        ("ancestor-or-self::rep[1]", "(path ancestor-or-self::rep[1])"),
+        (
+            "ancestor-or-self::rep[1]",
+            "(path ancestor-or-self::rep[1])",
+        ),
         ("text()", "(path text())"),
         ("jr:x/y", "(path jr:x/y)"),
-        ("/data/rep[position() = 2]/x", "(path /data/rep[(= (call position) 2)]/x)"),
+        (
+            "/data/rep[position() = 2]/x",
+            "(path /data/rep[(= (call position) 2)]/x)",
+        ),
     ]);
 }
 
@@ -101,10 +110,22 @@ fn function_calls() {
     check_all(&[
         ("true()", "(call true)"),
         ("if(${a} = 'x', 1, 2)", "(call if (= ${a} 'x') 1 2)"),
-        ("jr:choice-name(${q}, '${q}')", "(call jr:choice-name ${q} '${q}')"),
-        ("concat('a', \"b'c\", 1, 2, 3)", "(call concat 'a' \"b'c\" 1 2 3)"),
-        ("format-date(today(), '%Y')", "(call format-date (call today) '%Y')"),
-        ("not(selected(., 'a'))", "(call not (call selected (path .) 'a'))"),
+        (
+            "jr:choice-name(${q}, '${q}')",
+            "(call jr:choice-name ${q} '${q}')",
+        ),
+        (
+            "concat('a', \"b'c\", 1, 2, 3)",
+            "(call concat 'a' \"b'c\" 1 2 3)",
+        ),
+        (
+            "format-date(today(), '%Y')",
+            "(call format-date (call today) '%Y')",
+        ),
+        (
+            "not(selected(., 'a'))",
+            "(call not (call selected (path .) 'a'))",
+        ),
         ("round(1.25, 1) + .5", "(+ (call round 1.25 1) 0.5)"),
     ]);
 }
@@ -129,23 +150,65 @@ fn error_recovery_reports_spans_and_keeps_going() {
         ("", "(error)", &[(0..0, "empty expression")]),
         ("   ", "(error)", &[(3..3, "empty expression")]),
         ("(1 + 2", "(+ 1 2)", &[(0..1, "unclosed `(`")]),
-        ("1 +", "(+ 1 (error))", &[(3..3, "expected an expression, found end of expression")]),
-        ("+ 1", "(+ (error) 1)", &[(0..1, "expected an expression, found `+`")]),
-        ("concat('a', 1", "(call concat 'a' 1)", &[(6..7, "unclosed `(` in call to `concat`")]),
-        ("f(1,)", "(call f 1 (error))", &[(4..5, "expected an expression, found `)`")]),
+        (
+            "1 +",
+            "(+ 1 (error))",
+            &[(3..3, "expected an expression, found end of expression")],
+        ),
+        (
+            "+ 1",
+            "(+ (error) 1)",
+            &[(0..1, "expected an expression, found `+`")],
+        ),
+        (
+            "concat('a', 1",
+            "(call concat 'a' 1)",
+            &[(6..7, "unclosed `(` in call to `concat`")],
+        ),
+        (
+            "f(1,)",
+            "(call f 1 (error))",
+            &[(4..5, "expected an expression, found `)`")],
+        ),
         ("a[1", "(path a[1])", &[(1..2, "unclosed `[`")]),
-        ("1 2", "1", &[(2..3, "unexpected number `2` after the expression")]),
+        (
+            "1 2",
+            "1",
+            &[(2..3, "unexpected number `2` after the expression")],
+        ),
         ("1 )", "1", &[(2..3, "unexpected `)` after the expression")]),
-        ("/data/", "(path /data)", &[(6..6, "expected a path step after `/`")]),
+        (
+            "/data/",
+            "(path /data)",
+            &[(6..6, "expected a path step after `/`")],
+        ),
         ("'abc", "(error)", &[(0..4, "unterminated string literal")]),
-        ("1 = # 2", "(= 1 (error))", &[(4..5, "unexpected character `#`"), (6..7, "unexpected number `2` after the expression")]),
-        ("foo::a", "(path a)", &[(0..5, "axis `foo` is not supported")]),
-        ("1 + * 2", "(+ 1 (path *))", &[(6..7, "unexpected number `2` after the expression")]),
+        (
+            "1 = # 2",
+            "(= 1 (error))",
+            &[
+                (4..5, "unexpected character `#`"),
+                (6..7, "unexpected number `2` after the expression"),
+            ],
+        ),
+        (
+            "foo::a",
+            "(path a)",
+            &[(0..5, "axis `foo` is not supported")],
+        ),
+        (
+            "1 + * 2",
+            "(+ 1 (path *))",
+            &[(6..7, "unexpected number `2` after the expression")],
+        ),
     ];
     for (src, tree, want) in cases {
         let (expr, diags) = parse(src);
         assert_eq!(expr.to_string(), *tree, "tree of {src:?}");
-        let got: Vec<_> = diags.iter().map(|d| (d.span.clone(), d.message.as_str())).collect();
+        let got: Vec<_> = diags
+            .iter()
+            .map(|d| (d.span.clone(), d.message.as_str()))
+            .collect();
         assert_eq!(&got, want, "diagnostics of {src:?}");
         assert!(diags.iter().all(|d| d.severity == Severity::Error));
     }
@@ -175,13 +238,27 @@ fn deepest_accepted_trees_evaluate() {
     use crate::expr::eval::{eval, Context, Document};
     use crate::expr::testdoc::TestDoc;
     let doc = TestDoc::new(&[("/data/a", "1")]);
-    let ctx = Context { now: chrono::DateTime::default(), random_seed: 0, language: None };
+    let ctx = Context {
+        now: chrono::DateTime::default(),
+        random_seed: 0,
+        language: None,
+    };
     let n = super::MAX_DEPTH - 2;
     let cases = [
         ("1".to_string() + &" + 1".repeat(n - 1), n.to_string()),
-        ("-".repeat(n - 1) + "1", if (n - 1).is_multiple_of(2) { "1".into() } else { "-1".into() }),
+        (
+            "-".repeat(n - 1) + "1",
+            if (n - 1).is_multiple_of(2) {
+                "1".into()
+            } else {
+                "-1".into()
+            },
+        ),
         ("abs(".repeat(n / 2) + "1" + &")".repeat(n / 2), "1".into()),
-        ("count(/data/a[. = ".repeat(n / 3) + "1" + &"])".repeat(n / 3), "1".into()),
+        (
+            "count(/data/a[. = ".repeat(n / 3) + "1" + &"])".repeat(n / 3),
+            "1".into(),
+        ),
     ];
     // Nested calls of one function from each dispatch group, each as deep as the parser allows.
     let nested = [

@@ -37,7 +37,10 @@ fn long_inputs_stay_bounded() {
     assert!(Regex::new(".*").unwrap().full_match(&long).unwrap());
     // The `regex` crate matches in linear time, so even a nested repeat over long input completes.
     assert!(Regex::new("(ab)*").unwrap().full_match(&long).unwrap());
-    assert!(Regex::new("(a|b)*c").unwrap().full_match(&"ab".repeat(20)).is_ok());
+    assert!(Regex::new("(a|b)*c")
+        .unwrap()
+        .full_match(&"ab".repeat(20))
+        .is_ok());
 }
 
 #[test]

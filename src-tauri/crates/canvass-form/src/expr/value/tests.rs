@@ -38,7 +38,19 @@ fn strings_convert_to_numbers() {
     for (s, want) in cases {
         assert_eq!(str_to_number(s, utc), *want, "{s}");
     }
-    for s in ["", "abc", "1e3", "+1", "1.2.3", "-", ".", "2020-13-01", "0x10", "2020-01-01T10:00+aé1", "2020-01-01T10:00Zx"] {
+    for s in [
+        "",
+        "abc",
+        "1e3",
+        "+1",
+        "1.2.3",
+        "-",
+        ".",
+        "2020-13-01",
+        "0x10",
+        "2020-01-01T10:00+aé1",
+        "2020-01-01T10:00Zx",
+    ] {
         assert!(str_to_number(s, utc).is_nan(), "{s}");
     }
 }

@@ -32,16 +32,25 @@ fn corpus_xforms_import_without_errors() {
         let errors: Vec<String> = imp.errors().map(|d| d.to_string()).collect();
         assert!(errors.is_empty(), "{name}: {errors:#?}");
         let form = imp.form.unwrap();
-        assert_eq!((form.nodes.len(), form.question_count()), (nodes, questions), "{name}");
+        assert_eq!(
+            (form.nodes.len(), form.question_count()),
+            (nodes, questions),
+            "{name}"
+        );
         for n in &form.nodes[1..] {
-            assert_eq!(n.path, format!("{}/{}", form.nodes[n.parent.unwrap()].path, n.name));
+            assert_eq!(
+                n.path,
+                format!("{}/{}", form.nodes[n.parent.unwrap()].path, n.name)
+            );
         }
     }
 }
 
 #[test]
 fn xform_details() {
-    let f = import_xform(&corpus("wf_three_level_cascading_select.xml"), "x.xml").form.unwrap();
+    let f = import_xform(&corpus("wf_three_level_cascading_select.xml"), "x.xml")
+        .form
+        .unwrap();
     let l2 = &f.nodes[f.find("/data/level2").unwrap()];
     assert_eq!(l2.question_type(), Some(&QuestionType::SelectOne));
     let src = l2.choices.as_ref().unwrap();
@@ -49,16 +58,34 @@ fn xform_details() {
     assert_eq!(src.filter.as_ref().unwrap().deps, ["/data/level1"]);
     assert_eq!(f.choice_lists["level2"].choices.len(), 10);
 
-    let f = import_xform(&corpus("wf_itext_basic.xml"), "x.xml").form.unwrap();
+    let f = import_xform(&corpus("wf_itext_basic.xml"), "x.xml")
+        .form
+        .unwrap();
     assert_eq!(f.languages.len(), 2);
-    let q = f.nodes.iter().find(|n| n.is_leaf() && !n.label.is_empty()).unwrap();
+    let q = f
+        .nodes
+        .iter()
+        .find(|n| n.is_leaf() && !n.label.is_empty())
+        .unwrap();
     assert_eq!(q.label.0.len(), 2, "{:?}", q.label);
 
-    let f = import_xform(&corpus("wf_complex_repeats.xml"), "x.xml").form.unwrap();
-    assert!(f.nodes.iter().any(|n| matches!(n.kind, NodeKind::Repeat { count: RepeatCount::Dynamic(_) | RepeatCount::Fixed(_) })));
+    let f = import_xform(&corpus("wf_complex_repeats.xml"), "x.xml")
+        .form
+        .unwrap();
+    assert!(f.nodes.iter().any(|n| matches!(
+        n.kind,
+        NodeKind::Repeat {
+            count: RepeatCount::Dynamic(_) | RepeatCount::Fixed(_)
+        }
+    )));
 
-    let f = import_xform(&corpus("wf_validation.xml"), "x.xml").form.unwrap();
-    assert!(f.nodes.iter().any(|n| n.binds.constraint.is_some() && !n.constraint_message.is_empty()));
+    let f = import_xform(&corpus("wf_validation.xml"), "x.xml")
+        .form
+        .unwrap();
+    assert!(f
+        .nodes
+        .iter()
+        .any(|n| n.binds.constraint.is_some() && !n.constraint_message.is_empty()));
 }
 
 #[test]
@@ -72,18 +99,47 @@ fn diagnostics_name_the_element() {
       </model></h:head>
       <h:body><input ref="/data/a"><label>A</label></input><input ref="/data/b"><label>B</label></input></h:body></h:html>"#;
     let imp = import_xform(xml.as_bytes(), "t.xml");
-    let got: Vec<(Location, &str)> = imp.errors().map(|d| (d.location.clone(), d.message.as_str())).collect();
+    let got: Vec<(Location, &str)> = imp
+        .errors()
+        .map(|d| (d.location.clone(), d.message.as_str()))
+        .collect();
     assert_eq!(got.len(), 2, "{got:#?}");
-    assert_eq!(got[0].0, Location::Element { path: "/h:html/h:head/model/bind[2]".into() });
-    assert!(got[0].1.starts_with("syntax error in `/data/a >`"), "{}", got[0].1);
-    assert_eq!(got[1], (Location::Element { path: "/h:html/h:head/model/bind[3]".into() }, "`<bind>` nodeset `/data/c` is not in the primary instance"));
+    assert_eq!(
+        got[0].0,
+        Location::Element {
+            path: "/h:html/h:head/model/bind[2]".into()
+        }
+    );
+    assert!(
+        got[0].1.starts_with("syntax error in `/data/a >`"),
+        "{}",
+        got[0].1
+    );
+    assert_eq!(
+        got[1],
+        (
+            Location::Element {
+                path: "/h:html/h:head/model/bind[3]".into()
+            },
+            "`<bind>` nodeset `/data/c` is not in the primary instance"
+        )
+    );
     let f = imp.form.unwrap();
-    assert_eq!(f.nodes[f.find("/data/a").unwrap()].question_type(), Some(&QuestionType::Integer));
+    assert_eq!(
+        f.nodes[f.find("/data/a").unwrap()].question_type(),
+        Some(&QuestionType::Integer)
+    );
 }
 
 #[test]
 fn garbage_bytes_give_diagnostics_not_panics() {
-    for bytes in [&b""[..], b"<h:html", b"\xff\xfe", b"<a/>", b"<html><head><model/></head></html>"] {
+    for bytes in [
+        &b""[..],
+        b"<h:html",
+        b"\xff\xfe",
+        b"<a/>",
+        b"<html><head><model/></head></html>",
+    ] {
         let imp = import_xform(bytes, "x.xml");
         assert!(imp.form.is_none());
         assert!(!imp.is_clean());
@@ -100,5 +156,8 @@ fn deeply_nested_xml_does_not_overflow() {
     );
     let imp = import_xform(xml.as_bytes(), "deep.xml");
     let errors: Vec<String> = imp.errors().map(|d| d.message.clone()).collect();
-    assert_eq!(errors, ["the primary instance nests deeper than 100 levels"]);
+    assert_eq!(
+        errors,
+        ["the primary instance nests deeper than 100 levels"]
+    );
 }

@@ -8,8 +8,16 @@ use crate::import::{import_xform, import_xlsform};
 use crate::test_util::ctx;
 
 fn load(name: &str) -> Questionnaire {
-    let bytes = std::fs::read(format!("{}/test_data/forms/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    let imp = if name.ends_with(".xml") { import_xform(&bytes, name) } else { import_xlsform(&bytes, name) };
+    let bytes = std::fs::read(format!(
+        "{}/test_data/forms/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let imp = if name.ends_with(".xml") {
+        import_xform(&bytes, name)
+    } else {
+        import_xlsform(&bytes, name)
+    };
     imp.form.unwrap()
 }
 
@@ -18,7 +26,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 33) as usize) % n.max(1)
     }
 }
@@ -34,9 +45,17 @@ fn random_value(inst: &Instance, id: NodeId, ty: &QuestionType, rng: &mut Lcg) -
         }
         QuestionType::SelectMultiple | QuestionType::Rank => {
             let c = inst.choices_of(id);
-            c.into_iter().filter(|_| rng.next(2) == 0).collect::<Vec<_>>().join(" ")
+            c.into_iter()
+                .filter(|_| rng.next(2) == 0)
+                .collect::<Vec<_>>()
+                .join(" ")
         }
-        QuestionType::Date => format!("20{:02}-0{}-1{}", rng.next(30), 1 + rng.next(9), rng.next(10)),
+        QuestionType::Date => format!(
+            "20{:02}-0{}-1{}",
+            rng.next(30),
+            1 + rng.next(9),
+            rng.next(10)
+        ),
         QuestionType::Time => "10:30:00.000+00:00".into(),
         QuestionType::DateTime => "2024-05-01T10:30:00.000+00:00".into(),
         QuestionType::Acknowledge => "OK".into(),
@@ -58,11 +77,20 @@ fn assert_oracle(inst: &Instance, what: &str) {
 
 /// The changes between two snapshots: new or differing rows, then rows that vanished.
 fn snapshot_diff(before: &[NodeState], after: &[NodeState]) -> Changes {
-    let old: std::collections::HashMap<&str, &NodeState> = before.iter().map(|s| (s.path.as_str(), s)).collect();
+    let old: std::collections::HashMap<&str, &NodeState> =
+        before.iter().map(|s| (s.path.as_str(), s)).collect();
     let new: std::collections::HashSet<&str> = after.iter().map(|s| s.path.as_str()).collect();
     Changes {
-        paths: after.iter().filter(|s| old.get(s.path.as_str()).is_none_or(|o| *o != *s)).map(|s| s.path.clone()).collect(),
-        removed: before.iter().filter(|s| !new.contains(s.path.as_str())).map(|s| s.path.clone()).collect(),
+        paths: after
+            .iter()
+            .filter(|s| old.get(s.path.as_str()).is_none_or(|o| *o != *s))
+            .map(|s| s.path.clone())
+            .collect(),
+        removed: before
+            .iter()
+            .filter(|s| !new.contains(s.path.as_str()))
+            .map(|s| s.path.clone())
+            .collect(),
     }
 }
 
@@ -77,24 +105,36 @@ fn random_session(name: &str, steps: usize, seed: u64) {
         let model = inst.form().nodes[m].clone();
         let path = inst.path_of_node(id);
         let result = match &model.kind {
-            NodeKind::Repeat { count: RepeatCount::User } => {
+            NodeKind::Repeat {
+                count: RepeatCount::User,
+            } => {
                 if rng.next(3) == 0 {
                     // `remove_repeat` compares only the renumbered rows and the touched ones; it
                     // must say exactly what a whole-form snapshot diff says.
                     let before = inst.snapshot();
                     let r = inst.remove_repeat(&path);
                     if let Ok(ch) = &r {
-                        assert_eq!(*ch, snapshot_diff(&before, &inst.snapshot()), "{name} step {step}: remove_repeat {path}");
+                        assert_eq!(
+                            *ch,
+                            snapshot_diff(&before, &inst.snapshot()),
+                            "{name} step {step}: remove_repeat {path}"
+                        );
                     }
                     r
                 } else {
-                    let range = path.rsplit_once('[').map_or(path.clone(), |(p, _)| p.to_string());
+                    let range = path
+                        .rsplit_once('[')
+                        .map_or(path.clone(), |(p, _)| p.to_string());
                     // `add_repeat` reports from pre-images of what it touched; it must say exactly
                     // what a whole-form snapshot diff says.
                     let before = inst.snapshot();
                     let r = inst.add_repeat(&range);
                     if let Ok(ch) = &r {
-                        assert_eq!(*ch, snapshot_diff(&before, &inst.snapshot()), "{name} step {step}: add_repeat {range}");
+                        assert_eq!(
+                            *ch,
+                            snapshot_diff(&before, &inst.snapshot()),
+                            "{name} step {step}: add_repeat {range}"
+                        );
                     }
                     r
                 }
@@ -107,15 +147,27 @@ fn random_session(name: &str, steps: usize, seed: u64) {
                     // Every row that is new or differs is reported, and every vanished row lies
                     // under a reported removed instance.
                     let after = inst.snapshot();
-                    let old: std::collections::HashMap<&str, &NodeState> = before.iter().map(|s| (s.path.as_str(), s)).collect();
+                    let old: std::collections::HashMap<&str, &NodeState> =
+                        before.iter().map(|s| (s.path.as_str(), s)).collect();
                     for s in &after {
                         if old.get(s.path.as_str()).is_none_or(|o| *o != s) {
-                            assert!(ch.paths.contains(&s.path), "{name} step {step}: {} not reported in {ch:?}", s.path);
+                            assert!(
+                                ch.paths.contains(&s.path),
+                                "{name} step {step}: {} not reported in {ch:?}",
+                                s.path
+                            );
                         }
                     }
-                    let new: std::collections::HashSet<&str> = after.iter().map(|s| s.path.as_str()).collect();
+                    let new: std::collections::HashSet<&str> =
+                        after.iter().map(|s| s.path.as_str()).collect();
                     for s in before.iter().filter(|s| !new.contains(s.path.as_str())) {
-                        assert!(ch.removed.iter().any(|r| s.path == *r || s.path.starts_with(&format!("{r}/"))), "{name} step {step}: {} gone", s.path);
+                        assert!(
+                            ch.removed
+                                .iter()
+                                .any(|r| s.path == *r || s.path.starts_with(&format!("{r}/"))),
+                            "{name} step {step}: {} gone",
+                            s.path
+                        );
                     }
                 }
                 r
@@ -124,11 +176,23 @@ fn random_session(name: &str, steps: usize, seed: u64) {
         };
         // Read-only targets are refused; everything else must apply.
         if let Err(e) = &result {
-            assert!(matches!(e, Error::ReadOnly(_)), "{name} step {step} {path}: {e}");
+            assert!(
+                matches!(e, Error::ReadOnly(_)),
+                "{name} step {step} {path}: {e}"
+            );
         }
         assert_oracle(&inst, &format!("{name} step {step} ({path})"));
     }
-    let errors: Vec<String> = inst.eval_errors().iter().map(|e| format!("{e}: {:?}", std::error::Error::source(e).map(|s| s.to_string()))).collect();
+    let errors: Vec<String> = inst
+        .eval_errors()
+        .iter()
+        .map(|e| {
+            format!(
+                "{e}: {:?}",
+                std::error::Error::source(e).map(|s| s.to_string())
+            )
+        })
+        .collect();
     assert!(errors.is_empty(), "{name}: {errors:#?}");
 }
 
@@ -175,40 +239,144 @@ fn st(inst: &Instance, path: &str) -> NodeState {
     inst.node_state(path).unwrap()
 }
 
-const HEAD: &[&str] = &["type", "name", "label", "relevant", "required", "constraint", "calculation", "default", "read_only", "repeat_count", "trigger", "choice_filter", "parameters", "label::French (fr)"];
+const HEAD: &[&str] = &[
+    "type",
+    "name",
+    "label",
+    "relevant",
+    "required",
+    "constraint",
+    "calculation",
+    "default",
+    "read_only",
+    "repeat_count",
+    "trigger",
+    "choice_filter",
+    "parameters",
+    "label::French (fr)",
+];
 
 #[test]
 fn relevance_required_constraint_and_read_only() {
     let mut i = form(
         &[
             HEAD,
-            &["integer", "age", "Age", "", "yes", ". >= 0 and . < 120", "", "", "", "", "", "", "", ""],
-            &["begin group", "adult", "Adult", "${age} >= 18", "", "", "", "", "yes", "", "", "", "", ""],
-            &["text", "job", "Job", "", "yes", "", "", "", "", "", "", "", "", ""],
-            &["end group", "", "", "", "", "", "", "", "", "", "", "", "", ""],
-            &["note", "n", "Note", "", "", "", "", "", "", "", "", "", "", ""],
-            &["calculate", "double", "", "", "", "", "${age} * 2", "", "", "", "", "", "", ""],
+            &[
+                "integer",
+                "age",
+                "Age",
+                "",
+                "yes",
+                ". >= 0 and . < 120",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "begin group",
+                "adult",
+                "Adult",
+                "${age} >= 18",
+                "",
+                "",
+                "",
+                "",
+                "yes",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "text", "job", "Job", "", "yes", "", "", "", "", "", "", "", "", "",
+            ],
+            &[
+                "end group",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "note", "n", "Note", "", "", "", "", "", "", "", "", "", "", "",
+            ],
+            &[
+                "calculate",
+                "double",
+                "",
+                "",
+                "",
+                "",
+                "${age} * 2",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
         ],
         &[],
     );
     let age = st(&i, "/data/age");
-    assert!(age.required && !age.required_ok && age.constraint_ok, "blank never violates a constraint");
+    assert!(
+        age.required && !age.required_ok && age.constraint_ok,
+        "blank never violates a constraint"
+    );
     assert!(!st(&i, "/data/adult/job").relevant);
-    assert!(st(&i, "/data/adult/job").required_ok, "not relevant, so not required-invalid");
+    assert!(
+        st(&i, "/data/adult/job").required_ok,
+        "not relevant, so not required-invalid"
+    );
     let ch = i.set_answer("/data/age", "200").unwrap();
     assert!(!st(&i, "/data/age").constraint_ok);
-    assert!(ch.paths.contains(&"/data/adult/job".to_string()) && ch.paths.contains(&"/data/double".to_string()), "{ch:?}");
+    assert!(
+        ch.paths.contains(&"/data/adult/job".to_string())
+            && ch.paths.contains(&"/data/double".to_string()),
+        "{ch:?}"
+    );
     let ch = i.set_answer("/data/age", "30").unwrap();
     assert_eq!(ch.paths, ["/data/age", "/data/double"]);
     assert!(st(&i, "/data/age").constraint_ok && st(&i, "/data/age").required_ok);
     let job = st(&i, "/data/adult/job");
-    assert!(job.relevant && job.read_only, "relevance and read-only inherit from the group");
+    assert!(
+        job.relevant && job.read_only,
+        "relevance and read-only inherit from the group"
+    );
     assert!(st(&i, "/data/n").read_only);
     assert_eq!(st(&i, "/data/double").value, "60");
-    assert!(matches!(i.set_answer("/data/n", "x"), Err(Error::ReadOnly(_))));
-    assert!(matches!(i.set_answer("/data/adult/job", "x"), Err(Error::ReadOnly(_))));
-    assert!(matches!(i.set_answer("/data/nope", "x"), Err(Error::UnknownPath(_))));
-    assert!(matches!(i.set_answer("/data/adult", "x"), Err(Error::NotAQuestion(_))));
+    assert!(matches!(
+        i.set_answer("/data/n", "x"),
+        Err(Error::ReadOnly(_))
+    ));
+    assert!(matches!(
+        i.set_answer("/data/adult/job", "x"),
+        Err(Error::ReadOnly(_))
+    ));
+    assert!(matches!(
+        i.set_answer("/data/nope", "x"),
+        Err(Error::UnknownPath(_))
+    ));
+    assert!(matches!(
+        i.set_answer("/data/adult", "x"),
+        Err(Error::NotAQuestion(_))
+    ));
 }
 
 #[test]
@@ -216,15 +384,68 @@ fn non_relevant_values_are_kept_but_read_blank_and_left_out_of_the_record() {
     let mut i = form(
         &[
             HEAD,
-            &["select_one yn", "has", "Has?", "", "", "", "", "", "", "", "", "", "", ""],
-            &["integer", "n", "N", "${has} = 'y'", "", "", "", "", "", "", "", "", "", ""],
-            &["calculate", "c", "", "", "", "", "concat('n=', ${n})", "", "", "", "", "", "", ""],
+            &[
+                "select_one yn",
+                "has",
+                "Has?",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "integer",
+                "n",
+                "N",
+                "${has} = 'y'",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "calculate",
+                "c",
+                "",
+                "",
+                "",
+                "",
+                "concat('n=', ${n})",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
         ],
-        &[&["list_name", "name", "label"], &["yn", "y", "Yes"], &["yn", "n", "No"]],
+        &[
+            &["list_name", "name", "label"],
+            &["yn", "y", "Yes"],
+            &["yn", "n", "No"],
+        ],
     );
     i.set_answer("/data/has", "y").unwrap();
     i.set_answer("/data/n", "007").unwrap();
-    assert_eq!(st(&i, "/data/n").value, "7", "numbers are stored canonically");
+    assert_eq!(
+        st(&i, "/data/n").value,
+        "7",
+        "numbers are stored canonically"
+    );
     assert_eq!(st(&i, "/data/c").value, "n=7");
     i.set_answer("/data/has", "n").unwrap();
     assert_eq!(st(&i, "/data/n").value, "");
@@ -239,10 +460,18 @@ fn defaults_apply_once_and_time_comes_from_the_context() {
     let mut i = form(
         &[
             HEAD,
-            &["integer", "a", "A", "", "", "", "", "5", "", "", "", "", "", ""],
-            &["date", "d", "D", "", "", "", "", "today()", "", "", "", "", "", ""],
-            &["integer", "b", "B", "", "", "", "", "${a} + 1", "", "", "", "", "", ""],
-            &["today", "td", "", "", "", "", "", "", "", "", "", "", "", ""],
+            &[
+                "integer", "a", "A", "", "", "", "", "5", "", "", "", "", "", "",
+            ],
+            &[
+                "date", "d", "D", "", "", "", "", "today()", "", "", "", "", "", "",
+            ],
+            &[
+                "integer", "b", "B", "", "", "", "", "${a} + 1", "", "", "", "", "", "",
+            ],
+            &[
+                "today", "td", "", "", "", "", "", "", "", "", "", "", "", "",
+            ],
         ],
         &[],
     );
@@ -251,7 +480,11 @@ fn defaults_apply_once_and_time_comes_from_the_context() {
     assert_eq!(st(&i, "/data/b").value, "6");
     assert_eq!(st(&i, "/data/td").value, "2025-01-15");
     i.set_answer("/data/a", "10").unwrap();
-    assert_eq!(st(&i, "/data/b").value, "6", "a dynamic default is not re-evaluated");
+    assert_eq!(
+        st(&i, "/data/b").value,
+        "6",
+        "a dynamic default is not re-evaluated"
+    );
     assert!(st(&i, "/data/meta/instanceID").value.starts_with("uuid:"));
 }
 
@@ -260,17 +493,113 @@ fn repeats_resolve_siblings_in_the_same_instance() {
     let mut i = form(
         &[
             HEAD,
-            &["begin repeat", "m", "Member", "", "", "", "", "", "", "", "", "", "", ""],
-            &["integer", "age", "Age", "", "", "", "", "", "", "", "", "", "", ""],
-            &["text", "kid", "Kid", "${age} < 18", "", "", "", "", "", "", "", "", "", ""],
-            &["calculate", "pos", "", "", "", "", "position(..)", "", "", "", "", "", "", ""],
-            &["end repeat", "", "", "", "", "", "", "", "", "", "", "", "", ""],
-            &["calculate", "total", "", "", "", "", "count(${m})", "", "", "", "", "", "", ""],
-            &["calculate", "kids", "", "", "", "", "count(${m}[age < 18])", "", "", "", "", "", "", ""],
+            &[
+                "begin repeat",
+                "m",
+                "Member",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "integer", "age", "Age", "", "", "", "", "", "", "", "", "", "", "",
+            ],
+            &[
+                "text",
+                "kid",
+                "Kid",
+                "${age} < 18",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "calculate",
+                "pos",
+                "",
+                "",
+                "",
+                "",
+                "position(..)",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "end repeat",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "calculate",
+                "total",
+                "",
+                "",
+                "",
+                "",
+                "count(${m})",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "calculate",
+                "kids",
+                "",
+                "",
+                "",
+                "",
+                "count(${m}[age < 18])",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
         ],
         &[],
     );
-    assert_eq!(st(&i, "/data/total").value, "1", "an interviewer-controlled repeat starts with one instance");
+    assert_eq!(
+        st(&i, "/data/total").value,
+        "1",
+        "an interviewer-controlled repeat starts with one instance"
+    );
     i.add_repeat("/data/m").unwrap();
     i.add_repeat("/data/m").unwrap();
     i.set_answer("/data/m[1]/age", "40").unwrap();
@@ -280,11 +609,24 @@ fn repeats_resolve_siblings_in_the_same_instance() {
     assert_eq!(st(&i, "/data/kids").value, "2");
     assert_eq!(st(&i, "/data/m[3]/pos").value, "3");
     i.remove_repeat("/data/m[2]").unwrap();
-    assert_eq!((st(&i, "/data/total").value.as_str(), st(&i, "/data/kids").value.as_str()), ("2", "1"));
-    assert_eq!(st(&i, "/data/m[2]/age").value, "5", "later instances renumber down");
+    assert_eq!(
+        (
+            st(&i, "/data/total").value.as_str(),
+            st(&i, "/data/kids").value.as_str()
+        ),
+        ("2", "1")
+    );
+    assert_eq!(
+        st(&i, "/data/m[2]/age").value,
+        "5",
+        "later instances renumber down"
+    );
     assert_eq!(st(&i, "/data/m[2]/pos").value, "2");
     assert!(i.node_state("/data/m[3]").is_err());
-    assert!(matches!(i.add_repeat("/data/total"), Err(Error::NotARepeat(_))));
+    assert!(matches!(
+        i.add_repeat("/data/total"),
+        Err(Error::NotARepeat(_))
+    ));
     assert_oracle(&i, "repeats");
 }
 
@@ -293,16 +635,54 @@ fn repeat_count_follows_its_expression() {
     let mut i = form(
         &[
             HEAD,
-            &["integer", "n", "N", "", "", "", "", "", "", "", "", "", "", ""],
-            &["begin repeat", "m", "Member", "", "", "", "", "", "", "${n}", "", "", "", ""],
-            &["text", "nm", "Name", "", "", "", "", "x", "", "", "", "", "", ""],
-            &["end repeat", "", "", "", "", "", "", "", "", "", "", "", "", ""],
+            &[
+                "integer", "n", "N", "", "", "", "", "", "", "", "", "", "", "",
+            ],
+            &[
+                "begin repeat",
+                "m",
+                "Member",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "${n}",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "text", "nm", "Name", "", "", "", "", "x", "", "", "", "", "", "",
+            ],
+            &[
+                "end repeat",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
         ],
         &[],
     );
     assert!(i.node_state("/data/m[1]").is_err());
     i.set_answer("/data/n", "3").unwrap();
-    assert_eq!(st(&i, "/data/m[3]/nm").value, "x", "defaults apply to counted instances");
+    assert_eq!(
+        st(&i, "/data/m[3]/nm").value,
+        "x",
+        "defaults apply to counted instances"
+    );
     i.set_answer("/data/n", "1").unwrap();
     assert!(i.node_state("/data/m[2]").is_err());
     assert!(matches!(i.add_repeat("/data/m"), Err(Error::NotARepeat(_))));
@@ -314,10 +694,70 @@ fn choice_filters_randomize_and_labels() {
     let mut i = form(
         &[
             HEAD,
-            &["select_one state", "state", "State", "", "", "", "", "", "", "", "", "", "", "État"],
-            &["select_one city", "city", "City in ${state}", "", "", "", "", "", "", "", "", "state = ${state}", "", "Ville de ${state}"],
-            &["select_multiple city", "shuf", "Shuffled", "", "", "", "", "", "", "", "", "", "randomize=true seed=7", ""],
-            &["calculate", "cl", "", "", "", "", "jr:choice-name(${state}, '${state}')", "", "", "", "", "", "", ""],
+            &[
+                "select_one state",
+                "state",
+                "State",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "État",
+            ],
+            &[
+                "select_one city",
+                "city",
+                "City in ${state}",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "state = ${state}",
+                "",
+                "Ville de ${state}",
+            ],
+            &[
+                "select_multiple city",
+                "shuf",
+                "Shuffled",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "randomize=true seed=7",
+                "",
+            ],
+            &[
+                "calculate",
+                "cl",
+                "",
+                "",
+                "",
+                "",
+                "jr:choice-name(${state}, '${state}')",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
         ],
         &[
             &["list_name", "name", "label", "label::French (fr)", "state"],
@@ -336,8 +776,15 @@ fn choice_filters_randomize_and_labels() {
     i.set_language(Some("French (fr)".into()));
     assert_eq!(i.label("/data/city").unwrap(), "Ville de ca");
     let shuffled = i.choices("/data/shuf").unwrap();
-    assert_eq!(shuffled, crate::expr::functions::shuffle(vec!["la".to_string(), "sf".into(), "nyc".into()], 7));
-    assert_eq!(shuffled, i.choices("/data/shuf").unwrap(), "a seeded order is stable");
+    assert_eq!(
+        shuffled,
+        crate::expr::functions::shuffle(vec!["la".to_string(), "sf".into(), "nyc".into()], 7)
+    );
+    assert_eq!(
+        shuffled,
+        i.choices("/data/shuf").unwrap(),
+        "a seeded order is stable"
+    );
     let mut sorted = shuffled.clone();
     sorted.sort();
     assert_eq!(sorted, ["la", "nyc", "sf"]);
@@ -348,9 +795,28 @@ fn trigger_runs_the_calculation_only_when_its_question_changes() {
     let mut i = form(
         &[
             HEAD,
-            &["integer", "a", "A", "", "", "", "", "", "", "", "", "", "", ""],
-            &["integer", "b", "B", "", "", "", "", "", "", "", "", "", "", ""],
-            &["integer", "t", "T", "", "", "", "${a} + ${b}", "", "", "", "${a}", "", "", ""],
+            &[
+                "integer", "a", "A", "", "", "", "", "", "", "", "", "", "", "",
+            ],
+            &[
+                "integer", "b", "B", "", "", "", "", "", "", "", "", "", "", "",
+            ],
+            &[
+                "integer",
+                "t",
+                "T",
+                "",
+                "",
+                "",
+                "${a} + ${b}",
+                "",
+                "",
+                "",
+                "${a}",
+                "",
+                "",
+                "",
+            ],
         ],
         &[],
     );
@@ -360,21 +826,48 @@ fn trigger_runs_the_calculation_only_when_its_question_changes() {
     assert_eq!(st(&i, "/data/t").value, "3");
     i.set_answer("/data/t", "9").unwrap();
     i.set_answer("/data/b", "5").unwrap();
-    assert_eq!(st(&i, "/data/t").value, "9", "a user edit survives until the trigger changes");
+    assert_eq!(
+        st(&i, "/data/t").value,
+        "9",
+        "a user edit survives until the trigger changes"
+    );
     i.set_answer("/data/a", "0").unwrap();
     assert_eq!(st(&i, "/data/t").value, "5");
 }
 
 #[test]
 fn corpus_dependencies_are_static_and_edits_stay_local() {
-    for name in ["wf_who_verbal_autopsy.xlsx", "vm_liberia_coverage_round2_xform.xml", "wf_eimci_dtree.xml", "co_all_widgets.xml", "wf_socio_economic_survey.xlsx"] {
+    for name in [
+        "wf_who_verbal_autopsy.xlsx",
+        "vm_liberia_coverage_round2_xform.xml",
+        "wf_eimci_dtree.xml",
+        "co_all_widgets.xml",
+        "wf_socio_economic_survey.xlsx",
+    ] {
         let f = load(name);
-        let dynamic: Vec<String> = f.nodes.iter().flat_map(|n| n.expressions().into_iter().filter(|e| e.dynamic).map(|e| e.source.clone())).collect();
+        let dynamic: Vec<String> = f
+            .nodes
+            .iter()
+            .flat_map(|n| {
+                n.expressions()
+                    .into_iter()
+                    .filter(|e| e.dynamic)
+                    .map(|e| e.source.clone())
+            })
+            .collect();
         assert!(dynamic.is_empty(), "{name}: {dynamic:?}");
     }
     // Answering one question of a 560-node form re-evaluates a handful of nodes, not the form.
     let mut i = Instance::new(load("wf_who_verbal_autopsy.xlsx"), ctx());
-    let leaf = i.all_nodes().into_iter().find(|&id| i.model_of(id).is_some_and(|m| matches!(i.form().nodes[m].question_type(), Some(QuestionType::Text)))).unwrap();
+    let leaf = i
+        .all_nodes()
+        .into_iter()
+        .find(|&id| {
+            i.model_of(id).is_some_and(|m| {
+                matches!(i.form().nodes[m].question_type(), Some(QuestionType::Text))
+            })
+        })
+        .unwrap();
     let path = i.path_of_node(leaf);
     let before = i.evaluation_count();
     i.set_answer(&path, "hello").unwrap();
@@ -388,15 +881,137 @@ fn roster() -> Instance {
     let mut i = form(
         &[
             HEAD,
-            &["begin repeat", "m", "Member", "", "", "", "", "", "", "", "", "", "", ""],
-            &["integer", "age", "Age", "", "", "", "", "", "", "", "", "", "", ""],
-            &["text", "school", "School", "${age} < 18", "", "", "", "", "", "", "", "", "", ""],
-            &["calculate", "months", "", "", "", "", "${age} * 12", "", "", "", "", "", "", ""],
-            &["calculate", "older", "", "", "", "", "count(/data/m[age > 25])", "", "", "", "", "", "", ""],
-            &["calculate", "share", "", "", "", "", "${age} div sum(../../m/age)", "", "", "", "", "", "", ""],
-            &["end repeat", "", "", "", "", "", "", "", "", "", "", "", "", ""],
-            &["calculate", "total", "", "", "", "", "sum(${months})", "", "", "", "", "", "", ""],
-            &["calculate", "n", "", "", "", "", "count(${m})", "", "", "", "", "", "", ""],
+            &[
+                "begin repeat",
+                "m",
+                "Member",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "integer", "age", "Age", "", "", "", "", "", "", "", "", "", "", "",
+            ],
+            &[
+                "text",
+                "school",
+                "School",
+                "${age} < 18",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "calculate",
+                "months",
+                "",
+                "",
+                "",
+                "",
+                "${age} * 12",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "calculate",
+                "older",
+                "",
+                "",
+                "",
+                "",
+                "count(/data/m[age > 25])",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "calculate",
+                "share",
+                "",
+                "",
+                "",
+                "",
+                "${age} div sum(../../m/age)",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "end repeat",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "calculate",
+                "total",
+                "",
+                "",
+                "",
+                "",
+                "sum(${months})",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "calculate",
+                "n",
+                "",
+                "",
+                "",
+                "",
+                "count(${m})",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
         ],
         &[],
     );
@@ -404,7 +1019,8 @@ fn roster() -> Instance {
         i.add_repeat("/data/m").unwrap();
     }
     for k in 1..=5 {
-        i.set_answer(&format!("/data/m[{k}]/age"), &(k * 10).to_string()).unwrap();
+        i.set_answer(&format!("/data/m[{k}]/age"), &(k * 10).to_string())
+            .unwrap();
     }
     i
 }
@@ -429,7 +1045,11 @@ fn an_answer_in_one_member_leaves_the_other_members_alone() {
     let used = i.instance_evaluations - before;
     assert!(used <= 20, "{used} instance evaluations for add_repeat");
     let ch = i.remove_repeat("/data/m[2]").unwrap();
-    assert!(ch.paths.contains(&"/data/m[2]/age".to_string()) && ch.removed.contains(&"/data/m[6]".to_string()), "{ch:?}");
+    assert!(
+        ch.paths.contains(&"/data/m[2]/age".to_string())
+            && ch.removed.contains(&"/data/m[6]".to_string()),
+        "{ch:?}"
+    );
     assert_oracle(&i, "add and remove");
 }
 
@@ -446,7 +1066,11 @@ fn cross_member_aggregates_still_update() {
     assert_eq!(st(&i, "/data/m[1]/share").value, "0.1");
     let ch = i.add_repeat("/data/m").unwrap();
     assert_eq!(st(&i, "/data/n").value, "6");
-    assert!(ch.paths.contains(&"/data/n".to_string()) && ch.paths.contains(&"/data/m[6]/age".to_string()), "{ch:?}");
+    assert!(
+        ch.paths.contains(&"/data/n".to_string())
+            && ch.paths.contains(&"/data/m[6]/age".to_string()),
+        "{ch:?}"
+    );
     assert_oracle(&i, "aggregates");
 }
 
@@ -463,9 +1087,21 @@ fn scoped_reads_tell_bounded_from_cross_instance_reads() {
     let m = Some(idx("/data/m"));
     assert_eq!(scope("/data/m/age", "/data/m/school"), m);
     assert_eq!(scope("/data/m/age", "/data/m/months"), m);
-    assert_eq!(scope("/data/m", "/data/m/age"), m, "inherited relevance stays in the instance");
-    assert_eq!(scope("/data/m/age", "/data/m/older"), None, "an absolute path reads every member");
-    assert_eq!(scope("/data/m/age", "/data/m/share"), None, "../../m climbs out of the member");
+    assert_eq!(
+        scope("/data/m", "/data/m/age"),
+        m,
+        "inherited relevance stays in the instance"
+    );
+    assert_eq!(
+        scope("/data/m/age", "/data/m/older"),
+        None,
+        "an absolute path reads every member"
+    );
+    assert_eq!(
+        scope("/data/m/age", "/data/m/share"),
+        None,
+        "../../m climbs out of the member"
+    );
     assert_eq!(scope("/data/m/months", "/data/total"), None);
 }
 
@@ -476,17 +1112,156 @@ fn repeat_edits_report_what_a_snapshot_diff_reports() {
     let mut i = form(
         &[
             HEAD,
-            &["begin repeat", "h", "Household", "", "", "", "", "", "", "", "", "", "", ""],
-            &["integer", "size", "Size", "", "", "", "", "", "", "", "", "", "", ""],
-            &["begin repeat", "m", "Member", "", "", "", "", "", "", "", "", "", "", ""],
-            &["integer", "age", "Age", "", "", ". < 120", "", "", "", "", "", "", "", ""],
-            &["text", "school", "School", "${age} < 18", "${age} < 10", "", "", "", "", "", "", "", "", ""],
-            &["calculate", "pos", "", "", "", "", "position(..)", "", "", "", "", "", "", ""],
-            &["calculate", "rel", "", "", "", "", "${age} div ${size}", "", "", "", "", "", "", ""],
-            &["end repeat", "", "", "", "", "", "", "", "", "", "", "", "", ""],
-            &["calculate", "n", "", "", "", "", "count(${m})", "", "", "", "", "", "", ""],
-            &["end repeat", "", "", "", "", "", "", "", "", "", "", "", "", ""],
-            &["calculate", "total", "", "", "", "", "sum(${age})", "", "", "", "", "", "", ""],
+            &[
+                "begin repeat",
+                "h",
+                "Household",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "integer", "size", "Size", "", "", "", "", "", "", "", "", "", "", "",
+            ],
+            &[
+                "begin repeat",
+                "m",
+                "Member",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "integer", "age", "Age", "", "", ". < 120", "", "", "", "", "", "", "", "",
+            ],
+            &[
+                "text",
+                "school",
+                "School",
+                "${age} < 18",
+                "${age} < 10",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "calculate",
+                "pos",
+                "",
+                "",
+                "",
+                "",
+                "position(..)",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "calculate",
+                "rel",
+                "",
+                "",
+                "",
+                "",
+                "${age} div ${size}",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "end repeat",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "calculate",
+                "n",
+                "",
+                "",
+                "",
+                "",
+                "count(${m})",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "end repeat",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "calculate",
+                "total",
+                "",
+                "",
+                "",
+                "",
+                "sum(${age})",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
         ],
         &[],
     );
@@ -504,14 +1279,20 @@ fn repeat_edits_report_what_a_snapshot_diff_reports() {
                 removals += 1;
                 i.remove_repeat(&path).unwrap()
             }
-            NodeKind::Repeat { .. } => i.add_repeat(path.rsplit_once('[').map_or(path.as_str(), |(p, _)| p)).unwrap(),
+            NodeKind::Repeat { .. } => i
+                .add_repeat(path.rsplit_once('[').map_or(path.as_str(), |(p, _)| p))
+                .unwrap(),
             NodeKind::Question(QuestionType::Integer) => {
                 i.set_answer(&path, &rng.next(30).to_string()).unwrap();
                 continue;
             }
             _ => continue,
         };
-        assert_eq!(ch, snapshot_diff(&before, &i.snapshot()), "step {step}: {path}");
+        assert_eq!(
+            ch,
+            snapshot_diff(&before, &i.snapshot()),
+            "step {step}: {path}"
+        );
         assert_oracle(&i, &format!("step {step}"));
     }
     assert!(removals >= 10, "only {removals} removals");
