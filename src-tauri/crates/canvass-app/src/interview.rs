@@ -11,7 +11,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use canvass_form::{import_form, Instance, Questionnaire};
-use canvass_store::{InterviewRow, NewEvent, NewInterview, NewSession, OutboxRow, QuestionnaireRow, Store, Write};
+use canvass_store::{
+    InterviewRow, NewEvent, NewInterview, NewSession, OutboxRow, QuestionnaireRow, Store, Write,
+};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -145,7 +147,11 @@ impl App {
             }
         }
         Ok(App {
-            inner: Mutex::new(Inner { store, sessions: HashMap::new(), instances: HashMap::new() }),
+            inner: Mutex::new(Inner {
+                store,
+                sessions: HashMap::new(),
+                instances: HashMap::new(),
+            }),
             clock,
             forms: RwLock::new(forms),
         })
@@ -164,13 +170,19 @@ impl App {
             title: form.title.clone(),
             file_name: file_name.to_owned(),
             source: bytes.to_vec(),
-            source_sha256: Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect(),
+            source_sha256: Sha256::digest(bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
             installed_at: self.clock.now_ms(),
         };
         let new = self.lock().store.install_questionnaire(&row)?;
         let view = study_view(&form, self.clock.as_ref());
         if new {
-            self.forms.write().unwrap_or_else(|p| p.into_inner()).push(Arc::new(form));
+            self.forms
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(Arc::new(form));
         }
         Ok(view)
     }
@@ -199,13 +211,28 @@ impl App {
     pub fn start_interview(&self, study_id: &str) -> Result<Screen> {
         let forms = self.forms();
         // New interviews start on the newest installed version of the study.
-        let form = forms.iter().rev().find(|f| f.id == study_id).ok_or_else(|| Error::UnknownStudy { id: study_id.to_owned() })?;
+        let form = forms
+            .iter()
+            .rev()
+            .find(|f| f.id == study_id)
+            .ok_or_else(|| Error::UnknownStudy {
+                id: study_id.to_owned(),
+            })?;
         let now = self.clock.now_ms();
         let id = new_id(now);
-        let inst = Instance::new(Questionnaire::clone(form), runner::context(now, self.clock.utc_offset_min(), &id, None));
-        let first = runner::screens(&inst).first().map(|&n| inst.path_of_node(n));
+        let inst = Instance::new(
+            Questionnaire::clone(form),
+            runner::context(now, self.clock.utc_offset_min(), &id, None),
+        );
+        let first = runner::screens(&inst)
+            .first()
+            .map(|&n| inst.path_of_node(n));
         let mut inner = self.lock();
-        let Inner { store, sessions, instances } = &mut *inner;
+        let Inner {
+            store,
+            sessions,
+            instances,
+        } = &mut *inner;
         let w = store.write(&id)?;
         w.create_interview(&NewInterview {
             id: id.clone(),
@@ -237,13 +264,20 @@ impl App {
         let row = inner.store.interview(interview_id)?;
         ensure_open(&row)?;
         let current = self.current_path(&mut inner, &row)?;
-        let Inner { store, sessions, .. } = &mut *inner;
+        let Inner {
+            store, sessions, ..
+        } = &mut *inner;
         let w = store.write(interview_id)?;
         if let Some(old) = sessions.remove(interview_id) {
             w.close_spans(&old.id, self.offset(&old))?;
         }
         w.close_interrupted_spans()?;
-        let session = self.start_session(&w, &row.questionnaire_id, &row.questionnaire_version, "form_resume")?;
+        let session = self.start_session(
+            &w,
+            &row.questionnaire_id,
+            &row.questionnaire_version,
+            "form_resume",
+        )?;
         if let Some(path) = &current {
             w.set_current_item(Some(path), self.clock.now_ms())?;
             w.event(&self.span(&session, path))?;
@@ -263,19 +297,29 @@ impl App {
         let (path, node, canonical, old) = {
             let inst = self.instance(&mut inner, &row)?;
             let path = resolve(inst, item)?;
-            let node = inst.find(&path).ok_or_else(|| Error::UnknownItem { item: item.to_owned() })?;
+            let node = inst.find(&path).ok_or_else(|| Error::UnknownItem {
+                item: item.to_owned(),
+            })?;
             let canonical = runner::check_value(inst, node, value)?;
             let old = inst.state_of(node).value;
             (path, node, canonical, old)
         };
         let now = self.clock.now_ms();
-        let Inner { store, sessions, instances } = &mut *inner;
+        let Inner {
+            store,
+            sessions,
+            instances,
+        } = &mut *inner;
         let w = store.write(interview_id)?;
         let session = self.session(&w, sessions, &row)?;
         let stored_old = w.set_answer(&path, &canonical, now)?;
         w.set_current_item(Some(&path), now)?;
         if stored_old.as_deref().unwrap_or("") != canonical {
-            let kind = if canonical.is_empty() { "answer_removed" } else { "answer_set" };
+            let kind = if canonical.is_empty() {
+                "answer_removed"
+            } else {
+                "answer_set"
+            };
             w.event(&NewEvent {
                 kind: kind.into(),
                 node: Some(path.clone()),
@@ -313,14 +357,27 @@ impl App {
             let current = screens.get(at).copied();
             let problem = current.and_then(|id| runner::blocking_problem(inst, id));
             let next = screens.get(at + 1).map(|&id| inst.path_of_node(id));
-            (current.map(|id| inst.path_of_node(id)), problem, next, inst.record())
+            (
+                current.map(|id| inst.path_of_node(id)),
+                problem,
+                next,
+                inst.record(),
+            )
         };
         let now = self.clock.now_ms();
-        let Inner { store, sessions, instances } = &mut *inner;
+        let Inner {
+            store,
+            sessions,
+            instances,
+        } = &mut *inner;
         if let Some(e) = problem {
             let w = store.write(interview_id)?;
             let session = self.session(&w, sessions, &row)?;
-            let reason = if matches!(e, Error::Required { .. }) { "required" } else { "constraint" };
+            let reason = if matches!(e, Error::Required { .. }) {
+                "required"
+            } else {
+                "constraint"
+            };
             w.event(&NewEvent {
                 kind: "constraint_error".into(),
                 node: current,
@@ -340,9 +397,7 @@ impl App {
                 w.commit()?;
             }
             None => {
-                w.event(&NewEvent { kind: "finalize".into(), ..self.instant(&session) })?;
-                w.complete(&completion_outbox(&row, &record, now), now)?;
-                w.commit()?;
+                self.finish(w, &session, &row, &record, now)?;
                 sessions.remove(interview_id);
                 instances.remove(interview_id);
             }
@@ -360,15 +415,24 @@ impl App {
             let screens = runner::screens(inst);
             let at = runner::position(inst, &screens, row.current_item.as_deref());
             let current = screens.get(at).map(|&id| inst.path_of_node(id));
-            let previous = at.checked_sub(1).and_then(|p| screens.get(p)).map(|&id| inst.path_of_node(id));
+            let previous = at
+                .checked_sub(1)
+                .and_then(|p| screens.get(p))
+                .map(|&id| inst.path_of_node(id));
             (current, previous)
         };
         if let Some(prev) = previous {
-            let Inner { store, sessions, .. } = &mut *inner;
+            let Inner {
+                store, sessions, ..
+            } = &mut *inner;
             let w = store.write(interview_id)?;
             let session = self.session(&w, sessions, &row)?;
             w.close_spans(&session.id, self.offset(&session))?;
-            w.event(&NewEvent { kind: "back".into(), node: current, ..self.instant(&session) })?;
+            w.event(&NewEvent {
+                kind: "back".into(),
+                node: current,
+                ..self.instant(&session)
+            })?;
             w.set_current_item(Some(&prev), self.clock.now_ms())?;
             w.event(&self.span(&session, &prev))?;
             w.commit()?;
@@ -387,14 +451,30 @@ impl App {
         ensure_open(&row)?;
         let added = {
             let inst = self.instance(&mut inner, &row)?;
+            // The add is tried on a copy: it must be known to succeed before its
+            // event commits, and the cached instance may only change after the
+            // commit. Copying costs a few milliseconds on a very large roster.
             let mut trial = inst.clone();
-            trial.add_repeat(range_path).map_err(|e| Error::InvalidAnswer { item: range_path.to_owned(), reason: e.to_string() })?;
+            trial
+                .add_repeat(range_path)
+                .map_err(|e| Error::InvalidAnswer {
+                    item: range_path.to_owned(),
+                    reason: e.to_string(),
+                })?;
             trial
         };
-        let Inner { store, sessions, instances } = &mut *inner;
+        let Inner {
+            store,
+            sessions,
+            instances,
+        } = &mut *inner;
         let w = store.write(interview_id)?;
         let session = self.session(&w, sessions, &row)?;
-        w.event(&NewEvent { kind: "repeat_add".into(), node: Some(range_path.to_owned()), ..self.instant(&session) })?;
+        w.event(&NewEvent {
+            kind: "repeat_add".into(),
+            node: Some(range_path.to_owned()),
+            ..self.instant(&session)
+        })?;
         w.commit()?;
         instances.insert(interview_id.to_owned(), added);
         self.screen_in(&mut inner, interview_id)
@@ -410,13 +490,17 @@ impl App {
         ensure_open(&row)?;
         let (problem, record) = {
             let inst = self.instance(&mut inner, &row)?;
-            let problem = runner::screens(inst)
-                .into_iter()
-                .find_map(|id| runner::blocking_problem(inst, id).map(|e| (inst.path_of_node(id), e)));
+            let problem = runner::screens(inst).into_iter().find_map(|id| {
+                runner::blocking_problem(inst, id).map(|e| (inst.path_of_node(id), e))
+            });
             (problem, inst.record())
         };
         let now = self.clock.now_ms();
-        let Inner { store, sessions, instances } = &mut *inner;
+        let Inner {
+            store,
+            sessions,
+            instances,
+        } = &mut *inner;
         let w = store.write(interview_id)?;
         let session = self.session(&w, sessions, &row)?;
         w.close_spans(&session.id, self.offset(&session))?;
@@ -432,12 +516,29 @@ impl App {
             w.commit()?;
             return Err(e);
         }
-        w.event(&NewEvent { kind: "finalize".into(), ..self.instant(&session) })?;
-        w.complete(&completion_outbox(&row, &record, now), now)?;
-        w.commit()?;
+        self.finish(w, &session, &row, &record, now)?;
         sessions.remove(interview_id);
         instances.remove(interview_id);
         self.screen_in(&mut inner, interview_id)
+    }
+
+    /// Commits the completion: the `finalize` event, the new status and the
+    /// outbox row that carries the record to the server, in one transaction.
+    fn finish(
+        &self,
+        w: Write<'_>,
+        session: &Session,
+        row: &InterviewRow,
+        record: &[(String, String)],
+        now: i64,
+    ) -> Result<()> {
+        w.event(&NewEvent {
+            kind: "finalize".into(),
+            ..self.instant(session)
+        })?;
+        w.complete(&completion_outbox(row, record, now), now)?;
+        w.commit()?;
+        Ok(())
     }
 
     /// Leaves an unfinished interview for later: closes the question on screen and the session.
@@ -445,11 +546,18 @@ impl App {
         let mut inner = self.lock();
         let row = inner.store.interview(interview_id)?;
         ensure_open(&row)?;
-        let Inner { store, sessions, .. } = &mut *inner;
-        let Some(session) = sessions.remove(interview_id) else { return Ok(()) };
+        let Inner {
+            store, sessions, ..
+        } = &mut *inner;
+        let Some(session) = sessions.remove(interview_id) else {
+            return Ok(());
+        };
         let w = store.write(interview_id)?;
         w.close_spans(&session.id, self.offset(&session))?;
-        w.event(&NewEvent { kind: "exit".into(), ..self.instant(&session) })?;
+        w.event(&NewEvent {
+            kind: "exit".into(),
+            ..self.instant(&session)
+        })?;
         w.commit()?;
         Ok(())
     }
@@ -458,7 +566,12 @@ impl App {
     pub fn interview_detail(&self, interview_id: &str) -> Result<InterviewDetail> {
         let inner = self.lock();
         let row = inner.store.interview(interview_id)?;
-        let answers = inner.store.answers(interview_id)?.into_iter().map(|a| (a.item_path, a.value)).collect();
+        let answers = inner
+            .store
+            .answers(interview_id)?
+            .into_iter()
+            .map(|a| (a.item_path, a.value))
+            .collect();
         Ok(InterviewDetail {
             id: row.id,
             questionnaire_id: row.questionnaire_id,
@@ -473,7 +586,10 @@ impl App {
     }
 
     /// The logs of `ids` (every interview, oldest first, when `None`) for exports.
-    pub fn paradata_logs(&self, ids: Option<&[String]>) -> Result<Vec<crate::export::paradata::InterviewLog>> {
+    pub fn paradata_logs(
+        &self,
+        ids: Option<&[String]>,
+    ) -> Result<Vec<crate::export::paradata::InterviewLog>> {
         let ids: Vec<String> = match ids {
             Some(ids) => ids.to_vec(),
             None => {
@@ -485,7 +601,12 @@ impl App {
         ids.into_iter()
             .map(|id| {
                 let events = self.paradata(&id)?;
-                Ok(crate::export::paradata::InterviewLog { interview_id: id, interviewer: String::new(), device: String::new(), events })
+                Ok(crate::export::paradata::InterviewLog {
+                    interview_id: id,
+                    interviewer: String::new(),
+                    device: String::new(),
+                    events,
+                })
             })
             .collect()
     }
@@ -533,11 +654,16 @@ impl App {
             } else {
                 let inst = self.instance(&mut inner, &row)?;
                 let screens = runner::screens(inst);
-                (Some(runner::position(inst, &screens, row.current_item.as_deref()) + 1), screens.len())
+                (
+                    Some(runner::position(inst, &screens, row.current_item.as_deref()) + 1),
+                    screens.len(),
+                )
             };
             out.push(InterviewSummary {
                 study_id: row.questionnaire_id.clone(),
-                study_title: form.map(|f| f.title.clone()).unwrap_or_else(|| row.questionnaire_id.clone()),
+                study_title: form
+                    .map(|f| f.title.clone())
+                    .unwrap_or_else(|| row.questionnaire_id.clone()),
                 total,
                 position,
                 answered,
@@ -562,9 +688,18 @@ impl App {
     }
 
     /// Writes a new session row and its opening event (`form_start` or `form_resume`).
-    fn start_session(&self, w: &Write<'_>, form_id: &str, form_version: &str, kind: &str) -> Result<Session> {
+    fn start_session(
+        &self,
+        w: &Write<'_>,
+        form_id: &str,
+        form_version: &str,
+        kind: &str,
+    ) -> Result<Session> {
         let now = self.clock.now_ms();
-        let session = Session { id: new_id(now), mono_start: self.clock.monotonic_ms() };
+        let session = Session {
+            id: new_id(now),
+            mono_start: self.clock.monotonic_ms(),
+        };
         w.start_session(&NewSession {
             id: session.id.clone(),
             started_at_ms: now,
@@ -574,18 +709,31 @@ impl App {
             form_id: form_id.into(),
             form_version: form_version.into(),
         })?;
-        w.event(&NewEvent { kind: kind.into(), ..self.instant(&session) })?;
+        w.event(&NewEvent {
+            kind: kind.into(),
+            ..self.instant(&session)
+        })?;
         Ok(session)
     }
 
     /// The open session of an interview, or a new one (`form_resume`) when a
     /// change arrives without one, e.g. from the CLI or after a restart.
-    fn session(&self, w: &Write<'_>, sessions: &mut HashMap<String, Session>, row: &InterviewRow) -> Result<Session> {
+    fn session(
+        &self,
+        w: &Write<'_>,
+        sessions: &mut HashMap<String, Session>,
+        row: &InterviewRow,
+    ) -> Result<Session> {
         if let Some(s) = sessions.get(&row.id) {
             return Ok(s.clone());
         }
         w.close_interrupted_spans()?;
-        let s = self.start_session(w, &row.questionnaire_id, &row.questionnaire_version, "form_resume")?;
+        let s = self.start_session(
+            w,
+            &row.questionnaire_id,
+            &row.questionnaire_version,
+            "form_resume",
+        )?;
         sessions.insert(row.id.clone(), s.clone());
         Ok(s)
     }
@@ -597,24 +745,48 @@ impl App {
 
     /// An event at this instant, to be completed with a kind and details.
     fn instant(&self, s: &Session) -> NewEvent {
-        NewEvent { session_id: s.id.clone(), offset_ms: self.offset(s), ..NewEvent::default() }
+        NewEvent {
+            session_id: s.id.clone(),
+            offset_ms: self.offset(s),
+            ..NewEvent::default()
+        }
     }
 
     /// A `question` span starting now; it is closed when the interviewer leaves the question.
     fn span(&self, s: &Session, path: &str) -> NewEvent {
-        NewEvent { kind: "question".into(), node: Some(path.to_owned()), ..self.instant(s) }
+        NewEvent {
+            kind: "question".into(),
+            node: Some(path.to_owned()),
+            ..self.instant(s)
+        }
     }
 
     /// The interview's instance, rebuilt from the store on first use.
     fn instance<'i>(&self, inner: &'i mut Inner, row: &InterviewRow) -> Result<&'i mut Instance> {
         if !inner.instances.contains_key(&row.id) {
             let form = find_form(&self.forms(), row)?;
-            let answers: Vec<(String, String)> =
-                inner.store.answers(&row.id)?.into_iter().map(|a| (a.item_path, a.value)).collect();
-            let ctx = runner::context(self.clock.now_ms(), self.clock.utc_offset_min(), &row.id, None);
-            inner.instances.insert(row.id.clone(), runner::rebuild(&form, ctx, &answers));
+            let answers: Vec<(String, String)> = inner
+                .store
+                .answers(&row.id)?
+                .into_iter()
+                .map(|a| (a.item_path, a.value))
+                .collect();
+            let ctx = runner::context(
+                self.clock.now_ms(),
+                self.clock.utc_offset_min(),
+                &row.id,
+                None,
+            );
+            inner
+                .instances
+                .insert(row.id.clone(), runner::rebuild(&form, ctx, &answers));
         }
-        inner.instances.get_mut(&row.id).ok_or_else(|| Error::UnknownItem { item: row.id.clone() })
+        inner
+            .instances
+            .get_mut(&row.id)
+            .ok_or_else(|| Error::UnknownItem {
+                item: row.id.clone(),
+            })
     }
 
     /// Where an unfinished interview stands: its stored question, or the screen
@@ -646,7 +818,12 @@ impl App {
         if let Some(&id) = screens.get(at) {
             screen.position = at + 1;
             screen.total = screens.len();
-            screen.question = Some(runner::question_view(inst, id, at == 0, at + 1 == screens.len()));
+            screen.question = Some(runner::question_view(
+                inst,
+                id,
+                at == 0,
+                at + 1 == screens.len(),
+            ));
         }
         Ok(screen)
     }
@@ -665,8 +842,16 @@ fn resolve(inst: &Instance, item: &str) -> Result<String> {
     let form = inst.form();
     let matches = form.by_name(item);
     match matches.as_slice() {
-        [one] => form.nodes.get(*one).map(|n| n.path.clone()).ok_or_else(|| Error::UnknownItem { item: item.to_owned() }),
-        _ => Err(Error::UnknownItem { item: item.to_owned() }),
+        [one] => form
+            .nodes
+            .get(*one)
+            .map(|n| n.path.clone())
+            .ok_or_else(|| Error::UnknownItem {
+                item: item.to_owned(),
+            }),
+        _ => Err(Error::UnknownItem {
+            item: item.to_owned(),
+        }),
     }
 }
 
@@ -674,13 +859,28 @@ fn resolve(inst: &Instance, item: &str) -> Result<String> {
 fn checked_import(bytes: &[u8], file_name: &str) -> Result<Questionnaire> {
     let imported = import_form(bytes, file_name);
     let problems: Vec<String> = imported.errors().map(|d| d.to_string()).collect();
-    let id = imported.form.as_ref().map(|f| f.id.clone()).unwrap_or_else(|| file_name.to_owned());
-    imported.form.filter(|_| problems.is_empty()).ok_or(Error::FormInvalid { id, problems })
+    let id = imported
+        .form
+        .as_ref()
+        .map(|f| f.id.clone())
+        .unwrap_or_else(|| file_name.to_owned());
+    imported
+        .form
+        .filter(|_| problems.is_empty())
+        .ok_or(Error::FormInvalid { id, problems })
 }
 
 fn study_view(f: &Questionnaire, clock: &dyn Clock) -> StudyView {
-    let inst = Instance::new(f.clone(), runner::context(clock.now_ms(), clock.utc_offset_min(), "", None));
-    StudyView { id: f.id.clone(), title: f.title.clone(), version: version_of(f), question_count: runner::screens(&inst).len() }
+    let inst = Instance::new(
+        f.clone(),
+        runner::context(clock.now_ms(), clock.utc_offset_min(), "", None),
+    );
+    StudyView {
+        id: f.id.clone(),
+        title: f.title.clone(),
+        version: version_of(f),
+        question_count: runner::screens(&inst).len(),
+    }
 }
 
 /// The exact questionnaire version an interview is pinned to.
@@ -690,12 +890,18 @@ fn find_form(forms: &[Arc<Questionnaire>], row: &InterviewRow) -> Result<Arc<Que
         .rev()
         .find(|f| f.id == row.questionnaire_id && version_of(f) == row.questionnaire_version)
         .cloned()
-        .ok_or_else(|| Error::QuestionnaireMissing { id: row.questionnaire_id.clone(), version: row.questionnaire_version.clone() })
+        .ok_or_else(|| Error::QuestionnaireMissing {
+            id: row.questionnaire_id.clone(),
+            version: row.questionnaire_version.clone(),
+        })
 }
 
 fn ensure_open(row: &InterviewRow) -> Result<()> {
     if row.status == "completed" {
-        return Err(Error::InterviewClosed { id: row.id.clone(), status: row.status.clone() });
+        return Err(Error::InterviewClosed {
+            id: row.id.clone(),
+            status: row.status.clone(),
+        });
     }
     Ok(())
 }
@@ -712,7 +918,11 @@ fn completion_outbox(row: &InterviewRow, record: &[(String, String)], now: i64) 
         completed_at: i64,
         answers: BTreeMap<&'a str, &'a str>,
     }
-    let answers = record.iter().filter(|(_, v)| !v.is_empty()).map(|(p, v)| (p.as_str(), v.as_str())).collect();
+    let answers = record
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(p, v)| (p.as_str(), v.as_str()))
+        .collect();
     let payload = serde_json::to_string(&Payload {
         id: &row.id,
         questionnaire_id: &row.questionnaire_id,
@@ -724,13 +934,24 @@ fn completion_outbox(row: &InterviewRow, record: &[(String, String)], now: i64) 
     // Serializing a struct of strings, integers and a string map into a String
     // has no failure path in serde_json (no I/O, no non-string map keys).
     .expect("serializing plain strings and integers cannot fail");
-    let hash = Sha256::digest(payload.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-    OutboxRow { id: row.id.clone(), kind: "interview".into(), payload, payload_hash: hash, created_at: now, state: "pending".into() }
+    let hash = Sha256::digest(payload.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    OutboxRow {
+        id: row.id.clone(),
+        kind: "interview".into(),
+        payload,
+        payload_hash: hash,
+        created_at: now,
+        state: "pending".into(),
+    }
 }
 
 /// A UUIDv7 whose timestamp comes from the injected clock.
 fn new_id(now_ms: i64) -> String {
     let ms = now_ms.max(0) as u64;
-    let ts = uuid::Timestamp::from_unix(uuid::NoContext, ms / 1000, ((ms % 1000) * 1_000_000) as u32);
+    let ts =
+        uuid::Timestamp::from_unix(uuid::NoContext, ms / 1000, ((ms % 1000) * 1_000_000) as u32);
     uuid::Uuid::new_v7(ts).to_string()
 }

@@ -6,9 +6,9 @@
 //! answers change relevance, so they are recomputed from the instance each time.
 
 use canvass_form::expr::{Context, NodeId};
-use canvass_form::model::{NodeKind, QuestionType};
+use canvass_form::model::QuestionType;
 use canvass_form::{Instance, Questionnaire};
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, Offset, Utc};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -76,7 +76,10 @@ pub fn screens(inst: &Instance) -> Vec<NodeId> {
         .into_iter()
         .filter(|&id| {
             let model = inst.model_of(id).and_then(|m| inst.form().nodes.get(m));
-            model.and_then(|n| n.question_type()).is_some_and(is_screen_type) && inst.state_of(id).relevant
+            model
+                .and_then(|n| n.question_type())
+                .is_some_and(is_screen_type)
+                && inst.state_of(id).relevant
         })
         .collect()
 }
@@ -84,14 +87,19 @@ pub fn screens(inst: &Instance) -> Vec<NodeId> {
 /// The position of `path` among `screens`, or, when that question has no
 /// screen now (it became irrelevant), of the first screen after it in document order.
 pub fn position(inst: &Instance, screens: &[NodeId], path: Option<&str>) -> usize {
-    let Some(target) = path.and_then(|p| inst.find(p)) else { return 0 };
+    let Some(target) = path.and_then(|p| inst.find(p)) else {
+        return 0;
+    };
     if let Some(i) = screens.iter().position(|&s| s == target) {
         return i;
     }
     let order: Vec<NodeId> = inst.all_nodes();
     let rank = |id: NodeId| order.iter().position(|&n| n == id).unwrap_or(usize::MAX);
     let t = rank(target);
-    screens.iter().position(|&s| rank(s) > t).unwrap_or(screens.len().saturating_sub(1))
+    screens
+        .iter()
+        .position(|&s| rank(s) > t)
+        .unwrap_or(screens.len().saturating_sub(1))
 }
 
 /// The view of the question at `id`.
@@ -101,14 +109,20 @@ pub fn question_view(inst: &Instance, id: NodeId, is_first: bool, is_last: bool)
     let state = inst.state_of(id);
     let lang = inst.context().language.clone();
     let text = |t: &canvass_form::model::Text| {
-        t.get(lang.as_deref(), form.default_language.as_deref()).map(|s| inst.pipe(s, id)).filter(|s| !s.is_empty())
+        t.get(lang.as_deref(), form.default_language.as_deref())
+            .map(|s| inst.pipe(s, id))
+            .filter(|s| !s.is_empty())
     };
     let (kind, min, max) = match node.and_then(|n| n.question_type()) {
-        Some(QuestionType::Range { start, end, .. }) => ("range", Some(*start as i64), Some(*end as i64)),
+        Some(QuestionType::Range { start, end, .. }) => {
+            ("range", Some(*start as i64), Some(*end as i64))
+        }
         Some(QuestionType::Integer) => ("number", None, None),
         Some(QuestionType::Decimal) => ("decimal", None, None),
         Some(QuestionType::SelectOne) => ("select_one", None, None),
-        Some(QuestionType::SelectMultiple) | Some(QuestionType::Rank) => ("select_multiple", None, None),
+        Some(QuestionType::SelectMultiple) | Some(QuestionType::Rank) => {
+            ("select_multiple", None, None)
+        }
         Some(QuestionType::Note) => ("note", None, None),
         Some(QuestionType::Acknowledge) => ("acknowledge", None, None),
         Some(QuestionType::Date) => ("date", None, None),
@@ -127,7 +141,10 @@ pub fn question_view(inst: &Instance, id: NodeId, is_first: bool, is_last: bool)
                         .choices
                         .iter()
                         .find(|c| c.name == name)
-                        .and_then(|c| c.label.get(lang.as_deref(), form.default_language.as_deref()))
+                        .and_then(|c| {
+                            c.label
+                                .get(lang.as_deref(), form.default_language.as_deref())
+                        })
                         .map(|l| inst.pipe(l, id))
                         .unwrap_or_else(|| name.clone());
                     ChoiceView { value: name, label }
@@ -136,7 +153,8 @@ pub fn question_view(inst: &Instance, id: NodeId, is_first: bool, is_last: bool)
         })
         .unwrap_or_default();
     let error = (!state.constraint_ok).then(|| {
-        node.and_then(|n| text(&n.constraint_message)).unwrap_or_else(|| "this answer is not accepted".to_owned())
+        node.and_then(|n| text(&n.constraint_message))
+            .unwrap_or_else(|| "this answer is not accepted".to_owned())
     });
     QuestionView {
         name: node.map(|n| n.name.clone()).unwrap_or_default(),
@@ -166,8 +184,14 @@ pub fn check_value(inst: &Instance, id: NodeId, value: &str) -> Result<String> {
     let node = inst.model_of(id).and_then(|m| inst.form().nodes.get(m));
     let item = node.map(|n| n.name.clone()).unwrap_or_default();
     let qt = node.and_then(|n| n.question_type()).cloned();
-    let invalid = |reason: String| Error::InvalidAnswer { item: item.clone(), reason };
-    if matches!(qt, Some(QuestionType::Note)) || qt.as_ref().is_some_and(|t| !is_screen_type(t)) || qt.is_none() {
+    let invalid = |reason: String| Error::InvalidAnswer {
+        item: item.clone(),
+        reason,
+    };
+    if matches!(qt, Some(QuestionType::Note))
+        || qt.as_ref().is_some_and(|t| !is_screen_type(t))
+        || qt.is_none()
+    {
         return Err(Error::NotAnswerable { item });
     }
     if inst.state_of(id).read_only {
@@ -178,36 +202,58 @@ pub fn check_value(inst: &Instance, id: NodeId, value: &str) -> Result<String> {
         return Ok(String::new());
     }
     match qt {
-        Some(QuestionType::Integer) => {
-            v.parse::<i64>().map(|n| n.to_string()).map_err(|_| invalid(format!("`{value}` is not a whole number")))
-        }
-        Some(QuestionType::Decimal) => {
-            v.parse::<f64>().ok().filter(|n| n.is_finite()).map(|_| v.to_owned()).ok_or_else(|| invalid(format!("`{value}` is not a number")))
-        }
+        Some(QuestionType::Integer) => v
+            .parse::<i64>()
+            .map(|n| n.to_string())
+            .map_err(|_| invalid(format!("`{value}` is not a whole number"))),
+        Some(QuestionType::Decimal) => v
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .map(|_| v.to_owned())
+            .ok_or_else(|| invalid(format!("`{value}` is not a number"))),
         Some(QuestionType::Range { start, end, step }) => {
-            let n: f64 = v.parse().map_err(|_| invalid(format!("`{value}` is not a number")))?;
-            let (lo, hi) = if start <= end { (start, end) } else { (end, start) };
+            let n: f64 = v
+                .parse()
+                .map_err(|_| invalid(format!("`{value}` is not a number")))?;
+            let (lo, hi) = if start <= end {
+                (start, end)
+            } else {
+                (end, start)
+            };
             if !(lo..=hi).contains(&n) {
-                return Err(invalid(format!("{v} is outside the allowed range {start} to {end}")));
+                return Err(invalid(format!(
+                    "{v} is outside the allowed range {start} to {end}"
+                )));
             }
             let steps = (n - start) / step;
             if step > 0.0 && (steps - steps.round()).abs() > 1e-9 {
-                return Err(invalid(format!("{v} is not one of the steps of {step} from {start}")));
+                return Err(invalid(format!(
+                    "{v} is not one of the steps of {step} from {start}"
+                )));
             }
-            Ok(if n.fract() == 0.0 { (n as i64).to_string() } else { v.to_owned() })
+            Ok(if n.fract() == 0.0 {
+                (n as i64).to_string()
+            } else {
+                v.to_owned()
+            })
         }
         Some(QuestionType::SelectOne) => {
             if inst.choices_of(id).iter().any(|c| c == v) {
                 Ok(v.to_owned())
             } else {
-                Err(invalid(format!("`{value}` is not one of this question's options")))
+                Err(invalid(format!(
+                    "`{value}` is not one of this question's options"
+                )))
             }
         }
         Some(QuestionType::SelectMultiple) | Some(QuestionType::Rank) => {
             let offered = inst.choices_of(id);
             for part in v.split_whitespace() {
                 if !offered.iter().any(|c| c == part) {
-                    return Err(invalid(format!("`{part}` is not one of this question's options")));
+                    return Err(invalid(format!(
+                        "`{part}` is not one of this question's options"
+                    )));
                 }
             }
             Ok(v.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -223,7 +269,9 @@ pub fn blocking_problem(inst: &Instance, id: NodeId) -> Option<Error> {
     let item = node.map(|n| n.name.clone()).unwrap_or_default();
     let lang = inst.context().language.clone();
     let message = |t: Option<&canvass_form::model::Text>| {
-        t.and_then(|t| t.get(lang.as_deref(), inst.form().default_language.as_deref())).map(|s| inst.pipe(s, id)).filter(|s| !s.is_empty())
+        t.and_then(|t| t.get(lang.as_deref(), inst.form().default_language.as_deref()))
+            .map(|s| inst.pipe(s, id))
+            .filter(|s| !s.is_empty())
     };
     if !state.required_ok {
         let message = message(node.map(|n| &n.required_message))
@@ -231,7 +279,8 @@ pub fn blocking_problem(inst: &Instance, id: NodeId) -> Option<Error> {
         return Some(Error::Required { item, message });
     }
     if !state.constraint_ok {
-        let message = message(node.map(|n| &n.constraint_message)).unwrap_or_else(|| "this answer is not accepted".to_owned());
+        let message = message(node.map(|n| &n.constraint_message))
+            .unwrap_or_else(|| "this answer is not accepted".to_owned());
         return Some(Error::ConstraintFailed { item, message });
     }
     None
@@ -260,7 +309,9 @@ fn ensure_repeats(inst: &mut Instance, path: &str) {
         prefix.push_str(step);
         if let Some((name, index)) = step.strip_suffix(']').and_then(|s| s.split_once('[')) {
             let range = format!("{}{name}", &prefix[..prefix.len() - step.len()]);
-            let Ok(k) = index.parse::<usize>() else { return };
+            let Ok(k) = index.parse::<usize>() else {
+                return;
+            };
             // Bounded by k: each successful add creates one more instance.
             for _ in 0..k {
                 if inst.find(&prefix).is_some() || inst.add_repeat(&range).is_err() {
@@ -273,25 +324,27 @@ fn ensure_repeats(inst: &mut Instance, path: &str) {
 
 /// The evaluation context of an interview: its clock reading, a seed stable for
 /// the interview (so randomized choices keep their order), and the language.
-pub fn context(now_ms: i64, offset_min: i32, interview_id: &str, language: Option<String>) -> Context {
-    let offset = FixedOffset::east_opt(offset_min * 60).unwrap_or(FixedOffset::east_opt(0).unwrap_or_else(|| unreachable_offset()));
-    let now = DateTime::from_timestamp_millis(now_ms).unwrap_or_default().with_timezone(&offset);
-    Context { now, random_seed: seed_of(interview_id), language }
-}
-
-/// Offset zero always exists; this only satisfies the type checker without an unwrap.
-fn unreachable_offset() -> FixedOffset {
-    FixedOffset::west_opt(0).unwrap_or_else(unreachable_offset)
+pub fn context(
+    now_ms: i64,
+    offset_min: i32,
+    interview_id: &str,
+    language: Option<String>,
+) -> Context {
+    // An offset beyond ±24 h cannot come from a real clock; UTC is the safe reading.
+    let offset = FixedOffset::east_opt(offset_min * 60).unwrap_or_else(|| Utc.fix());
+    let now = DateTime::from_timestamp_millis(now_ms)
+        .unwrap_or_default()
+        .with_timezone(&offset);
+    Context {
+        now,
+        random_seed: seed_of(interview_id),
+        language,
+    }
 }
 
 /// FNV-1a of the interview id: a stable seed that needs no storage.
 fn seed_of(id: &str) -> u64 {
-    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
-}
-
-/// Whether the node at `id` is a group or repeat (for callers that walk the tree).
-pub fn is_container(inst: &Instance, id: NodeId) -> bool {
-    inst.model_of(id)
-        .and_then(|m| inst.form().nodes.get(m))
-        .is_some_and(|n| matches!(n.kind, NodeKind::Group { .. } | NodeKind::Repeat { .. }))
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }
