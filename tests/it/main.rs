@@ -34,5 +34,7 @@ mod sync_server;
 mod sync_cli;
 // Several devices through a proxy that drops connections and answers: each interview stored once, intact.
 mod sync_chaos;
+// Window-test fixtures: tauri-driver, keys, waits, screenshots, database reads.
+mod window;
 // The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).
 mod e2e;
