@@ -34,6 +34,8 @@ mod sync_server;
 mod sync_cli;
 // Several devices through a proxy that drops connections and answers: each interview stored once, intact.
 mod sync_chaos;
+// UI text: catalogues complete in English, Ukrainian and Russian; no words hard-coded in screens.
+mod ui_strings;
 // Window-test fixtures: tauri-driver, keys, waits, screenshots, database reads.
 mod window;
 // The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).
