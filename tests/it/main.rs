@@ -12,6 +12,8 @@ mod store;
 mod interview;
 // Installed questionnaire versions: drafts stay on their version; finalize checks every question.
 mod versions;
+// Lifecycle: language switch, roster add/remove, pause, break-off, moving a draft to a new version.
+mod lifecycle;
 // The session log: events written with each change, anti-tamper timestamps, resume after a crash.
 mod paradata;
 // Session-log exports (audit.csv, CSV, JSON Lines, paradata.tab) pinned by golden files.

@@ -13,6 +13,7 @@
 mod backup;
 mod error;
 mod interviews;
+mod lifecycle;
 mod migrate;
 mod open;
 mod outbox;
