@@ -42,3 +42,5 @@ mod ui_strings;
 mod window;
 // The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).
 mod e2e;
+// The window in Ukrainian and Russian, the shortcut sheet, and a roster interview by keyboard.
+mod e2e_ui;
