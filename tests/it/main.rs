@@ -44,3 +44,5 @@ mod window;
 mod e2e;
 // The window in Ukrainian and Russian, the shortcut sheet, and a roster interview by keyboard.
 mod e2e_ui;
+// The session-log export screen in the window: keyboard, progress, the file written.
+mod e2e_export;
