@@ -46,3 +46,5 @@ mod e2e;
 mod e2e_ui;
 // The session-log export screen in the window: keyboard, progress, the file written.
 mod e2e_export;
+// axe-core in the real window: no serious WCAG 2.1 A/AA violations on the main screens.
+mod e2e_a11y;
