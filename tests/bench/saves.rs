@@ -12,6 +12,11 @@ use std::time::{Duration, Instant};
 use canvass_app::DEMO_STUDY_ID as DEMO_NPS_ID;
 use canvass_app::{App, SystemClock};
 
+// The generated 2,000-question form shared with the keypress-to-paint benchmark.
+#[path = "bigform.rs"]
+mod bigform;
+use bigform::{big_form, RESUME_QUESTIONS};
+
 fn main() {
     resume_bench();
     let saves: usize = std::env::var("CANVASS_BENCH_SAVES")
@@ -130,49 +135,6 @@ fn percentiles(times: &[Duration]) -> (u128, u128, u128) {
     us.sort_unstable();
     let at = |q: f64| us[((us.len() - 1) as f64 * q).round() as usize];
     (at(0.50), at(0.99), *us.last().unwrap())
-}
-
-/// Questions in the generated form for the resume benchmark.
-const RESUME_QUESTIONS: usize = 2_000;
-
-/// A generated XForm: 40 groups of 50 integer questions, each after the first
-/// relevant on its predecessor, with a running-total calculation per group.
-fn big_form() -> String {
-    let (mut data, mut binds, mut body) = (String::new(), String::new(), String::new());
-    for g in 0..RESUME_QUESTIONS / 50 {
-        data.push_str(&format!("<g{g}>"));
-        body.push_str(&format!(
-            "<group ref=\"/data/g{g}\"><label>Section {g}</label>"
-        ));
-        for q in 0..50 {
-            let name = format!("q{g}_{q}");
-            data.push_str(&format!("<{name}/>"));
-            let relevant = if q == 0 {
-                String::new()
-            } else {
-                format!(" relevant=\"/data/g{g}/q{g}_{} != 99\"", q - 1)
-            };
-            binds.push_str(&format!(
-                "<bind nodeset=\"/data/g{g}/{name}\" type=\"int\"{relevant} constraint=\". &lt; 1000\"/>"
-            ));
-            body.push_str(&format!(
-                "<input ref=\"/data/g{g}/{name}\"><label>Question {g}.{q}</label></input>"
-            ));
-        }
-        data.push_str(&format!("<total{g}/></g{g}>"));
-        binds.push_str(&format!(
-            "<bind nodeset=\"/data/g{g}/total{g}\" type=\"int\" calculate=\"sum(../*[starts-with(name(), 'q')])\"/>"
-        ));
-        body.push_str("</group>");
-    }
-    format!(
-        r#"<?xml version="1.0"?>
-<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml" xmlns:jr="http://openrosa.org/javarosa">
-<h:head><h:title>Resume bench</h:title><model>
-<instance><data id="resume_bench" version="1">{data}<meta><instanceID/></meta></data></instance>
-{binds}<bind nodeset="/data/meta/instanceID" type="string" readonly="true()" jr:preload="uid"/>
-</model></h:head><h:body>{body}</h:body></h:html>"#
-    )
 }
 
 /// Resuming a draft of a 2,000-question form with 1,500 answers, each time in a freshly opened app

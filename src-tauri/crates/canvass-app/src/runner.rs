@@ -98,7 +98,7 @@ pub fn screens(inst: &Instance) -> Vec<NodeId> {
             model
                 .and_then(|n| n.question_type())
                 .is_some_and(is_screen_type)
-                && inst.state_of(id).relevant
+                && inst.is_relevant(id)
         })
         .collect()
 }

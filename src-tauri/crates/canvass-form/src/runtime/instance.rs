@@ -1281,6 +1281,12 @@ impl Instance {
         Ok(self.state_of(id))
     }
 
+    /// Whether an instance node is relevant now (its own and every ancestor's relevance),
+    /// without building the full [`NodeState`]: screens ask this of every node on every move.
+    pub fn is_relevant(&self, id: NodeId) -> bool {
+        self.node(id).is_some_and(|n| n.state.relevant)
+    }
+
     /// State of an instance node.
     pub fn state_of(&self, id: NodeId) -> NodeState {
         let Some(n) = self.node(id) else {

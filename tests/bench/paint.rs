@@ -1,0 +1,131 @@
+//! Benchmark: keypress to the next question painted, in the real window, on a 2,000-question form; printed beside the engine alone.
+//!
+//! Run under a display: `xvfb-run -a cargo bench --bench paint`. The window is
+//! driven through tauri-driver like the end-to-end tests. For each question the
+//! page records the time from the Enter keydown (captured before the app's own
+//! handler) to two animation frames after the next question's DOM is in place,
+//! which is when WebKit has painted it. The same answers are then timed through
+//! `canvass-app` alone (save plus move on), which is the part Rust owns.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use canvass_app::{App, SystemClock};
+
+#[path = "bigform.rs"]
+mod bigform;
+#[path = "../it/window.rs"]
+#[allow(dead_code)]
+mod window;
+
+use window::*;
+
+/// Questions answered in the window per run.
+const STEPS: usize = 150;
+
+const MEASURE: &str = r#"
+window.__paint = window.__paint || [];
+const before = document.querySelector('#interview') && document.querySelector('#interview').dataset.item;
+let t0 = null;
+function once(e) { if (e.key === 'Enter') { t0 = performance.now(); document.removeEventListener('keydown', once, true); } }
+document.addEventListener('keydown', once, true);
+const obs = new MutationObserver(() => {
+  const now = document.querySelector('#interview');
+  if (t0 !== null && now && now.dataset.item !== before) {
+    obs.disconnect();
+    requestAnimationFrame(() => requestAnimationFrame(() => { window.__paint.push(performance.now() - t0); }));
+  }
+});
+obs.observe(document.getElementById('main'), { childList: true, subtree: true, attributes: true });
+"#;
+
+fn main() {
+    if std::env::var_os("DISPLAY").is_none() {
+        eprintln!("paint bench: needs a display; run it as: xvfb-run -a cargo bench --bench paint");
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("canvass.sqlite");
+    let form = bigform::big_form();
+    {
+        let app = App::open(&db, Arc::new(SystemClock::new())).unwrap();
+        app.install_form(form.as_bytes(), "resume_bench.xml")
+            .unwrap();
+    }
+    let window = runtime.block_on(in_window(data.path())).unwrap();
+    let engine = engine_alone(&data.path().join("engine.sqlite"), &form);
+    report("keypress to next question painted (window)", &window);
+    report("save + next question (canvass-app alone)", &engine);
+    println!("target: window p95 ≤ 50 ms");
+}
+
+async fn in_window(dir: &std::path::Path) -> Result<Vec<f64>, Box<dyn std::error::Error>> {
+    let driver = Driver::start(dir)?;
+    let client = driver.session().await?;
+    wait_css(&client, "#start-resume_bench")
+        .await?
+        .click()
+        .await?;
+    for n in 0..STEPS {
+        let (g, q) = (n / 50, n % 50);
+        on_question(&client, &format!("q{g}_{q}")).await?;
+        type_text(&client, "5").await?;
+        client.execute(MEASURE, vec![]).await?;
+        press(&client, &[ENTER]).await?;
+    }
+    // Wait for the last measurement to land.
+    let mut times: Vec<f64> = Vec::new();
+    for _ in 0..100 {
+        let v = client
+            .execute("return JSON.stringify(window.__paint || []);", vec![])
+            .await?;
+        times = serde_json::from_str(v.as_str().unwrap_or("[]"))?;
+        if times.len() >= STEPS {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    client.close().await?;
+    drop(driver);
+    Ok(times)
+}
+
+fn engine_alone(db: &std::path::Path, form: &str) -> Vec<f64> {
+    let app = App::open(db, Arc::new(SystemClock::new())).unwrap();
+    let study = app
+        .install_form(form.as_bytes(), "resume_bench.xml")
+        .unwrap();
+    let id = app.start_interview(&study.id).unwrap().interview_id;
+    let mut times = Vec::new();
+    for n in 0..STEPS {
+        let (g, q) = (n / 50, n % 50);
+        let t = Instant::now();
+        app.record_answer(&id, &format!("/data/g{g}/q{g}_{q}"), "5")
+            .unwrap();
+        app.next_item(&id).unwrap();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times
+}
+
+fn report(what: &str, times: &[f64]) {
+    if times.is_empty() {
+        println!("{what}: no measurements");
+        return;
+    }
+    let mut sorted = times.to_vec();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    let at = |p: f64| sorted[((sorted.len() - 1) as f64 * p).round() as usize];
+    println!(
+        "{what}: p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms ({} questions of a {}-question form)",
+        at(0.5),
+        at(0.95),
+        sorted[sorted.len() - 1],
+        sorted.len(),
+        bigform::RESUME_QUESTIONS
+    );
+}
