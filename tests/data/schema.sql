@@ -1,6 +1,10 @@
+CREATE INDEX assignment_interviews_by_assignment ON assignment_interviews (assignment_id, linked_at);
+CREATE INDEX assignments_by_due ON assignments (due_date, id);
+CREATE INDEX consents_by_interview ON consents (interview_id, recorded_at);
 CREATE INDEX interviews_by_status ON interviews (status, updated_at);
 CREATE INDEX outbox_pending ON outbox (state, created_at, id);
 CREATE INDEX paradata_sessions_by_interview ON paradata_sessions (interview_id, started_at_ms);
+CREATE INDEX visits_by_assignment ON visits (assignment_id, visited_at);
 CREATE TABLE answers (
     interview_id TEXT NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
     item_path    TEXT NOT NULL,
@@ -8,6 +12,41 @@ CREATE TABLE answers (
     updated_at   INTEGER NOT NULL,
     PRIMARY KEY (interview_id, item_path)
 ) WITHOUT ROWID;
+CREATE TABLE assignment_events (
+    assignment_id TEXT NOT NULL REFERENCES assignments (id),
+    seq           INTEGER NOT NULL,
+    at_ms         INTEGER NOT NULL,
+    tz_offset_min INTEGER NOT NULL,
+    kind          TEXT NOT NULL,
+    detail        TEXT,
+    PRIMARY KEY (assignment_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE assignment_interviews (
+    interview_id  TEXT PRIMARY KEY NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+    assignment_id TEXT NOT NULL REFERENCES assignments (id),
+    linked_at     INTEGER NOT NULL
+);
+CREATE TABLE assignments (
+    id           TEXT PRIMARY KEY NOT NULL,
+    study_id     TEXT NOT NULL,
+    interviewer  TEXT NOT NULL,
+    address      TEXT NOT NULL,
+    area         TEXT NOT NULL DEFAULT '',
+    target       INTEGER NOT NULL CHECK (target >= 1),
+    due_date     TEXT,
+    -- The preload columns as one JSON object of strings, in file order.
+    preload      TEXT NOT NULL DEFAULT '{}',
+    -- Lower-cased id, address, area and preload values: what dashboard search matches.
+    search_text  TEXT NOT NULL,
+    imported_at  INTEGER NOT NULL
+);
+CREATE TABLE consents (
+    id            TEXT PRIMARY KEY NOT NULL,
+    interview_id  TEXT NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+    given         INTEGER NOT NULL CHECK (given IN (0, 1)),
+    statement     TEXT NOT NULL,
+    recorded_at   INTEGER NOT NULL
+);
 CREATE TABLE interviews (
     id                    TEXT PRIMARY KEY NOT NULL,
     questionnaire_id      TEXT NOT NULL,
@@ -89,3 +128,31 @@ CREATE TABLE sync_settings (
     token          TEXT,
     changes_cursor TEXT
 );
+CREATE TABLE visits (
+    id            TEXT PRIMARY KEY NOT NULL,
+    assignment_id TEXT NOT NULL REFERENCES assignments (id),
+    visited_at    INTEGER NOT NULL,
+    reason        TEXT NOT NULL CHECK (reason IN ('nobody_home', 'refused', 'address_not_found', 'other')),
+    aapor_code    TEXT NOT NULL,
+    revisit_at    INTEGER,
+    note          TEXT
+);
+CREATE VIEW assignment_overview AS
+SELECT a.id, a.study_id, a.interviewer, a.address, a.area, a.target, a.due_date, a.preload, a.search_text,
+       a.imported_at,
+       coalesce(s.started, 0)   AS interviews,
+       coalesce(s.completed, 0) AS completed,
+       coalesce(v.visits, 0)    AS visits,
+       v.last_visit_at,
+       CASE
+           WHEN coalesce(s.completed, 0) >= a.target THEN 'done'
+           WHEN coalesce(s.started, 0) > 0 THEN 'started'
+           WHEN coalesce(v.visits, 0) > 0 THEN 'visited_no_contact'
+           ELSE 'new'
+       END AS status
+FROM assignments AS a
+LEFT JOIN (SELECT ai.assignment_id, count(*) AS started, sum(i.status = 'completed') AS completed
+           FROM assignment_interviews AS ai JOIN interviews AS i ON i.id = ai.interview_id
+           GROUP BY ai.assignment_id) AS s ON s.assignment_id = a.id
+LEFT JOIN (SELECT assignment_id, count(*) AS visits, max(visited_at) AS last_visit_at
+           FROM visits GROUP BY assignment_id) AS v ON v.assignment_id = a.id;

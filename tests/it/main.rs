@@ -34,6 +34,8 @@ mod sync_server;
 mod sync_cli;
 // Several devices through a proxy that drops connections and answers: each interview stored once, intact.
 mod sync_chaos;
+// CAPI: assignment import (CSV, XLSX), dashboard, interviews per assignment, visits, consents, CLI.
+mod capi;
 // Window-test fixtures: tauri-driver, keys, waits, screenshots, database reads.
 mod window;
 // The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).

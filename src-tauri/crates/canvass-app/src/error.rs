@@ -49,6 +49,24 @@ pub enum Error {
     /// A command named a database file that does not exist.
     #[error("no database at {}", path.display())]
     DatabaseMissing { path: PathBuf },
+    /// An assignment list with problems; nothing of it was imported.
+    #[error("{file}: nothing imported; {} problem(s): {}", problems.len(), problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "))]
+    AssignmentsInvalid {
+        file: String,
+        problems: Vec<crate::capi::ImportProblem>,
+    },
+    /// A dashboard filter that cannot apply, e.g. an unknown status or a malformed date.
+    #[error("{reason}")]
+    InvalidFilter { reason: String },
+    /// A visit that cannot be recorded as given, e.g. an unknown reason or a revisit time in the past.
+    #[error("{reason}")]
+    InvalidVisit { reason: String },
+    /// A consent that cannot be recorded as given, e.g. without its statement.
+    #[error("{reason}")]
+    InvalidConsent { reason: String },
+    /// Another interview for an assignment whose target is already reached.
+    #[error("assignment {id} is done: its {target} interview(s) are completed")]
+    AssignmentDone { id: String, target: i64 },
     /// A change to an interview that is no longer open, e.g. answering a completed one.
     #[error("interview {id} is {status} and can no longer be changed")]
     InterviewClosed { id: String, status: String },
@@ -95,7 +113,14 @@ impl Error {
             | Error::NotAnswerable { .. }
             | Error::Required { .. }
             | Error::ConstraintFailed { .. }
-            | Error::UnknownItem { .. } => ErrorKind::Validation,
+            | Error::UnknownItem { .. }
+            | Error::AssignmentsInvalid { .. }
+            | Error::InvalidFilter { .. }
+            | Error::InvalidVisit { .. }
+            | Error::InvalidConsent { .. } => ErrorKind::Validation,
+            Error::AssignmentDone { .. } => ErrorKind::Conflict,
+            Error::Store(S::AssignmentNotFound { .. }) => ErrorKind::NotFound,
+            Error::Store(S::AssignmentExists { .. }) => ErrorKind::Conflict,
             Error::FormInvalid { .. } => ErrorKind::NotFound,
             Error::UnknownStudy { .. } | Error::QuestionnaireMissing { .. } => ErrorKind::NotFound,
             Error::InterviewClosed { .. } => ErrorKind::Conflict,

@@ -209,6 +209,17 @@ impl App {
 
     /// Starts a new interview of `study_id` on its first question, with a new paradata session.
     pub fn start_interview(&self, study_id: &str) -> Result<Screen> {
+        self.start_interview_for(study_id, None)
+    }
+
+    /// Starts an interview, linked to the CAPI `assignment` when given: the link
+    /// is written in the same transaction as the interview, so an interview
+    /// started from an assignment can never lose its assignment in a crash.
+    pub(crate) fn start_interview_for(
+        &self,
+        study_id: &str,
+        assignment: Option<&str>,
+    ) -> Result<Screen> {
         let forms = self.forms();
         // New interviews start on the newest installed version of the study.
         let form = forms
@@ -241,6 +252,9 @@ impl App {
             current_item: first.clone(),
             now_ms: now,
         })?;
+        if let Some(a) = assignment {
+            w.link_assignment(a, now, self.clock.utc_offset_min())?;
+        }
         let session = self.start_session(&w, &form.id, &version_of(form), "form_start")?;
         if let Some(path) = &first {
             w.event(&self.span(&session, path))?;
@@ -537,6 +551,35 @@ impl App {
             ..self.instant(session)
         })?;
         w.complete(&completion_outbox(row, record, now), now)?;
+        w.commit()?;
+        Ok(())
+    }
+
+    /// Logs one event in an open interview's session log (and lets `also` add
+    /// rows to the same transaction): CAPI handovers, show cards and consents.
+    pub(crate) fn log_interview_event(
+        &self,
+        interview_id: &str,
+        kind: &str,
+        extra: Option<String>,
+        also: impl FnOnce(&Write<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let mut inner = self.lock();
+        let row = inner.store.interview(interview_id)?;
+        ensure_open(&row)?;
+        let node = self.current_path(&mut inner, &row)?;
+        let Inner {
+            store, sessions, ..
+        } = &mut *inner;
+        let w = store.write(interview_id)?;
+        let session = self.session(&w, sessions, &row)?;
+        also(&w)?;
+        w.event(&NewEvent {
+            kind: kind.into(),
+            node,
+            extra,
+            ..self.instant(&session)
+        })?;
         w.commit()?;
         Ok(())
     }
@@ -949,7 +992,7 @@ fn completion_outbox(row: &InterviewRow, record: &[(String, String)], now: i64) 
 }
 
 /// A UUIDv7 whose timestamp comes from the injected clock.
-fn new_id(now_ms: i64) -> String {
+pub(crate) fn new_id(now_ms: i64) -> String {
     let ms = now_ms.max(0) as u64;
     let ts =
         uuid::Timestamp::from_unix(uuid::NoContext, ms / 1000, ((ms % 1000) * 1_000_000) as u32);

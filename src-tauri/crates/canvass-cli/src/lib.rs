@@ -15,6 +15,7 @@ use std::sync::Arc;
 use canvass_app::{App, SystemClock};
 use clap::{Parser, Subcommand};
 
+mod capi_cmd;
 mod sync_cmd;
 
 /// Canvass: offline-first CATI/CAPI interviewing, from the command line.
@@ -57,6 +58,12 @@ enum Command {
     /// Export data and session logs for supervisors and analysts.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// CAPI assignments: import a list, show the dashboard.
+    #[command(subcommand)]
+    Assignments(capi_cmd::AssignmentsCommand),
+    /// CAPI visits without an interview.
+    #[command(subcommand)]
+    Visit(capi_cmd::VisitCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -260,6 +267,8 @@ where
         Command::Form(FormCommand::Fill { form, seed, now }) => form_fill(&form, seed, &now, out),
         Command::Login { db, server, user } => sync_cmd::login(&db, &server, &user, out),
         Command::Sync { db, log } => sync_cmd::sync(&db, log, out),
+        Command::Assignments(cmd) => capi_cmd::assignments(cmd, out),
+        Command::Visit(cmd) => capi_cmd::visit(cmd, out),
     };
     match result {
         Ok(code) => code,

@@ -53,6 +53,12 @@ pub enum Error {
     /// No interview with this id exists.
     #[error("no interview with id {id}")]
     InterviewNotFound { id: String },
+    /// No CAPI assignment with this id exists.
+    #[error("no assignment with id {id}")]
+    AssignmentNotFound { id: String },
+    /// An imported assignment id is already on this device.
+    #[error("assignment {id} already exists on this device")]
+    AssignmentExists { id: String },
     /// Any other SQLite failure, kept with its cause.
     #[error("database error")]
     Sqlite(#[source] rusqlite::Error),
