@@ -12,6 +12,8 @@ mod store;
 mod interview;
 // Installed questionnaire versions: drafts stay on their version; finalize checks every question.
 mod versions;
+// Lifecycle: language switch, roster add/remove, pause, break-off, moving a draft to a new version.
+mod lifecycle;
 // The session log: events written with each change, anti-tamper timestamps, resume after a crash.
 mod paradata;
 // Session-log exports (audit.csv, CSV, JSON Lines, paradata.tab) pinned by golden files.
@@ -34,6 +36,8 @@ mod sync_server;
 mod sync_cli;
 // Several devices through a proxy that drops connections and answers: each interview stored once, intact.
 mod sync_chaos;
+// UI text: catalogues complete in English, Ukrainian and Russian; no words hard-coded in screens.
+mod ui_strings;
 // CAPI: assignment import (CSV, XLSX), dashboard, interviews per assignment, visits, consents, CLI.
 mod capi;
 // Window-test fixtures: tauri-driver, keys, waits, screenshots, database reads.

@@ -70,6 +70,18 @@ pub enum Error {
     /// A change to an interview that is no longer open, e.g. answering a completed one.
     #[error("interview {id} is {status} and can no longer be changed")]
     InterviewClosed { id: String, status: String },
+    /// A language switch to a language the questionnaire is not written in.
+    #[error("the questionnaire has no language {language:?}; it has: {}", available.join(", "))]
+    UnknownLanguage {
+        language: String,
+        available: Vec<String>,
+    },
+    /// A repeat removal named something that is not a repeat instance the interviewer controls.
+    #[error("{path} is not a repeat instance that can be removed: {reason}")]
+    NotARepeatInstance { path: String, reason: String },
+    /// A draft asked to move to the version it is already on, or to an older one.
+    #[error("interview {id} is already on version {version}")]
+    SameVersion { id: String, version: String },
 }
 
 fn damaged_message(path: &Path, backup: Option<&Path>) -> String {
@@ -114,10 +126,13 @@ impl Error {
             | Error::Required { .. }
             | Error::ConstraintFailed { .. }
             | Error::UnknownItem { .. }
+            | Error::UnknownLanguage { .. }
+            | Error::NotARepeatInstance { .. }
             | Error::AssignmentsInvalid { .. }
             | Error::InvalidFilter { .. }
             | Error::InvalidVisit { .. }
             | Error::InvalidConsent { .. } => ErrorKind::Validation,
+            Error::SameVersion { .. } => ErrorKind::Conflict,
             Error::AssignmentDone { .. } => ErrorKind::Conflict,
             Error::Store(S::AssignmentNotFound { .. }) => ErrorKind::NotFound,
             Error::Store(S::AssignmentExists { .. }) => ErrorKind::Conflict,

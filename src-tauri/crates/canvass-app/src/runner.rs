@@ -302,7 +302,7 @@ pub fn rebuild(form: &Questionnaire, ctx: Context, answers: &[(String, String)])
 }
 
 /// Adds repeat instances until every `[k]` step of `path` exists.
-fn ensure_repeats(inst: &mut Instance, path: &str) {
+pub fn ensure_repeats(inst: &mut Instance, path: &str) {
     let mut prefix = String::new();
     for step in path.split('/').filter(|s| !s.is_empty()) {
         prefix.push('/');
