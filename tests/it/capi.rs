@@ -581,3 +581,183 @@ fn the_cli_imports_lists_and_records_visits_on_a_fixed_clock() {
     assert_eq!(code, 1);
     assert!(err.contains("no database at"), "{err}");
 }
+
+/// The household roster form of the CAPI tests, as XLSForm bytes: a size,
+/// one roster member per person (`repeat_count`), a work question asked only
+/// of members aged 15 or more, and a private income section for self-completion.
+pub fn household_form() -> Vec<u8> {
+    use rust_xlsxwriter::Workbook;
+    let survey: &[&[&str]] = &[
+        &[
+            "type",
+            "name",
+            "label",
+            "relevant",
+            "repeat_count",
+            "required",
+            "instructions",
+        ],
+        &[
+            "integer",
+            "hh_size",
+            "How many people live in this household?",
+            "",
+            "",
+            "yes",
+            "",
+        ],
+        &[
+            "begin repeat",
+            "member",
+            "Household member",
+            "",
+            "${hh_size}",
+            "",
+            "",
+        ],
+        &[
+            "text",
+            "name",
+            "First name of the member",
+            "",
+            "",
+            "yes",
+            "",
+        ],
+        &["integer", "age", "How old is ${name}?", "", "", "yes", ""],
+        &[
+            "select_one yn",
+            "works",
+            "Does ${name} have paid work?",
+            "${age} >= 15",
+            "",
+            "yes",
+            "",
+        ],
+        &["end repeat", "", "", "", "", "", ""],
+        &[
+            "begin group",
+            "private",
+            "Private questions",
+            "",
+            "",
+            "",
+            "",
+        ],
+        &[
+            "select_one income",
+            "income",
+            "What is your household's monthly income?",
+            "",
+            "",
+            "yes",
+            "Hand the laptop to the respondent for this question.",
+        ],
+        &["end group", "", "", "", "", "", ""],
+    ];
+    let choices: &[&[&str]] = &[
+        &["list_name", "name", "label"],
+        &["yn", "1", "Yes"],
+        &["yn", "2", "No"],
+        &["income", "1", "Under 10,000"],
+        &["income", "2", "10,000 to 20,000"],
+        &["income", "3", "Over 20,000"],
+    ];
+    let settings: &[&[&str]] = &[
+        &["form_id", "version", "form_title"],
+        &["household_capi", "1", "Household survey"],
+    ];
+    let mut wb = Workbook::new();
+    for (name, rows) in [
+        ("survey", survey),
+        ("choices", choices),
+        ("settings", settings),
+    ] {
+        let ws = wb.add_worksheet();
+        ws.set_name(name).unwrap();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                if !cell.is_empty() {
+                    ws.write_string(r as u32, c as u16, *cell).unwrap();
+                }
+            }
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+/// The assignment list of the household tests.
+pub const HOUSEHOLDS: &str = "id,interviewer,address,target,due,area,hh_head
+HH-01,olena,14 Sadova St,1,2026-11-30,North,Kovalenko
+HH-02,olena,15 Sadova St,1,2026-11-30,North,Shevchuk
+";
+
+#[test]
+fn a_household_roster_routes_each_member_and_completes_the_assignment() {
+    let db = TempDb::new();
+    let (app, _) = db.app();
+    let study = app
+        .install_form(&household_form(), "household.xlsx")
+        .unwrap();
+    assert_eq!(study.id, "household_capi");
+    app.import_assignments(&study.id, HOUSEHOLDS.as_bytes(), "households.csv")
+        .unwrap();
+    let s = app.start_assignment_interview("HH-01").unwrap();
+    let id = s.interview_id.clone();
+    let members = [
+        ("Petro", "40"),
+        ("Oksana", "38"),
+        ("Dmytro", "12"),
+        ("Halyna", "70"),
+    ];
+    // Walk screen by screen as the interviewer does, answering what is shown.
+    let mut screens = Vec::new();
+    let mut s = s;
+    while let Some(q) = s.question.clone() {
+        let member = |p: &str| -> usize {
+            let i = p.find("member[").unwrap() + 7;
+            p[i..p[i..].find(']').unwrap() + i]
+                .parse::<usize>()
+                .unwrap()
+                - 1
+        };
+        let value = match q.name.as_str() {
+            "hh_size" => "4".to_owned(),
+            "name" => members[member(&q.path)].0.to_owned(),
+            "age" => members[member(&q.path)].1.to_owned(),
+            "works" => "1".to_owned(),
+            "income" => "2".to_owned(),
+            other => panic!("unexpected question {other}"),
+        };
+        app.record_answer(&id, &q.path, &value).unwrap();
+        screens.push(q.path);
+        s = app.next_item(&id).unwrap();
+    }
+    assert_eq!(s.status, "completed");
+    assert_eq!(screens.len(), 1 + 4 * 2 + 3 + 1);
+    let works: Vec<&str> = screens
+        .iter()
+        .filter(|p| p.ends_with("/works"))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        works,
+        [
+            "/data/member[1]/works",
+            "/data/member[2]/works",
+            "/data/member[4]/works"
+        ]
+    );
+    let a = app.assignment_detail("HH-01").unwrap().assignment;
+    assert_eq!(a.status, "done");
+    let answers = app.interview_detail(&id).unwrap().answers;
+    assert_eq!(
+        answers.get("/data/member[3]/age").map(String::as_str),
+        Some("12")
+    );
+    assert!(!answers.contains_key("/data/member[3]/works"));
+    assert_eq!(
+        answers.get("/data/private/income").map(String::as_str),
+        Some("2")
+    );
+}
