@@ -44,3 +44,5 @@ mod capi;
 mod window;
 // The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).
 mod e2e;
+// CAPI through the real window: a household roster with respondent mode, and a no-contact visit.
+mod e2e_capi;

@@ -11,42 +11,8 @@ const capi = {
   respondent: null, // {interviewId, pin}
 };
 
-// Styles of the CAPI screens, kept with them; every target is at least 44 px high.
-document.head.append(el("style", {}, `
-.capi-filters { display: flex; flex-wrap: wrap; gap: var(--s3); align-items: end; margin-bottom: var(--s3); }
-.capi-filters label { display: flex; flex-direction: column; gap: var(--s1); font-size: 0.9rem; color: var(--muted); }
-.capi-filters input, .capi-filters select, .capi-dialog input, .capi-dialog textarea { min-height: 44px; font: inherit; padding: 0 var(--s2); }
-.capi-filters input[type=search] { min-width: 22em; }
-.capi-counts { display: flex; flex-wrap: wrap; gap: var(--s2); margin-bottom: var(--s3); }
-.capi-counts button, .capi-bar button, .capi-actions button, .capi-dialog button, #capi-return { min-height: 44px; min-width: 44px; }
-.capi-counts button[aria-pressed=true] { outline: 3px solid var(--accent); }
-.capi-row { cursor: pointer; }
-.capi-row td { padding-top: var(--s3); padding-bottom: var(--s3); }
-.capi-row:focus { outline: 3px solid var(--focus); }
-.capi-actions { display: flex; gap: var(--s3); flex-wrap: wrap; margin: var(--s3) 0; }
-.capi-fields { display: grid; grid-template-columns: max-content 1fr; gap: var(--s1) var(--s4); margin: 0; }
-.capi-fields dt { color: var(--muted); }
-.capi-fields dd { margin: 0; }
-.capi-bar { border: 1px solid var(--line); border-radius: var(--radius); padding: var(--s2) var(--s3); margin-bottom: var(--s4); background: var(--surface); }
-.capi-ident { display: flex; flex-wrap: wrap; gap: var(--s1) var(--s4); font-size: 0.95rem; }
-.capi-ident span b { color: var(--muted); font-weight: 400; margin-right: var(--s1); }
-.capi-tools { display: flex; gap: var(--s2); flex-wrap: wrap; margin-top: var(--s2); }
-.capi-reasons { display: grid; gap: var(--s2); margin: var(--s3) 0; }
-.capi-reasons button { text-align: left; }
-.capi-reasons button[aria-pressed=true] { outline: 3px solid var(--accent); }
-.capi-dialog { max-width: 36em; }
-.capi-dialog .field-error { min-height: 1.4em; }
-dialog.capi-card { width: 100vw; height: 100vh; max-width: none; max-height: none; margin: 0; border: 0; }
-.capi-card h2 { font-size: 2rem; }
-.capi-card ol { font-size: 2.2rem; line-height: 1.6; }
-#capi-return { position: fixed; right: var(--s4); bottom: var(--s4); z-index: 10; }
-body.capi-respondent .question { font-size: 2.1rem; }
-body.capi-respondent .option, body.capi-respondent .text-answer { font-size: 1.5rem; min-height: 64px; }
-body.capi-respondent #q-instructions, body.capi-respondent .keys, body.capi-respondent #pause,
-body.capi-respondent .capi-ident, body.capi-respondent .capi-tools, body.capi-respondent .shortcut-hint { display: none; }
-body.capi-locked #main > * { display: none; }
-body.capi-locked #main::before { content: attr(data-locked); font-size: 2rem; display: block; padding: var(--s6) 0; }
-`));
+// The CAPI screens' styles live beside this file (the window's CSP allows only stylesheet files).
+document.head.append(el("link", { rel: "stylesheet", href: "screens/capi.css" }));
 
 /** Runs an action whose result is nothing; true when it succeeded (attempt has shown any failure). */
 async function succeeded(action) {
