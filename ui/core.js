@@ -139,6 +139,7 @@ function showShortcuts() {
     el("table", { class: "shortcut-table" }, el("tbody", {}, rows.map(([k, d]) => el("tr", {}, el("td", {}, el("kbd", {}, k)), el("td", {}, d))))),
     el("form", { method: "dialog" }, el("button", { type: "submit", class: "primary", "data-autofocus": true }, t("app.close"))));
   const previous = document.activeElement;
+  dialog.addEventListener("keydown", (ev) => ev.stopPropagation());
   dialog.addEventListener("close", () => {
     dialog.remove();
     if (previous && previous.isConnected) previous.focus();
@@ -147,12 +148,59 @@ function showShortcuts() {
   dialog.showModal();
 }
 
+/**
+ * Asks a question in a modal dialog and resolves to `{ok, value}`: Enter or the
+ * confirm button accepts, Esc or Cancel declines; focus returns where it was.
+ * `options`: `{id, title, body: [nodes or text], confirm, cancel, input: label}`
+ * (with `input`, a text field is shown and its text is the resolved value).
+ */
+function askDialog(options) {
+  return new Promise((resolve) => {
+    const previous = document.activeElement;
+    const field = options.input
+      ? el("input", { type: "text", id: `${options.id}-input`, class: "text-answer", "data-autofocus": true })
+      : null;
+    let result = { ok: false, value: "" };
+    const dialog = el("dialog", { id: options.id, "aria-labelledby": `${options.id}-title` },
+      el("h2", { id: `${options.id}-title` }, options.title),
+      (options.body || []).map((b) => (typeof b === "string" ? el("p", {}, b) : b)),
+      field ? el("label", { for: `${options.id}-input` }, options.input) : null,
+      field,
+      el("div", { class: "dialog-buttons" },
+        el("button", { type: "button", id: `${options.id}-cancel`, onclick: () => dialog.close() },
+          options.cancel || t("dialog.cancel"), el("kbd", {}, "Esc")),
+        el("button", {
+          type: "button", id: `${options.id}-confirm`, class: "primary", "data-autofocus": field ? null : true,
+          onclick: () => { result = { ok: true, value: field ? field.value : "" }; dialog.close(); },
+        }, options.confirm, el("kbd", {}, "Enter"))));
+    dialog.addEventListener("keydown", (ev) => {
+      // Keys pressed in the dialog belong to it alone: an Enter that closes it must
+      // not also reach the screen underneath and, say, move to the next question.
+      ev.stopPropagation();
+      if (ev.key === "Enter" && !(ev.target instanceof HTMLButtonElement)) {
+        ev.preventDefault();
+        result = { ok: true, value: field ? field.value : "" };
+        dialog.close();
+      }
+    });
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      if (previous && previous.isConnected) previous.focus();
+      resolve(result);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    (dialog.querySelector("[data-autofocus]") || dialog.querySelector("button.primary")).focus();
+  });
+}
+
 function isTyping(target) {
   return target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
 }
 
 document.addEventListener("keydown", (ev) => {
-  if (document.querySelector("dialog[open]")) return; // A dialog handles its own keys (Esc closes it).
+  // A dialog handles its own keys (Esc closes it), including the Enter that closed it.
+  if (document.querySelector("dialog[open]") || (ev.target instanceof Element && ev.target.closest("dialog"))) return;
   if (ev.key === "?" && !isTyping(ev.target)) {
     ev.preventDefault();
     showShortcuts();

@@ -44,5 +44,7 @@ mod capi;
 mod window;
 // The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).
 mod e2e;
+// The window in Ukrainian and Russian, the shortcut sheet, and a roster interview by keyboard.
+mod e2e_ui;
 // CAPI through the real window: a household roster with respondent mode, and a no-contact visit.
 mod e2e_capi;

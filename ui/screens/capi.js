@@ -44,7 +44,7 @@ async function renderDashboard() {
   });
   const status = el("select", { id: "capi-status" },
     el("option", { value: "" }, t("capi.any")),
-    Object.keys(dash.counts).map((s) => el("option", { value: s, selected: f.status === s }, statusLabel(s))));
+    ["new", "started", "visited_no_contact", "done"].map((s) => el("option", { value: s, selected: f.status === s }, statusLabel(s))));
   status.addEventListener("change", () => { f.status = status.value; updateDashboard(); });
   const area = el("select", { id: "capi-area" },
     el("option", { value: "" }, t("capi.any")),
@@ -76,7 +76,10 @@ async function renderDashboard() {
 /** Fills counts and rows in place, so typing in the search box keeps its focus. */
 function fillDashboard(root, dash) {
   const f = capi.filter;
-  root.querySelector("#capi-counts").replaceChildren(...Object.entries(dash.counts).map(([s, n]) =>
+  // Statuses in the order work moves through them, not alphabetically.
+  const order = ["new", "started", "visited_no_contact", "done"];
+  const counts = order.filter((s) => s in dash.counts).map((s) => [s, dash.counts[s]]);
+  root.querySelector("#capi-counts").replaceChildren(...counts.map(([s, n]) =>
     el("button", {
       type: "button", id: `capi-count-${s}`, "data-status": s, "aria-pressed": f.status === s ? "true" : "false",
       onclick: () => { f.status = f.status === s ? "" : s; refresh(); },
@@ -213,8 +216,8 @@ registerScreen("capi-assignment", {
     if (isTyping(ev.target) || ev.ctrlKey || ev.altKey || ev.metaKey) return false;
     const key = ev.key.toUpperCase();
     if (ev.key === "Escape") { attempt(() => go("capi-dashboard")); return true; }
-    if (key === t("capi.start_key")) { document.getElementById("capi-start")?.click(); return true; }
-    if (key === t("capi.visit_key")) { openVisitDialog(params.id); return true; }
+    if (key === t("capi.start_key") || ev.code === "KeyN") { document.getElementById("capi-start")?.click(); return true; }
+    if (key === t("capi.visit_key") || ev.code === "KeyV") { openVisitDialog(params.id); return true; }
     return false;
   },
 });
@@ -224,6 +227,8 @@ function capiDialog(id, className, build) {
   const previous = document.activeElement;
   const dialog = el("dialog", { id, class: className });
   const close = () => dialog.close();
+  // Keys pressed in the dialog belong to it alone, never to the screen underneath.
+  dialog.addEventListener("keydown", (ev) => ev.stopPropagation());
   dialog.append(...build(close, dialog));
   dialog.addEventListener("close", () => {
     dialog.remove();
@@ -311,8 +316,8 @@ function askConsent(interviewId) {
     ]);
     dialog.addEventListener("keydown", (ev) => {
       const key = ev.key.toUpperCase();
-      if (key === t("capi.consent_given_key")) { dialog.querySelector("#capi-consent-yes").click(); ev.preventDefault(); }
-      if (key === t("capi.consent_refused_key")) { dialog.querySelector("#capi-consent-no").click(); ev.preventDefault(); }
+      if (key === t("capi.consent_given_key") || ev.code === "KeyY") { dialog.querySelector("#capi-consent-yes").click(); ev.preventDefault(); }
+      if (key === t("capi.consent_refused_key") || ev.code === "KeyX") { dialog.querySelector("#capi-consent-no").click(); ev.preventDefault(); }
     });
     // Esc closes without an answer: nothing is recorded and the interview waits.
     dialog.addEventListener("close", () => { if (!answered) resolve(null); });
@@ -478,11 +483,12 @@ window.addEventListener("keydown", (ev) => {
   if (document.querySelector("dialog[open]")) return;
   const key = ev.key.toUpperCase();
   if (capi.respondent) {
-    if (ev.altKey && key === "R") { ev.preventDefault(); ev.stopImmediatePropagation(); askReturn(); return; }
+    if (ev.altKey && (key === "H" || ev.code === "KeyH")) { ev.preventDefault(); ev.stopImmediatePropagation(); askReturn(); return; }
     if (ev.key === "Escape" || ev.key === "?" || (ev.altKey && ev.key !== "ArrowLeft")) { ev.preventDefault(); ev.stopImmediatePropagation(); }
     return;
   }
   if (current.name !== "interview" || !ev.altKey || !capi.linked.assignment) return;
-  const action = { R: handOver, S: showCard, C: consentAgain }[key];
+  // The physical key as well, so the shortcuts work on a Ukrainian or Russian layout.
+  const action = { H: handOver, S: showCard, C: consentAgain }[key] || { KeyH: handOver, KeyS: showCard, KeyC: consentAgain }[ev.code];
   if (action) { ev.preventDefault(); ev.stopImmediatePropagation(); action(); }
 }, true);

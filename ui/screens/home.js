@@ -29,10 +29,14 @@ async function renderHome() {
         t("home.start"), el("kbd", {}, t("home.start_key")))));
 
   const resumeRows = unfinished.map((i) =>
-    el("li", { class: "card", "data-id": i.id },
+    el("li", { class: "card", "data-id": i.id, "data-status": i.status },
       el("div", { class: "card-main" },
-        el("strong", {}, i.study_title),
-        el("span", { class: "muted" }, i.position ? t("home.resume_at", i.position, i.total) : "")),
+        el("strong", {}, i.study_title, " ", el("span", { class: "status-tag" }, t(`home.status.${i.status}`))),
+        el("span", { class: "muted" }, i.position ? t("home.resume_at", i.position, i.total) : ""),
+        i.newer_version ? el("span", { class: "muted" }, t("version.available", i.newer_version)) : null),
+      i.newer_version
+        ? el("button", { type: "button", class: "move-version", id: `move-${i.id}`, onclick: () => moveDraft(i) }, t("version.move"))
+        : null,
       el("button", { type: "button", class: "primary resume", id: `resume-${i.id}`, onclick: () => resumeInterview(i.id) }, t("home.resume"))));
 
   const completedTable = completed.length === 0
@@ -78,6 +82,35 @@ async function startInterview(studyId) {
 async function resumeInterview(interviewId) {
   const screen = await attempt(() => api.resumeInterview(interviewId));
   if (screen) await showInterview(screen);
+}
+
+/** Shows what moving a draft to the newest version would do, and moves it if the interviewer agrees. */
+async function moveDraft(summary) {
+  const preview = await attempt(() => api.moveToVersion(summary.id, summary.newer_version, false));
+  if (!preview) return;
+  const dropped = preview.misfits.filter((m) => !m.kept);
+  const kept = preview.misfits.filter((m) => m.kept);
+  const list = (title, items) => items.length === 0 ? null : [
+    el("h3", {}, title),
+    el("ul", { class: "misfits" }, items.map((m) => el("li", {}, el("span", { class: "mono" }, m.path), " = ", m.value, " — ", m.reason))),
+  ];
+  const answer = await askDialog({
+    id: "confirm-move",
+    title: t("version.title", preview.to_version),
+    body: [
+      t("version.carried", preview.carried),
+      preview.misfits.length === 0 ? t("version.all_fit") : null,
+      list(t("version.dropped"), dropped),
+      list(t("version.kept"), kept),
+    ].flat().filter(Boolean),
+    confirm: t("version.confirm"),
+  });
+  if (!answer.ok) return;
+  const moved = await attempt(() => api.moveToVersion(summary.id, summary.newer_version, true));
+  if (moved) {
+    noticeOnHome(t("version.moved", moved.to_version));
+    await showHome();
+  }
 }
 
 function showHome() {

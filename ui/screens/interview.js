@@ -67,6 +67,8 @@ function buildInterview(screen) {
 
   return el("section", { id: "interview", "data-item": q.name, "data-kind": q.kind, "aria-labelledby": "q-label" },
     el("p", { class: "progress muted", id: "progress" }, t("interview.progress", screen.position, screen.total)),
+    languageTools(screen),
+    rosterStrip(q),
     el("h1", { id: "q-label", class: "question", tabindex: "-1" }, q.label),
     q.read_aloud ? el("blockquote", { class: "read-aloud", id: "q-read-aloud" }, q.read_aloud) : null,
     q.instructions ? el("p", { class: "instructions", id: "q-instructions" }, el("strong", {}, t("interview.instructions")), " ", q.instructions) : null,
@@ -76,9 +78,101 @@ function buildInterview(screen) {
     el("div", { class: "nav" },
       el("button", { type: "button", id: "back", disabled: q.is_first, onclick: back }, t("interview.back"), el("kbd", {}, "Alt+←")),
       el("button", { type: "button", id: "pause", class: "link", onclick: pause }, t("interview.home"), el("kbd", {}, "Esc")),
+      el("button", { type: "button", id: "break-off", class: "link", onclick: breakOff }, t("interview.break_off"), el("kbd", {}, "Alt+B")),
       el("button", { type: "button", id: "next", class: "primary", onclick: next },
         q.is_last ? t("interview.finish") : t("interview.next"), el("kbd", {}, "Enter"))),
     el("p", { class: "keys muted" }, t("interview.keys")));
+}
+
+/** The questionnaire's language picker, for forms written in more than one language. */
+function languageTools(screen) {
+  if (!screen.languages || screen.languages.length < 2) return null;
+  const select = el("select", { id: "q-lang", "aria-label": t("interview.q_language") },
+    el("option", { value: "", selected: !screen.language }, t("interview.default_language")),
+    screen.languages.map((l) => el("option", { value: l, selected: screen.language === l }, l)));
+  select.addEventListener("change", () => switchLanguage(select.value, true));
+  return el("div", { class: "interview-tools" },
+    el("label", { for: "q-lang" }, t("interview.q_language")), select, el("kbd", {}, "Alt+L"));
+}
+
+/** "Member 2 of 3" with add and remove, for a question inside an interviewer-controlled roster. */
+function rosterStrip(q) {
+  const r = q.repeat;
+  if (!r) return null;
+  return el("div", { class: "roster", id: "roster", "data-instance": r.instance_path, "data-count": String(r.count) },
+    el("span", { class: "roster-position", id: "roster-position" }, t("roster.position", r.label, r.index, r.count)),
+    el("button", { type: "button", id: "roster-add", onclick: addMember }, t("roster.add", r.label), el("kbd", {}, "Alt+A")),
+    el("button", { type: "button", id: "roster-remove", onclick: removeMember }, t("roster.remove", r.label, r.index), el("kbd", {}, "Alt+R")));
+}
+
+/** Switches the questionnaire's language; focus stays on the picker only when the picker made the change. */
+async function switchLanguage(language, fromPicker) {
+  const s = iv.screen;
+  if (!s) return;
+  if (document.getElementById("q-text")) await saveText();
+  const screen = await attempt(() => api.setLanguage(s.interview_id, language));
+  if (screen) {
+    renderInterview(screen);
+    if (fromPicker) document.getElementById("q-lang")?.focus();
+    else (document.getElementById("q-text") || document.getElementById("q-label"))?.focus();
+  }
+}
+
+/** Alt+L: the next language of the questionnaire, wrapping round to the default. */
+function cycleLanguage() {
+  const s = iv.screen;
+  if (!s || !s.languages || s.languages.length < 2) return;
+  const order = ["", ...s.languages];
+  const at = order.indexOf(s.language || "");
+  switchLanguage(order[(at + 1) % order.length], false);
+}
+
+async function addMember() {
+  const s = iv.screen;
+  const r = s && s.question.repeat;
+  if (!r) return;
+  if (document.getElementById("q-text")) await saveText();
+  const screen = await attempt(() => api.addRepeat(s.interview_id, r.range_path));
+  if (screen) renderInterview(screen);
+}
+
+async function removeMember() {
+  const s = iv.screen;
+  const r = s && s.question.repeat;
+  if (!r) return;
+  if (document.getElementById("q-text")) await saveText();
+  const answer = await askDialog({
+    id: "confirm-remove",
+    title: t("roster.confirm_title", r.label, r.index),
+    body: [t("roster.confirm_help")],
+    confirm: t("dialog.confirm_remove"),
+  });
+  if (!answer.ok) return;
+  const screen = await attempt(() => api.removeRepeat(s.interview_id, r.instance_path));
+  if (screen) renderInterview(screen);
+}
+
+async function breakOff() {
+  const s = iv.screen;
+  if (!s) return;
+  if (document.getElementById("q-text")) await saveText();
+  const answer = await askDialog({
+    id: "confirm-break-off",
+    title: t("interview.break_off_title"),
+    body: [t("interview.break_off_help")],
+    input: t("interview.break_off_reason"),
+    confirm: t("interview.break_off"),
+  });
+  if (!answer.ok) return;
+  // The command returns nothing; `attempt` gives null only when it failed.
+  const done = await attempt(async () => {
+    await api.breakOffInterview(s.interview_id, answer.value.trim());
+    return true;
+  });
+  if (!done) return;
+  iv.screen = null;
+  noticeOnHome(t("interview.broken_off"));
+  await showHome();
 }
 
 /** Draws a new Screen in place, keeping focus where the interviewer works. */
@@ -100,7 +194,8 @@ function focusInterview(changedQuestion) {
   const input = document.getElementById("q-text");
   if (input) {
     input.focus();
-    input.setSelectionRange?.(input.value.length, input.value.length);
+    // Only text-like inputs have a caret to place; number and date inputs refuse it.
+    if (input.type === "text") input.setSelectionRange(input.value.length, input.value.length);
   } else if (changedQuestion) {
     document.getElementById("q-label").focus();
   }
@@ -203,11 +298,24 @@ registerScreen("interview", {
     ["Enter", t("interview.key_next")],
     ["Alt+← / Backspace", t("interview.key_back")],
     ["Esc", t("interview.key_pause")],
+    ["Alt+L", t("interview.key_language")],
+    ["Alt+A", t("roster.key_add")],
+    ["Alt+R", t("roster.key_remove")],
+    ["Alt+B", t("interview.key_break_off")],
   ],
   onKey(ev) {
     if (!iv.screen) return false;
     const inText = ev.target instanceof HTMLInputElement || ev.target instanceof HTMLTextAreaElement;
     if (ev.altKey && ev.key === "ArrowLeft") { back(); return true; }
+    if (ev.altKey && !ev.ctrlKey && !ev.metaKey) {
+      const k = ev.key.toLowerCase();
+      // Alt+letter works whatever the keyboard layout, through the physical key code.
+      const code = ev.code;
+      if (k === "l" || code === "KeyL") { cycleLanguage(); return true; }
+      if ((k === "a" || code === "KeyA") && iv.screen.question.repeat) { addMember(); return true; }
+      if ((k === "r" || code === "KeyR") && iv.screen.question.repeat) { removeMember(); return true; }
+      if (k === "b" || code === "KeyB") { breakOff(); return true; }
+    }
     if (ev.key === "Escape") { pause(); return true; }
     if (ev.key === "Enter") {
       // A focused Back or Pause button keeps its own meaning for Enter.

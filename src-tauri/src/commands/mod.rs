@@ -2,6 +2,7 @@
 
 pub mod capi;
 pub mod interview;
+pub mod lifecycle;
 
 use crate::error::CommandError;
 

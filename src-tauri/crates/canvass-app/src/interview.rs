@@ -84,6 +84,9 @@ pub struct InterviewSummary {
     pub created_at: i64,
     pub updated_at: i64,
     pub completed_at: Option<i64>,
+    /// For a draft: the newest installed version of its study when that is not
+    /// the draft's own, so the interviewer can move the draft to it.
+    pub newer_version: Option<String>,
 }
 
 /// What the interview screen shows now.
@@ -500,9 +503,20 @@ impl App {
         w.mark_repeat_instance(&instance_path, self.clock.now_ms())?;
         w.event(&NewEvent {
             kind: "repeat_add".into(),
-            node: Some(instance_path),
+            node: Some(instance_path.clone()),
             ..self.instant(&session)
         })?;
+        // The interviewer goes on with the new member's first question, as in ODK.
+        let prefix = format!("{instance_path}/");
+        let first = runner::screens(&added)
+            .into_iter()
+            .map(|n| added.path_of_node(n))
+            .find(|p| p.starts_with(&prefix));
+        if let Some(path) = &first {
+            w.close_spans(&session.id, self.offset(&session))?;
+            w.set_current_item(Some(path), self.clock.now_ms())?;
+            w.event(&self.span(&session, path))?;
+        }
         w.commit()?;
         instances.insert(interview_id.to_owned(), added);
         self.screen_in(&mut inner, interview_id)
@@ -724,7 +738,19 @@ impl App {
                     screens.len(),
                 )
             };
+            let newer_version = if row.status == "completed" {
+                None
+            } else {
+                // Forms are in installation order: the last of the study is the newest.
+                self.forms()
+                    .iter()
+                    .rev()
+                    .find(|f| f.id == row.questionnaire_id)
+                    .map(|f| version_of(f))
+                    .filter(|v| *v != row.questionnaire_version)
+            };
             out.push(InterviewSummary {
+                newer_version,
                 study_id: row.questionnaire_id.clone(),
                 study_title: form
                     .map(|f| f.title.clone())

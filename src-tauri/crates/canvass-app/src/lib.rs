@@ -25,7 +25,7 @@ pub use interview::{
 };
 pub use lifecycle::{Misfit, VersionMove};
 pub use maintenance::{backup_database, backup_dir, restore_database, KEEP_BACKUPS};
-pub use runner::{ChoiceView, QuestionView};
+pub use runner::{ChoiceView, QuestionView, RepeatView};
 pub use sync::{
     utc_text, PassOptions as SyncOptions, SyncError, SyncLogEntry, SyncOutboxEntry, SyncOutcome,
     SyncSignIn, SyncStatus, SyncSummary,
