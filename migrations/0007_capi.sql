@@ -1,8 +1,11 @@
 -- Canvass client schema, version 7: CAPI assignments, their visits, interviews and consents.
 -- An assignment is one interviewer's unit of face-to-face work (an address, a
 -- household) with preloaded values and a target number of interviews. Its
--- status is derived, never stored (see the assignment_overview view), so it
--- can never disagree with the interviews and visits it is derived from.
+-- counts and status are derived by the database itself: triggers below
+-- recount an assignment whenever one of its interviews or visits changes, in
+-- the same transaction, and the status is a generated column of those counts.
+-- So no code path (finishing an interview, a restore, a sync) can leave a
+-- status that disagrees with the data, and the dashboard reads one table.
 -- Timestamps are INTEGER Unix milliseconds UTC; due dates are ISO `YYYY-MM-DD`.
 
 CREATE TABLE assignments (
@@ -17,10 +20,24 @@ CREATE TABLE assignments (
     preload      TEXT NOT NULL DEFAULT '{}',
     -- Lower-cased id, address, area and preload values: what dashboard search matches.
     search_text  TEXT NOT NULL,
-    imported_at  INTEGER NOT NULL
+    imported_at  INTEGER NOT NULL,
+    -- Maintained by the triggers below; never written by the application.
+    interviews    INTEGER NOT NULL DEFAULT 0,
+    completed     INTEGER NOT NULL DEFAULT 0,
+    visits        INTEGER NOT NULL DEFAULT 0,
+    last_visit_at INTEGER,
+    status        TEXT GENERATED ALWAYS AS (
+                      CASE
+                          WHEN completed >= target THEN 'done'
+                          WHEN interviews > 0 THEN 'started'
+                          WHEN visits > 0 THEN 'visited_no_contact'
+                          ELSE 'new'
+                      END) STORED
 );
 
-CREATE INDEX assignments_by_due ON assignments (due_date, id);
+-- The dashboard's order (soonest due first, undated last) and its status filter and counts.
+CREATE INDEX assignments_by_due ON assignments (due_date IS NULL, due_date, id);
+CREATE INDEX assignments_by_status ON assignments (status, due_date IS NULL, due_date, id);
 
 -- Several interviews per assignment (every adult of a household); one assignment per interview.
 CREATE TABLE assignment_interviews (
@@ -67,25 +84,42 @@ CREATE TABLE assignment_events (
     PRIMARY KEY (assignment_id, seq)
 ) WITHOUT ROWID;
 
--- Each assignment with its derived status: done once completed interviews reach
--- the target, started once any interview exists, visited_no_contact after a
--- visit without an interview, otherwise new.
-CREATE VIEW assignment_overview AS
-SELECT a.id, a.study_id, a.interviewer, a.address, a.area, a.target, a.due_date, a.preload, a.search_text,
-       a.imported_at,
-       coalesce(s.started, 0)   AS interviews,
-       coalesce(s.completed, 0) AS completed,
-       coalesce(v.visits, 0)    AS visits,
-       v.last_visit_at,
-       CASE
-           WHEN coalesce(s.completed, 0) >= a.target THEN 'done'
-           WHEN coalesce(s.started, 0) > 0 THEN 'started'
-           WHEN coalesce(v.visits, 0) > 0 THEN 'visited_no_contact'
-           ELSE 'new'
-       END AS status
-FROM assignments AS a
-LEFT JOIN (SELECT ai.assignment_id, count(*) AS started, sum(i.status = 'completed') AS completed
-           FROM assignment_interviews AS ai JOIN interviews AS i ON i.id = ai.interview_id
-           GROUP BY ai.assignment_id) AS s ON s.assignment_id = a.id
-LEFT JOIN (SELECT assignment_id, count(*) AS visits, max(visited_at) AS last_visit_at
-           FROM visits GROUP BY assignment_id) AS v ON v.assignment_id = a.id;
+-- Recounting one assignment's interviews (started and completed).
+CREATE TRIGGER assignment_interview_linked AFTER INSERT ON assignment_interviews BEGIN
+    UPDATE assignments SET
+        interviews = (SELECT count(*) FROM assignment_interviews WHERE assignment_id = NEW.assignment_id),
+        completed = (SELECT count(*) FROM assignment_interviews AS ai JOIN interviews AS i ON i.id = ai.interview_id
+                     WHERE ai.assignment_id = NEW.assignment_id AND i.status = 'completed')
+    WHERE id = NEW.assignment_id;
+END;
+
+CREATE TRIGGER assignment_interview_unlinked AFTER DELETE ON assignment_interviews BEGIN
+    UPDATE assignments SET
+        interviews = (SELECT count(*) FROM assignment_interviews WHERE assignment_id = OLD.assignment_id),
+        completed = (SELECT count(*) FROM assignment_interviews AS ai JOIN interviews AS i ON i.id = ai.interview_id
+                     WHERE ai.assignment_id = OLD.assignment_id AND i.status = 'completed')
+    WHERE id = OLD.assignment_id;
+END;
+
+-- An interview's status changes (completed, reopened): recount its assignment, if it has one.
+CREATE TRIGGER assignment_interview_status AFTER UPDATE OF status ON interviews
+WHEN OLD.status IS NOT NEW.status BEGIN
+    UPDATE assignments SET
+        completed = (SELECT count(*) FROM assignment_interviews AS ai JOIN interviews AS i ON i.id = ai.interview_id
+                     WHERE ai.assignment_id = assignments.id AND i.status = 'completed')
+    WHERE id = (SELECT assignment_id FROM assignment_interviews WHERE interview_id = NEW.id);
+END;
+
+CREATE TRIGGER assignment_visit_added AFTER INSERT ON visits BEGIN
+    UPDATE assignments SET
+        visits = (SELECT count(*) FROM visits WHERE assignment_id = NEW.assignment_id),
+        last_visit_at = (SELECT max(visited_at) FROM visits WHERE assignment_id = NEW.assignment_id)
+    WHERE id = NEW.assignment_id;
+END;
+
+CREATE TRIGGER assignment_visit_removed AFTER DELETE ON visits BEGIN
+    UPDATE assignments SET
+        visits = (SELECT count(*) FROM visits WHERE assignment_id = OLD.assignment_id),
+        last_visit_at = (SELECT max(visited_at) FROM visits WHERE assignment_id = OLD.assignment_id)
+    WHERE id = OLD.assignment_id;
+END;

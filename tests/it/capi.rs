@@ -564,6 +564,14 @@ fn the_cli_imports_lists_and_records_visits_on_a_fixed_clock() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["rows"][0]["id"], "A-001");
 
+    let (code, out, _) = canvass(&["visit", "report", "--db", dbp]);
+    assert_eq!(code, 0);
+    assert!(
+        out.lines().any(|l| l.split_whitespace().collect::<Vec<_>>()
+            == ["2.24", "No", "one", "at", "residence", "nobody_home", "1"]),
+        "{out}"
+    );
+
     let (code, _, err) = canvass(&[
         "visit",
         "record",
@@ -760,4 +768,41 @@ fn a_household_roster_routes_each_member_and_completes_the_assignment() {
         answers.get("/data/private/income").map(String::as_str),
         Some("2")
     );
+}
+
+#[test]
+fn the_schema_recounts_an_assignment_whatever_changes_its_interviews() {
+    let db = TempDb::new();
+    let (app, _) = db.app();
+    import(&app, LIST).unwrap();
+    let id = app
+        .start_assignment_interview("A-002")
+        .unwrap()
+        .interview_id;
+    complete_demo(&app, &id);
+    assert_eq!(
+        app.assignment_detail("A-002").unwrap().assignment.status,
+        "done"
+    );
+    drop(app);
+    // A change made outside the use cases (a repair, a restore) is counted too.
+    let conn = raw(&db.path);
+    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    conn.execute(
+        "UPDATE interviews SET status = 'in_progress' WHERE id = ?1",
+        [&id],
+    )
+    .unwrap();
+    let status = |conn: &rusqlite::Connection| -> (String, i64, i64) {
+        conn.query_row(
+            "SELECT status, interviews, completed FROM assignments WHERE id = 'A-002'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+    };
+    assert_eq!(status(&conn), ("started".into(), 1, 0));
+    conn.execute("DELETE FROM interviews WHERE id = ?1", [&id])
+        .unwrap();
+    assert_eq!(status(&conn), ("new".into(), 0, 0));
 }

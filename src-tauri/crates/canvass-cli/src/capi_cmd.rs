@@ -78,6 +78,15 @@ pub enum VisitCommand {
         #[arg(long, value_name = "ISO-8601")]
         now: Option<String>,
     },
+    /// Count visits without interview per AAPOR in-person disposition code.
+    Report {
+        /// The database file.
+        #[arg(long, value_name = "FILE")]
+        db: std::path::PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn parse_time(flag: &str, text: &str) -> Result<i64, String> {
@@ -210,14 +219,17 @@ fn list(
 }
 
 pub fn visit(cmd: VisitCommand, out: &mut dyn Write) -> Result<u8, String> {
-    let VisitCommand::Record {
-        db,
-        assignment,
-        reason,
-        revisit,
-        note,
-        now,
-    } = cmd;
+    let (db, assignment, reason, revisit, note, now) = match cmd {
+        VisitCommand::Record {
+            db,
+            assignment,
+            reason,
+            revisit,
+            note,
+            now,
+        } => (db, assignment, reason, revisit, note, now),
+        VisitCommand::Report { db, json } => return report(&db, json, out),
+    };
     let revisit_at = revisit
         .as_deref()
         .map(|t| parse_time("revisit", t))
@@ -246,5 +258,27 @@ pub fn visit(cmd: VisitCommand, out: &mut dyn Write) -> Result<u8, String> {
         v.aapor_label
     )
     .map_err(|e| e.to_string())?;
+    Ok(0)
+}
+
+fn report(db: &Path, json: bool, out: &mut dyn Write) -> Result<u8, String> {
+    let app = open(db, None, false)?;
+    let rows = app.visit_dispositions().map_err(|e| describe(&e))?;
+    let text = if json {
+        serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?
+    } else {
+        let mut s = format!(
+            "{:<6} {:<28} {:<18} {:>6}\n",
+            "AAPOR", "DISPOSITION", "REASON", "VISITS"
+        );
+        for r in &rows {
+            s.push_str(&format!(
+                "{:<6} {:<28} {:<18} {:>6}\n",
+                r.aapor_code, r.aapor_label, r.reason, r.visits
+            ));
+        }
+        s.trim_end().to_owned()
+    };
+    writeln!(out, "{text}").map_err(|e| e.to_string())?;
     Ok(0)
 }

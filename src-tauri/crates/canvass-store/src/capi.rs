@@ -1,7 +1,8 @@
 //! CAPI repositories: assignments, the dashboard query, visits, interview links, consents and the assignment log.
 //!
-//! An assignment's status is derived by the `assignment_overview` view from its
-//! interviews and visits, so every read sees the status the data implies.
+//! An assignment's counts and status are kept by triggers in the schema (see
+//! `migrations/0007_capi.sql`), so every read sees the status the data implies
+//! and the dashboard reads one indexed table.
 //! Writes that must reach the server (visits, consents) insert their outbox row
 //! and their log event in the same transaction as the change.
 
@@ -248,7 +249,7 @@ impl Store {
     pub fn assignment(&self, id: &str) -> Result<AssignmentRow> {
         self.conn
             .query_row(
-                &format!("SELECT {OVERVIEW_COLUMNS} FROM assignment_overview WHERE id = ?1"),
+                &format!("SELECT {OVERVIEW_COLUMNS} FROM assignments WHERE id = ?1"),
                 [id],
                 assignment_from_row,
             )
@@ -285,7 +286,7 @@ impl Store {
         let mut counts = Vec::new();
         {
             let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT status, count(*) FROM assignment_overview WHERE {base} GROUP BY status ORDER BY status"
+                "SELECT status, count(*) FROM assignments WHERE {base} GROUP BY status ORDER BY status"
             ))?;
             let mut rows = stmt.query(params_from_iter(args.iter()))?;
             while let Some(r) = rows.next()? {
@@ -309,7 +310,7 @@ impl Store {
         // LIMIT -1 is SQLite's "no limit".
         let limit = q.limit.map(|l| l as i64).unwrap_or(-1);
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {OVERVIEW_COLUMNS} FROM assignment_overview WHERE {full}
+            "SELECT {OVERVIEW_COLUMNS} FROM assignments WHERE {full}
              ORDER BY due_date IS NULL, due_date, id LIMIT {limit} OFFSET {}",
             q.offset
         ))?;
