@@ -49,6 +49,21 @@ pub enum Error {
     /// A command named a database file that does not exist.
     #[error("no database at {}", path.display())]
     DatabaseMissing { path: PathBuf },
+    /// A case list with problems; nothing of it was imported. Each problem names its row and column.
+    #[error("{file}: the case list was not imported: {}", problems.join("; "))]
+    CaseList { file: String, problems: Vec<String> },
+    /// No case with this id (in this study, when one was named).
+    #[error("no case with id {id}")]
+    UnknownCase { id: String },
+    /// A case id used in several studies, given without its study.
+    #[error("case {id} is in several studies ({}); name the study", studies.join(", "))]
+    AmbiguousCase { id: String, studies: Vec<String> },
+    /// A call outcome that is neither a short name nor an AAPOR code of the study's table.
+    #[error("unknown call outcome `{code}` (use a short name such as no_answer or an AAPOR code such as 3.13)")]
+    UnknownOutcome { code: String },
+    /// A CATI request that cannot be carried out as given, e.g. an outcome that needs a note without one.
+    #[error("{message}")]
+    CatiInvalid { message: String },
     /// A change to an interview that is no longer open, e.g. answering a completed one.
     #[error("interview {id} is {status} and can no longer be changed")]
     InterviewClosed { id: String, status: String },
@@ -95,7 +110,13 @@ impl Error {
             | Error::NotAnswerable { .. }
             | Error::Required { .. }
             | Error::ConstraintFailed { .. }
-            | Error::UnknownItem { .. } => ErrorKind::Validation,
+            | Error::UnknownItem { .. }
+            | Error::CaseList { .. }
+            | Error::AmbiguousCase { .. }
+            | Error::UnknownOutcome { .. }
+            | Error::CatiInvalid { .. } => ErrorKind::Validation,
+            Error::UnknownCase { .. } | Error::Store(S::CaseNotFound { .. }) => ErrorKind::NotFound,
+            Error::Store(S::CaseExists { .. }) => ErrorKind::Conflict,
             Error::FormInvalid { .. } => ErrorKind::NotFound,
             Error::UnknownStudy { .. } | Error::QuestionnaireMissing { .. } => ErrorKind::NotFound,
             Error::InterviewClosed { .. } => ErrorKind::Conflict,

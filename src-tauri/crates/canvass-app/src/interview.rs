@@ -949,7 +949,7 @@ fn completion_outbox(row: &InterviewRow, record: &[(String, String)], now: i64) 
 }
 
 /// A UUIDv7 whose timestamp comes from the injected clock.
-fn new_id(now_ms: i64) -> String {
+pub(crate) fn new_id(now_ms: i64) -> String {
     let ms = now_ms.max(0) as u64;
     let ts =
         uuid::Timestamp::from_unix(uuid::NoContext, ms / 1000, ((ms % 1000) * 1_000_000) as u32);
