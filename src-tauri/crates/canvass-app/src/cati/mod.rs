@@ -961,3 +961,6 @@ pub fn study_report(
         dispositions,
     }
 }
+
+#[cfg(test)]
+mod tests;
