@@ -38,3 +38,5 @@ mod sync_chaos;
 mod window;
 // The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).
 mod e2e;
+// Telephone interviewing: case lists, the call queue, outcomes, appointments, quotas, reports, exports.
+mod cati;
