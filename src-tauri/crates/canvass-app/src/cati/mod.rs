@@ -162,7 +162,8 @@ struct StoredNumbers {
     next_phone: Option<usize>,
 }
 
-fn to_row(s: &DerivedState) -> CaseStateRow {
+/// The stored form of a derived state (bulk loaders and benchmarks write cases with it).
+pub fn state_row(s: &DerivedState) -> CaseStateRow {
     CaseStateRow {
         status: match s.status {
             Status::Open => "open",
@@ -395,7 +396,7 @@ impl App {
                 phones: serde_json::to_string(&c.phones).unwrap_or_default(),
                 preload: serde_json::to_string(&c.preload).unwrap_or_default(),
                 imported_at: now,
-                state: to_row(&schedule::derive_state(
+                state: state_row(&schedule::derive_state(
                     c.phones.len(),
                     &[],
                     None,
@@ -740,7 +741,7 @@ impl App {
         let appointment_at = w.pending_appointment_at(&row.study_id, &row.id)?;
         let derived =
             schedule::derive_state(phones.len(), &history, appointment_at, &table, &rules);
-        let new_row = to_row(&derived);
+        let new_row = state_row(&derived);
         w.set_case_state(&row.study_id, &row.id, &new_row)?;
         w.commit()?;
         Ok(RecordedCall {

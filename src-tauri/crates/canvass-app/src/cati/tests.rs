@@ -682,3 +682,84 @@ fn case_lists_report_every_bad_row_and_column() {
         (2, "timezone")
     );
 }
+
+/// An XLSForm reading `${case.NAME}` preload values in a label, a relevance and a calculation.
+fn preload_form() -> canvass_form::Questionnaire {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("survey").expect("a valid sheet name");
+    let rows: &[&[&str]] = &[
+        &["type", "name", "label", "relevant", "calculation"],
+        &[
+            "note",
+            "intro",
+            "Hello ${case.name}, calling about ${case.company}.",
+            "",
+            "",
+        ],
+        &[
+            "integer",
+            "staff",
+            "Staff at ${case.company}?",
+            "${case.region} = 'north'",
+            "",
+        ],
+        &[
+            "calculate",
+            "tag",
+            "",
+            "",
+            "concat(${case.company}, '/', ${case.missing})",
+        ],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            ws.write_string(r as u32, c as u16, *cell)
+                .expect("write a cell");
+        }
+    }
+    let bytes = wb.save_to_buffer().expect("an in-memory workbook");
+    let imp = canvass_form::import_xlsform(&bytes, "preload.xlsx");
+    assert!(imp.is_clean(), "{:#?}", imp.diagnostics);
+    imp.form.expect("a form")
+}
+
+#[test]
+fn preload_values_are_read_and_piped_as_case_references() {
+    let form = preload_form();
+    let ctx = crate::runner::context(0, 0, "i", None);
+    let preload = BTreeMap::from([
+        ("name".to_owned(), "Olena".to_owned()),
+        ("company".to_owned(), "Acme".to_owned()),
+        ("region".to_owned(), "north".to_owned()),
+    ]);
+    let inst = canvass_form::Instance::with_preload(form.clone(), ctx.clone(), &preload);
+    assert_eq!(
+        inst.label("/data/intro").expect("a label"),
+        "Hello Olena, calling about Acme."
+    );
+    assert_eq!(
+        inst.label("/data/staff").expect("a label"),
+        "Staff at Acme?"
+    );
+    let staff = inst.find("/data/staff").expect("a node");
+    assert!(inst.state_of(staff).relevant);
+    let tag = inst.find("/data/tag").expect("a node");
+    // A preload name the case lacks reads as blank.
+    assert_eq!(inst.state_of(tag).value, "Acme/");
+    // Preload values never enter the record.
+    assert!(inst.record().iter().all(|(p, _)| !p.contains("case")));
+    // Another region: the question is not relevant; without preload everything is blank.
+    let south = BTreeMap::from([("region".to_owned(), "south".to_owned())]);
+    let inst = canvass_form::Instance::with_preload(form.clone(), ctx.clone(), &south);
+    assert!(
+        !inst
+            .state_of(inst.find("/data/staff").expect("a node"))
+            .relevant
+    );
+    let bare = canvass_form::Instance::new(form, ctx);
+    assert_eq!(
+        bare.label("/data/intro").expect("a label"),
+        "Hello , calling about ."
+    );
+}
