@@ -38,5 +38,11 @@ const api = (() => {
     previousItem: (interviewId) => call("previous_item", { interview_id: interviewId }),
     resumeInterview: (interviewId) => call("resume_interview", { interview_id: interviewId }),
     pauseInterview: (interviewId) => call("pause_interview", { interview_id: interviewId }),
+    setLanguage: (interviewId, language) => call("set_language", { interview_id: interviewId, language }),
+    addRepeat: (interviewId, rangePath) => call("add_repeat", { interview_id: interviewId, range_path: rangePath }),
+    removeRepeat: (interviewId, instancePath) => call("remove_repeat", { interview_id: interviewId, instance_path: instancePath }),
+    breakOffInterview: (interviewId, reason) => call("break_off_interview", { interview_id: interviewId, reason }),
+    newerVersions: (interviewId) => call("newer_versions", { interview_id: interviewId }),
+    moveToVersion: (interviewId, version, apply) => call("move_to_version", { interview_id: interviewId, version, apply }),
   };
 })();

@@ -1,49 +1,37 @@
-// i18n.js: the UI's message catalogue. Every string the UI shows comes from here (UI languages arrive with issue #9).
+// i18n.js: the UI's translation machinery: catalogues per area (ui/i18n/*.js), the chosen locale, plurals and formats.
 "use strict";
 
-const MESSAGES = {
-  en: {
-    "home.title": "Interviews",
-    "home.studies": "Studies",
-    "home.questions": (n) => (n === 1 ? "1 question" : `${n} questions`),
-    "home.start": "Start interview",
-    "home.start_key": "N",
-    "home.in_progress": "Unfinished interviews",
-    "home.resume": "Resume",
-    "home.resume_at": (p, t) => `stopped at question ${p} of ${t}`,
-    "home.completed": "Completed interviews",
-    "home.none_completed": "No completed interviews yet.",
-    "home.col_completed": "Completed",
-    "home.col_study": "Study",
-    "home.col_answers": "Answers",
-    "home.col_id": "Interview",
-    "home.just_completed": "Interview completed and saved.",
-    "home.db": (p) => `Data file: ${p}`,
-    "interview.progress": (p, t) => `Question ${p} of ${t}`,
-    "interview.back": "Back",
-    "interview.next": "Next",
-    "interview.finish": "Finish",
-    "interview.home": "Pause",
-    "interview.required": "Required",
-    "interview.instructions": "Interviewer:",
-    "interview.acknowledge": "OK",
-    "interview.text_placeholder": "Type the answer",
-    "interview.keys": "Digits choose · Enter next · Alt+← or Backspace back · Esc pause",
-    "save.saving": "Saving…",
-    "save.saved": "Saved",
-    "save.failed": "Not saved",
-    "error.startup_title": "Canvass could not open its data",
-    "error.startup_help": "Your interviews are not lost. Close Canvass and ask your supervisor; quote the message below.",
-    "error.startup_help.incompatible_database":
-      "Your interviews are not lost: this data file was saved by a newer version of Canvass. Install that version to carry on; nothing in the file was changed.",
-    "error.startup_help.damaged_database":
-      "The data file failed its safety check. Nothing will be written to it. Restore the newest backup as shown below, or ask your supervisor.",
-    "error.unexpected": "Something went wrong in the window. Your saved answers are safe.",
-    "error.dismiss": "Dismiss",
-  },
-};
+/** The UI languages, each named in itself so a user who cannot read the current one still finds theirs. */
+const LOCALES = [
+  { code: "en", name: "English" },
+  { code: "uk", name: "Українська" },
+  { code: "ru", name: "Русский" },
+];
 
-let currentLocale = "en";
+// Every area adds its own keys with addMessages; a test checks that each key exists in all three languages.
+const MESSAGES = { en: {}, uk: {}, ru: {} };
+
+const LOCALE_KEY = "canvass.locale";
+let currentLocale = readSavedLocale();
+
+function readSavedLocale() {
+  try {
+    const saved = window.localStorage.getItem(LOCALE_KEY);
+    if (LOCALES.some((l) => l.code === saved)) return saved;
+  } catch (_) {
+    // Storage can be unavailable in a locked-down web view; the default language still works.
+  }
+  const preferred = (navigator.language || "en").slice(0, 2);
+  return LOCALES.some((l) => l.code === preferred) ? preferred : "en";
+}
+
+/** Adds an area's catalogue: `{en: {...}, uk: {...}, ru: {...}}`. */
+function addMessages(catalogue) {
+  for (const [locale, entries] of Object.entries(catalogue)) {
+    if (!MESSAGES[locale]) MESSAGES[locale] = {};
+    Object.assign(MESSAGES[locale], entries);
+  }
+}
 
 /** Returns the message for `key`, formatted with `args` when the entry is a function. */
 function t(key, ...args) {
@@ -51,3 +39,44 @@ function t(key, ...args) {
   if (entry === undefined) return key;
   return typeof entry === "function" ? entry(...args) : entry;
 }
+
+/**
+ * Picks the plural form for `n` by the locale's CLDR rules: `forms` maps
+ * `one`, `few`, `many`, `other` to strings with `{n}` for the number.
+ */
+function plural(n, forms) {
+  const rule = new Intl.PluralRules(currentLocale).select(n);
+  const text = forms[rule] ?? forms.other;
+  return text.replace("{n}", formatNumber(n));
+}
+
+function locale() {
+  return currentLocale;
+}
+
+/** Switches the UI language and remembers it for this user of the computer. */
+function setLocale(code) {
+  if (!LOCALES.some((l) => l.code === code)) return;
+  currentLocale = code;
+  document.documentElement.lang = code;
+  try {
+    window.localStorage.setItem(LOCALE_KEY, code);
+  } catch (_) {
+    // Not remembered, but the switch itself still applies for this session.
+  }
+}
+
+function formatNumber(n) {
+  return new Intl.NumberFormat(currentLocale).format(n);
+}
+
+/** A moment (Unix milliseconds or ISO text) as a date and time in the locale's own format. */
+function formatDateTime(value) {
+  return new Intl.DateTimeFormat(currentLocale, { dateStyle: "medium", timeStyle: "short" }).format(new Date(value));
+}
+
+function formatTime(value) {
+  return new Intl.DateTimeFormat(currentLocale, { timeStyle: "short" }).format(new Date(value));
+}
+
+document.documentElement.lang = currentLocale;

@@ -27,6 +27,12 @@ pub fn run() {
             commands::interview::previous_item,
             commands::interview::resume_interview,
             commands::interview::pause_interview,
+            commands::lifecycle::set_language,
+            commands::lifecycle::add_repeat,
+            commands::lifecycle::remove_repeat,
+            commands::lifecycle::break_off_interview,
+            commands::lifecycle::newer_versions,
+            commands::lifecycle::move_to_version,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

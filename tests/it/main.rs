@@ -12,6 +12,8 @@ mod store;
 mod interview;
 // Installed questionnaire versions: drafts stay on their version; finalize checks every question.
 mod versions;
+// Lifecycle: language switch, roster add/remove, pause, break-off, moving a draft to a new version.
+mod lifecycle;
 // The session log: events written with each change, anti-tamper timestamps, resume after a crash.
 mod paradata;
 // Session-log exports (audit.csv, CSV, JSON Lines, paradata.tab) pinned by golden files.
@@ -34,9 +36,13 @@ mod sync_server;
 mod sync_cli;
 // Several devices through a proxy that drops connections and answers: each interview stored once, intact.
 mod sync_chaos;
+// UI text: catalogues complete in English, Ukrainian and Russian; no words hard-coded in screens.
+mod ui_strings;
 // Window-test fixtures: tauri-driver, keys, waits, screenshots, database reads.
 mod window;
 // The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).
 mod e2e;
+// The window in Ukrainian and Russian, the shortcut sheet, and a roster interview by keyboard.
+mod e2e_ui;
 // Telephone interviewing: case lists, the call queue, outcomes, appointments, quotas, reports, exports.
 mod cati;

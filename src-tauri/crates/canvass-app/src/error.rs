@@ -67,6 +67,18 @@ pub enum Error {
     /// A change to an interview that is no longer open, e.g. answering a completed one.
     #[error("interview {id} is {status} and can no longer be changed")]
     InterviewClosed { id: String, status: String },
+    /// A language switch to a language the questionnaire is not written in.
+    #[error("the questionnaire has no language {language:?}; it has: {}", available.join(", "))]
+    UnknownLanguage {
+        language: String,
+        available: Vec<String>,
+    },
+    /// A repeat removal named something that is not a repeat instance the interviewer controls.
+    #[error("{path} is not a repeat instance that can be removed: {reason}")]
+    NotARepeatInstance { path: String, reason: String },
+    /// A draft asked to move to the version it is already on, or to an older one.
+    #[error("interview {id} is already on version {version}")]
+    SameVersion { id: String, version: String },
 }
 
 fn damaged_message(path: &Path, backup: Option<&Path>) -> String {
@@ -114,7 +126,10 @@ impl Error {
             | Error::CaseList { .. }
             | Error::AmbiguousCase { .. }
             | Error::UnknownOutcome { .. }
-            | Error::CatiInvalid { .. } => ErrorKind::Validation,
+            | Error::CatiInvalid { .. }
+            | Error::UnknownLanguage { .. }
+            | Error::NotARepeatInstance { .. } => ErrorKind::Validation,
+            Error::SameVersion { .. } => ErrorKind::Conflict,
             Error::UnknownCase { .. } | Error::Store(S::CaseNotFound { .. }) => ErrorKind::NotFound,
             Error::Store(S::CaseExists { .. }) => ErrorKind::Conflict,
             Error::FormInvalid { .. } => ErrorKind::NotFound,

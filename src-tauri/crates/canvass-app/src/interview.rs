@@ -41,16 +41,16 @@ pub(crate) struct Inner {
     /// Open paradata sessions by interview id. A session lives from starting or
     /// resuming an interview until pausing or completing it, or until the
     /// process ends; the next open of the interview then starts a new one.
-    sessions: HashMap<String, Session>,
+    pub(crate) sessions: HashMap<String, Session>,
     /// Engine state of the interviews touched since the app started.
-    instances: HashMap<String, Instance>,
+    pub(crate) instances: HashMap<String, Instance>,
 }
 
 /// An editing session: its id and the monotonic reading at its start.
 #[derive(Debug, Clone)]
-struct Session {
-    id: String,
-    mono_start: i64,
+pub(crate) struct Session {
+    pub(crate) id: String,
+    pub(crate) mono_start: i64,
 }
 
 /// The version recorded with every paradata session.
@@ -84,6 +84,9 @@ pub struct InterviewSummary {
     pub created_at: i64,
     pub updated_at: i64,
     pub completed_at: Option<i64>,
+    /// For a draft: the newest installed version of its study when that is not
+    /// the draft's own, so the interviewer can move the draft to it.
+    pub newer_version: Option<String>,
 }
 
 /// What the interview screen shows now.
@@ -98,6 +101,10 @@ pub struct Screen {
     pub total: usize,
     /// The question shown; `None` once the interview is completed.
     pub question: Option<QuestionView>,
+    /// The questionnaire's languages (names as in the form), empty for a one-language form.
+    pub languages: Vec<String>,
+    /// The language the questions are shown in; `None` is the form's default.
+    pub language: Option<String>,
 }
 
 /// One interview as stored, with its answers by path.
@@ -188,7 +195,7 @@ impl App {
     }
 
     /// Snapshot of the installed forms.
-    fn forms(&self) -> Vec<Arc<Questionnaire>> {
+    pub(crate) fn forms(&self) -> Vec<Arc<Questionnaire>> {
         // The list is only ever appended to, so a poisoned lock still holds a valid list.
         self.forms.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
@@ -281,6 +288,10 @@ impl App {
         if let Some(path) = &current {
             w.set_current_item(Some(path), self.clock.now_ms())?;
             w.event(&self.span(&session, path))?;
+        }
+        if row.status != "in_progress" {
+            // A paused or broken-off interview is being worked on again.
+            w.set_status("in_progress", self.clock.now_ms())?;
         }
         w.commit()?;
         sessions.insert(interview_id.to_owned(), session);
@@ -442,9 +453,9 @@ impl App {
 
     /// Adds an instance to an interviewer-controlled repeat (`/data/member`) and logs `repeat_add`.
     ///
-    /// The new instance is stored through the answers given in it (their paths
-    /// carry its position, `/data/member[2]/age`); an instance left empty holds
-    /// no data and is not kept across a restart.
+    /// The new instance is stored at once as an empty marker row under its own
+    /// path (`/data/member[2]`), so an instance added and not yet answered is
+    /// still there after a crash; answers in it carry its position in their paths.
     pub fn add_repeat(&self, interview_id: &str, range_path: &str) -> Result<Screen> {
         let mut inner = self.lock();
         let row = inner.store.interview(interview_id)?;
@@ -468,13 +479,30 @@ impl App {
             sessions,
             instances,
         } = &mut *inner;
+        // The new instance is the last one of its range.
+        let count = (1..)
+            .take_while(|k| added.find(&format!("{range_path}[{k}]")).is_some())
+            .count();
+        let instance_path = format!("{range_path}[{count}]");
         let w = store.write(interview_id)?;
         let session = self.session(&w, sessions, &row)?;
+        w.mark_repeat_instance(&instance_path, self.clock.now_ms())?;
         w.event(&NewEvent {
             kind: "repeat_add".into(),
-            node: Some(range_path.to_owned()),
+            node: Some(instance_path.clone()),
             ..self.instant(&session)
         })?;
+        // The interviewer goes on with the new member's first question, as in ODK.
+        let prefix = format!("{instance_path}/");
+        let first = runner::screens(&added)
+            .into_iter()
+            .map(|n| added.path_of_node(n))
+            .find(|p| p.starts_with(&prefix));
+        if let Some(path) = &first {
+            w.close_spans(&session.id, self.offset(&session))?;
+            w.set_current_item(Some(path), self.clock.now_ms())?;
+            w.event(&self.span(&session, path))?;
+        }
         w.commit()?;
         instances.insert(interview_id.to_owned(), added);
         self.screen_in(&mut inner, interview_id)
@@ -558,6 +586,7 @@ impl App {
             kind: "exit".into(),
             ..self.instant(&session)
         })?;
+        w.set_status("paused", self.clock.now_ms())?;
         w.commit()?;
         Ok(())
     }
@@ -570,6 +599,8 @@ impl App {
             .store
             .answers(interview_id)?
             .into_iter()
+            // Empty rows only mark repeat instances that exist before anything is answered in them.
+            .filter(|a| !a.value.is_empty())
             .map(|a| (a.item_path, a.value))
             .collect();
         Ok(InterviewDetail {
@@ -647,7 +678,12 @@ impl App {
         let rows = inner.store.list_interviews()?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let answered = inner.store.answers(&row.id)?.len();
+            let answered = inner
+                .store
+                .answers(&row.id)?
+                .iter()
+                .filter(|a| !a.value.is_empty())
+                .count();
             let form = find_form(&self.forms(), &row).ok();
             let (position, total) = if row.status == "completed" || form.is_none() {
                 (None, 0)
@@ -659,7 +695,19 @@ impl App {
                     screens.len(),
                 )
             };
+            let newer_version = if row.status == "completed" {
+                None
+            } else {
+                // Forms are in installation order: the last of the study is the newest.
+                self.forms()
+                    .iter()
+                    .rev()
+                    .find(|f| f.id == row.questionnaire_id)
+                    .map(|f| version_of(f))
+                    .filter(|v| *v != row.questionnaire_version)
+            };
             out.push(InterviewSummary {
+                newer_version,
                 study_id: row.questionnaire_id.clone(),
                 study_title: form
                     .map(|f| f.title.clone())
@@ -688,7 +736,7 @@ impl App {
     }
 
     /// Writes a new session row and its opening event (`form_start` or `form_resume`).
-    fn start_session(
+    pub(crate) fn start_session(
         &self,
         w: &Write<'_>,
         form_id: &str,
@@ -718,7 +766,7 @@ impl App {
 
     /// The open session of an interview, or a new one (`form_resume`) when a
     /// change arrives without one, e.g. from the CLI or after a restart.
-    fn session(
+    pub(crate) fn session(
         &self,
         w: &Write<'_>,
         sessions: &mut HashMap<String, Session>,
@@ -734,17 +782,21 @@ impl App {
             &row.questionnaire_version,
             "form_resume",
         )?;
+        if row.status == "paused" || row.status == "broken_off" {
+            // A change to a paused or broken-off interview means work on it resumed.
+            w.set_status("in_progress", self.clock.now_ms())?;
+        }
         sessions.insert(row.id.clone(), s.clone());
         Ok(s)
     }
 
     /// Monotonic milliseconds since the session started.
-    fn offset(&self, s: &Session) -> i64 {
+    pub(crate) fn offset(&self, s: &Session) -> i64 {
         (self.clock.monotonic_ms() - s.mono_start).max(0)
     }
 
     /// An event at this instant, to be completed with a kind and details.
-    fn instant(&self, s: &Session) -> NewEvent {
+    pub(crate) fn instant(&self, s: &Session) -> NewEvent {
         NewEvent {
             session_id: s.id.clone(),
             offset_ms: self.offset(s),
@@ -753,7 +805,7 @@ impl App {
     }
 
     /// A `question` span starting now; it is closed when the interviewer leaves the question.
-    fn span(&self, s: &Session, path: &str) -> NewEvent {
+    pub(crate) fn span(&self, s: &Session, path: &str) -> NewEvent {
         NewEvent {
             kind: "question".into(),
             node: Some(path.to_owned()),
@@ -762,7 +814,11 @@ impl App {
     }
 
     /// The interview's instance, rebuilt from the store on first use.
-    fn instance<'i>(&self, inner: &'i mut Inner, row: &InterviewRow) -> Result<&'i mut Instance> {
+    pub(crate) fn instance<'i>(
+        &self,
+        inner: &'i mut Inner,
+        row: &InterviewRow,
+    ) -> Result<&'i mut Instance> {
         if !inner.instances.contains_key(&row.id) {
             let form = find_form(&self.forms(), row)?;
             let answers: Vec<(String, String)> = inner
@@ -771,11 +827,16 @@ impl App {
                 .into_iter()
                 .map(|a| (a.item_path, a.value))
                 .collect();
+            // The language last switched to comes back with the interview, as its question does.
+            let language = inner
+                .store
+                .last_event_value(&row.id, "language")?
+                .filter(|l| !l.is_empty());
             let ctx = runner::context(
                 self.clock.now_ms(),
                 self.clock.utc_offset_min(),
                 &row.id,
-                None,
+                language,
             );
             inner
                 .instances
@@ -791,14 +852,18 @@ impl App {
 
     /// Where an unfinished interview stands: its stored question, or the screen
     /// that now takes its place when that question is no longer shown.
-    fn current_path(&self, inner: &mut Inner, row: &InterviewRow) -> Result<Option<String>> {
+    pub(crate) fn current_path(
+        &self,
+        inner: &mut Inner,
+        row: &InterviewRow,
+    ) -> Result<Option<String>> {
         let inst = self.instance(inner, row)?;
         let screens = runner::screens(inst);
         let at = runner::position(inst, &screens, row.current_item.as_deref());
         Ok(screens.get(at).map(|&id| inst.path_of_node(id)))
     }
 
-    fn screen_in(&self, inner: &mut Inner, interview_id: &str) -> Result<Screen> {
+    pub(crate) fn screen_in(&self, inner: &mut Inner, interview_id: &str) -> Result<Screen> {
         let row = inner.store.interview(interview_id)?;
         let form = find_form(&self.forms(), &row)?;
         let mut screen = Screen {
@@ -808,11 +873,14 @@ impl App {
             position: 0,
             total: 0,
             question: None,
+            languages: form.languages.clone(),
+            language: None,
         };
         if row.status == "completed" {
             return Ok(screen);
         }
         let inst = self.instance(inner, &row)?;
+        screen.language = inst.context().language.clone();
         let screens = runner::screens(inst);
         let at = runner::position(inst, &screens, row.current_item.as_deref());
         if let Some(&id) = screens.get(at) {
@@ -830,12 +898,12 @@ impl App {
 }
 
 /// A questionnaire's version string; forms without one are version `1`.
-fn version_of(form: &Questionnaire) -> String {
+pub(crate) fn version_of(form: &Questionnaire) -> String {
     form.version.clone().unwrap_or_else(|| "1".to_owned())
 }
 
 /// The instance path for `item`: a path as given, or the unique question of that name.
-fn resolve(inst: &Instance, item: &str) -> Result<String> {
+pub(crate) fn resolve(inst: &Instance, item: &str) -> Result<String> {
     if item.starts_with('/') {
         return Ok(item.to_owned());
     }
@@ -884,7 +952,10 @@ fn study_view(f: &Questionnaire, clock: &dyn Clock) -> StudyView {
 }
 
 /// The exact questionnaire version an interview is pinned to.
-fn find_form(forms: &[Arc<Questionnaire>], row: &InterviewRow) -> Result<Arc<Questionnaire>> {
+pub(crate) fn find_form(
+    forms: &[Arc<Questionnaire>],
+    row: &InterviewRow,
+) -> Result<Arc<Questionnaire>> {
     forms
         .iter()
         .rev()
@@ -896,7 +967,7 @@ fn find_form(forms: &[Arc<Questionnaire>], row: &InterviewRow) -> Result<Arc<Que
         })
 }
 
-fn ensure_open(row: &InterviewRow) -> Result<()> {
+pub(crate) fn ensure_open(row: &InterviewRow) -> Result<()> {
     if row.status == "completed" {
         return Err(Error::InterviewClosed {
             id: row.id.clone(),

@@ -12,6 +12,7 @@ mod clock;
 mod error;
 pub mod export;
 mod interview;
+mod lifecycle;
 mod maintenance;
 pub mod runner;
 mod sync;
@@ -22,8 +23,9 @@ pub use error::{Error, ErrorKind, Result};
 pub use interview::{
     App, InterviewDetail, InterviewSummary, ParadataEvent, Screen, StudyView, DEMO_STUDY_ID,
 };
+pub use lifecycle::{Misfit, VersionMove};
 pub use maintenance::{backup_database, backup_dir, restore_database, KEEP_BACKUPS};
-pub use runner::{ChoiceView, QuestionView};
+pub use runner::{ChoiceView, QuestionView, RepeatView};
 pub use sync::{
     utc_text, PassOptions as SyncOptions, SyncError, SyncLogEntry, SyncOutboxEntry, SyncOutcome,
     SyncSignIn, SyncStatus, SyncSummary,

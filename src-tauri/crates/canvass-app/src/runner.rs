@@ -6,7 +6,7 @@
 //! answers change relevance, so they are recomputed from the instance each time.
 
 use canvass_form::expr::{Context, NodeId};
-use canvass_form::model::QuestionType;
+use canvass_form::model::{NodeKind, QuestionType, RepeatCount};
 use canvass_form::{Instance, Questionnaire};
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 use serde::Serialize;
@@ -40,6 +40,25 @@ pub struct QuestionView {
     pub error: Option<String>,
     pub is_first: bool,
     pub is_last: bool,
+    /// The innermost interviewer-controlled roster the question belongs to, if any.
+    pub repeat: Option<RepeatView>,
+}
+
+/// Where a question sits in an interviewer-controlled roster: "member 2 of 3".
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RepeatView {
+    /// The roster's range path (`/data/member`), for adding a member.
+    pub range_path: String,
+    /// This member's instance path (`/data/member[2]`), for removing it.
+    pub instance_path: String,
+    /// 1-based position of this member.
+    pub index: usize,
+    /// Members the roster has now.
+    pub count: usize,
+    /// The roster's label (`Household member`), or its name when it has none.
+    pub label: String,
+    /// The question is the last one shown for this member (where "add another" belongs).
+    pub last_in_instance: bool,
 }
 
 /// One option of a select question.
@@ -173,7 +192,62 @@ pub fn question_view(inst: &Instance, id: NodeId, is_first: bool, is_last: bool)
         error,
         is_first,
         is_last,
+        repeat: repeat_view(inst, id, &state.path),
     }
+}
+
+/// The innermost interviewer-controlled repeat instance around the question at `id`.
+fn repeat_view(inst: &Instance, id: NodeId, path: &str) -> Option<RepeatView> {
+    let form = inst.form();
+    let lang = inst.context().language.clone();
+    // Walk the path's steps from the innermost outwards; the first `[k]` step
+    // whose model is a user-controlled repeat is the roster the question is in.
+    let mut cut = path.len();
+    while let Some(close) = path[..cut].rfind(']') {
+        let open = path[..close].rfind('[')?;
+        let instance_path = &path[..=close];
+        let range_path = &path[..open];
+        cut = open;
+        let Some(inst_id) = inst.find(instance_path) else {
+            continue;
+        };
+        let Some(model) = inst.model_of(inst_id).and_then(|m| form.nodes.get(m)) else {
+            continue;
+        };
+        if !matches!(
+            model.kind,
+            NodeKind::Repeat {
+                count: RepeatCount::User
+            }
+        ) {
+            continue;
+        }
+        let index: usize = path[open + 1..close].parse().ok()?;
+        let count = (1..)
+            .take_while(|k| inst.find(&format!("{range_path}[{k}]")).is_some())
+            .count();
+        let prefix = format!("{instance_path}/");
+        let last_in_instance = screens(inst)
+            .into_iter()
+            .rev()
+            .find(|&s| inst.path_of_node(s).starts_with(&prefix))
+            == Some(id);
+        let label = model
+            .label
+            .get(lang.as_deref(), form.default_language.as_deref())
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .unwrap_or_else(|| model.name.clone());
+        return Some(RepeatView {
+            range_path: range_path.to_owned(),
+            instance_path: instance_path.to_owned(),
+            index,
+            count,
+            label,
+            last_in_instance,
+        });
+    }
+    None
 }
 
 /// Checks a value typed for the question at `id` and returns it in canonical form.
@@ -302,7 +376,7 @@ pub fn rebuild(form: &Questionnaire, ctx: Context, answers: &[(String, String)])
 }
 
 /// Adds repeat instances until every `[k]` step of `path` exists.
-fn ensure_repeats(inst: &mut Instance, path: &str) {
+pub fn ensure_repeats(inst: &mut Instance, path: &str) {
     let mut prefix = String::new();
     for step in path.split('/').filter(|s| !s.is_empty()) {
         prefix.push('/');

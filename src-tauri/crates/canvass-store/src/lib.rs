@@ -14,6 +14,7 @@ mod backup;
 mod cati;
 mod error;
 mod interviews;
+mod lifecycle;
 mod migrate;
 mod open;
 mod outbox;

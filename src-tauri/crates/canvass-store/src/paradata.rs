@@ -68,8 +68,8 @@ pub struct SessionRow {
 
 /// One transaction over one interview; dropped without [`Write::commit`], it rolls back.
 pub struct Write<'a> {
-    tx: rusqlite::Transaction<'a>,
-    interview_id: String,
+    pub(crate) tx: rusqlite::Transaction<'a>,
+    pub(crate) interview_id: String,
 }
 
 impl Store {

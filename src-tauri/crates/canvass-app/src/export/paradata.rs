@@ -68,6 +68,8 @@ pub fn write_audit_csv(out: impl Write, events: &[ParadataEvent]) -> csv::Result
             "constraint_error" => "constraint error",
             "exit" => "form exit",
             "finalize" => "form finalize",
+            "repeat_add" => "add repeat",
+            "repeat_delete" => "delete repeat",
             _ => continue,
         };
         let (old, new) = if e.kind == "question" {
@@ -75,7 +77,7 @@ pub fn write_audit_csv(out: impl Write, events: &[ParadataEvent]) -> csv::Result
         } else {
             (None, None)
         };
-        let node = if e.kind == "question" {
+        let node = if matches!(e.kind.as_str(), "question" | "repeat_add" | "repeat_delete") {
             e.node.clone().unwrap_or_default()
         } else {
             String::new()
@@ -218,6 +220,10 @@ pub fn write_paradata_tab(out: impl Write, logs: &[InterviewLog]) -> csv::Result
                 "answer_removed" => ("AnswerRemoved", format!("{var}||")),
                 "constraint_error" => ("QuestionDeclaredInvalid", format!("{var}||")),
                 "finalize" => ("Completed", String::new()),
+                "language" => (
+                    "TranslationSwitched",
+                    e.new_value.clone().unwrap_or_default(),
+                ),
                 _ => continue,
             };
             order += 1;
