@@ -113,3 +113,12 @@ CREATE TABLE cati_events (
 );
 
 CREATE INDEX cati_events_by_case ON cati_events (study_id, case_id, seq);
+
+-- The case an interview was started for, written in the interview's own creating
+-- transaction, so a resumed interview always finds its preload values again.
+CREATE TABLE cati_interviews (
+    interview_id TEXT PRIMARY KEY NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+    study_id     TEXT NOT NULL,
+    case_id      TEXT NOT NULL,
+    FOREIGN KEY (study_id, case_id) REFERENCES cati_cases (study_id, id)
+) WITHOUT ROWID;

@@ -78,6 +78,12 @@ CREATE TABLE cati_events (
     interviewer TEXT NOT NULL,
     extra       TEXT NOT NULL
 );
+CREATE TABLE cati_interviews (
+    interview_id TEXT PRIMARY KEY NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+    study_id     TEXT NOT NULL,
+    case_id      TEXT NOT NULL,
+    FOREIGN KEY (study_id, case_id) REFERENCES cati_cases (study_id, id)
+) WITHOUT ROWID;
 CREATE TABLE cati_outcomes (
     study_id TEXT NOT NULL,
     code     TEXT NOT NULL,

@@ -504,3 +504,97 @@ fn leased_cases_stay_with_their_device_and_appointments_reject_the_past() {
     // Nothing of the refused call was written.
     assert_eq!(count(&db, "SELECT count(*) FROM cati_attempts"), 0);
 }
+
+/// A small telephone questionnaire reading the case's `company` and `region`.
+fn preload_form() -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let sheets: [(&str, &[&[&str]]); 2] = [
+        (
+            "survey",
+            &[
+                &["type", "name", "label", "relevant"],
+                &[
+                    "integer",
+                    "staff",
+                    "How many people work at ${case.company}?",
+                    "",
+                ],
+                &[
+                    "text",
+                    "north_only",
+                    "Which northern office?",
+                    "${case.region} = 'north'",
+                ],
+                &[
+                    "text",
+                    "comment",
+                    "Anything else about ${case.company}?",
+                    "",
+                ],
+            ],
+        ),
+        ("settings", &[&["form_id", "version"], &["pre", "1"]]),
+    ];
+    for (name, rows) in sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(name).unwrap();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                ws.write_string(r as u32, c as u16, *cell).unwrap();
+            }
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn an_interview_for_a_case_reads_its_preload_and_keeps_it_after_a_restart() {
+    let db = TempDb::new();
+    let id = {
+        let (app, _) = db.app();
+        app.install_form(&preload_form(), "pre.xlsx").unwrap();
+        app.import_cases(
+            "pre",
+            "id,phone,company,region\nq1,0441000001,Acme,south\n".as_bytes(),
+            "c.csv",
+            Some("UTC"),
+        )
+        .unwrap();
+        let screen = app.start_case_interview("pre", "q1").unwrap();
+        assert_eq!(
+            screen.question.as_ref().unwrap().label,
+            "How many people work at Acme?"
+        );
+        app.record_answer(&screen.interview_id, "staff", "12")
+            .unwrap();
+        // The northern question is not relevant for a southern case: next is the comment.
+        let next = app.next_item(&screen.interview_id).unwrap();
+        assert_eq!(
+            next.question.as_ref().unwrap().label,
+            "Anything else about Acme?"
+        );
+        screen.interview_id
+    };
+    // A new process rebuilds the interview from the file, preload included.
+    let (app, _) = db.app();
+    let screen = app.resume_interview(&id).unwrap();
+    assert_eq!(
+        screen.question.as_ref().unwrap().label,
+        "Anything else about Acme?"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM cati_interviews WHERE case_id = 'q1'"
+        ),
+        1
+    );
+    // Preload values are not answers.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM answers WHERE item_path LIKE '%case%'"
+        ),
+        0
+    );
+}

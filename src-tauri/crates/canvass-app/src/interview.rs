@@ -216,6 +216,17 @@ impl App {
 
     /// Starts a new interview of `study_id` on its first question, with a new paradata session.
     pub fn start_interview(&self, study_id: &str) -> Result<Screen> {
+        self.start_interview_for(study_id, None)
+    }
+
+    /// Starts an interview, for a CATI/CAPI case when `case` is given: its
+    /// (case id, preload values) are readable as `${case.NAME}` and the link is
+    /// written in the interview's creating transaction.
+    pub(crate) fn start_interview_for(
+        &self,
+        study_id: &str,
+        case: Option<(&str, &BTreeMap<String, String>)>,
+    ) -> Result<Screen> {
         let forms = self.forms();
         // New interviews start on the newest installed version of the study.
         let form = forms
@@ -227,9 +238,11 @@ impl App {
             })?;
         let now = self.clock.now_ms();
         let id = new_id(now);
-        let inst = Instance::new(
+        let no_preload = BTreeMap::new();
+        let inst = Instance::with_preload(
             Questionnaire::clone(form),
             runner::context(now, self.clock.utc_offset_min(), &id, None),
+            case.map_or(&no_preload, |(_, p)| p),
         );
         let first = runner::screens(&inst)
             .first()
@@ -248,6 +261,9 @@ impl App {
             current_item: first.clone(),
             now_ms: now,
         })?;
+        if let Some((case_id, _)) = case {
+            w.link_case(&form.id, case_id)?;
+        }
         let session = self.start_session(&w, &form.id, &version_of(form), "form_start")?;
         if let Some(path) = &first {
             w.event(&self.span(&session, path))?;
@@ -838,9 +854,16 @@ impl App {
                 &row.id,
                 language,
             );
-            inner
-                .instances
-                .insert(row.id.clone(), runner::rebuild(&form, ctx, &answers));
+            // An interview started for a case reads its preload values again.
+            let preload: BTreeMap<String, String> = inner
+                .store
+                .interview_case(&row.id)?
+                .and_then(|(_, _, json)| serde_json::from_str(&json).ok())
+                .unwrap_or_default();
+            inner.instances.insert(
+                row.id.clone(),
+                runner::rebuild_with_preload(&form, ctx, &answers, &preload),
+            );
         }
         inner
             .instances

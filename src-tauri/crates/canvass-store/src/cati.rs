@@ -12,6 +12,7 @@ use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 use crate::error::{Error, Result};
 use crate::interviews::OutboxRow;
 use crate::open::Store;
+use crate::paradata::Write;
 
 /// A case to import: one respondent of a study's sample.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -533,6 +534,20 @@ impl Store {
         Ok(rows)
     }
 
+    /// The case an interview was started for and its preload JSON, if it was started for one.
+    pub fn interview_case(&self, interview_id: &str) -> Result<Option<(String, String, String)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT l.study_id, l.case_id, c.preload FROM cati_interviews AS l
+                 JOIN cati_cases AS c ON c.study_id = l.study_id AND c.id = l.case_id
+                 WHERE l.interview_id = ?1",
+                [interview_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?)
+    }
+
     /// Begins one CATI write transaction, taking the write lock at once.
     pub fn cati_write(&mut self) -> Result<CatiWrite<'_>> {
         let tx = self
@@ -698,6 +713,17 @@ impl CatiWrite<'_> {
     /// Commits everything written; when this returns the change is on disk.
     pub fn commit(self) -> Result<()> {
         self.tx.commit()?;
+        Ok(())
+    }
+}
+
+impl Write<'_> {
+    /// Records, in the interview's creating transaction, the case it was started for.
+    pub fn link_case(&self, study_id: &str, case_id: &str) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO cati_interviews (interview_id, study_id, case_id) VALUES (?1, ?2, ?3)",
+            params![self.interview_id, study_id, case_id],
+        )?;
         Ok(())
     }
 }

@@ -757,6 +757,17 @@ impl App {
         })
     }
 
+    /// Starts the questionnaire for a case (the hand-over from the call screen):
+    /// the study's newest form, with the case's preload values as `${case.NAME}`.
+    pub fn start_case_interview(&self, study_id: &str, case_id: &str) -> Result<crate::Screen> {
+        let preload = {
+            let inner = self.lock();
+            let row = resolve_case(&inner.store, Some(study_id), case_id)?;
+            preload_of(&row)
+        };
+        self.start_interview_for(study_id, Some((case_id, &preload)))
+    }
+
     /// Whether a screened respondent falls in a full quota cell, judged on the
     /// screener's answers (by question name) and the case's preload values.
     /// Returns the full cell's name; the caller then records `quota_full`.
