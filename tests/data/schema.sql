@@ -1,6 +1,11 @@
 CREATE INDEX assignment_interviews_by_assignment ON assignment_interviews (assignment_id, linked_at);
 CREATE INDEX assignments_by_due ON assignments (due_date IS NULL, due_date, id);
 CREATE INDEX assignments_by_status ON assignments (status, due_date IS NULL, due_date, id);
+CREATE INDEX cati_appointments_by_case ON cati_appointments (study_id, case_id, state);
+CREATE INDEX cati_appointments_due ON cati_appointments (state, starts_at);
+CREATE INDEX cati_attempts_by_case ON cati_attempts (study_id, case_id, started_at);
+CREATE INDEX cati_cases_queue ON cati_cases (status, priority DESC, last_call_at, study_id, id);
+CREATE INDEX cati_events_by_case ON cati_events (study_id, case_id, seq);
 CREATE INDEX consents_by_interview ON consents (interview_id, recorded_at);
 CREATE INDEX interviews_by_status ON interviews (status, updated_at);
 CREATE INDEX outbox_pending ON outbox (state, created_at, id);
@@ -53,6 +58,97 @@ CREATE TABLE assignments (
                           ELSE 'new'
                       END) STORED
 );
+CREATE TABLE cati_appointments (
+    id          TEXT PRIMARY KEY NOT NULL,
+    study_id    TEXT NOT NULL,
+    case_id     TEXT NOT NULL,
+    starts_at   INTEGER NOT NULL,
+    ends_at     INTEGER NOT NULL,
+    -- Hard appointments belong to this interviewer; soft ones go to anyone once due.
+    interviewer TEXT NOT NULL,
+    hard        INTEGER NOT NULL CHECK (hard IN (0, 1)),
+    state       TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'kept', 'cancelled')),
+    created_at  INTEGER NOT NULL,
+    FOREIGN KEY (study_id, case_id) REFERENCES cati_cases (study_id, id)
+);
+CREATE TABLE cati_attempts (
+    id             TEXT PRIMARY KEY NOT NULL,
+    study_id       TEXT NOT NULL,
+    case_id        TEXT NOT NULL,
+    phone_index    INTEGER NOT NULL,
+    phone          TEXT NOT NULL,
+    interviewer    TEXT NOT NULL,
+    started_at     INTEGER NOT NULL,
+    ended_at       INTEGER NOT NULL,
+    outcome_code   TEXT NOT NULL,
+    note           TEXT NOT NULL DEFAULT '',
+    appointment_id TEXT,
+    interview_id   TEXT,
+    FOREIGN KEY (study_id, case_id) REFERENCES cati_cases (study_id, id)
+);
+CREATE TABLE cati_cases (
+    study_id         TEXT NOT NULL,
+    id               TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    -- IANA zone such as Europe/Kyiv; never an offset, so DST is right at selection time.
+    timezone         TEXT NOT NULL,
+    priority         INTEGER NOT NULL DEFAULT 50,
+    -- JSON array of phone numbers in the order they are tried.
+    phones           TEXT NOT NULL,
+    -- JSON object of the sample's extra columns, readable in forms as ${case.NAME}.
+    preload          TEXT NOT NULL,
+    imported_at      INTEGER NOT NULL,
+    -- Derived state (see above).
+    status           TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'final')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    last_call_at     INTEGER,
+    next_allowed_at  INTEGER NOT NULL DEFAULT 0,
+    last_outcome     TEXT,
+    final_code       TEXT,
+    -- JSON: {"numbers": [{"dials": n, "dead": bool}, ...], "next_phone": n or null}.
+    number_state     TEXT NOT NULL,
+    appointment_at   INTEGER,
+    -- The device this case is leased to (NULL: imported here, this device's own) and until when.
+    lease_device     TEXT,
+    lease_expires_at INTEGER,
+    notes            TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (study_id, id)
+) WITHOUT ROWID;
+CREATE TABLE cati_events (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    study_id    TEXT NOT NULL,
+    case_id     TEXT NOT NULL,
+    at_ms       INTEGER NOT NULL,
+    kind        TEXT NOT NULL,
+    interviewer TEXT NOT NULL,
+    extra       TEXT NOT NULL
+);
+CREATE TABLE cati_interviews (
+    interview_id TEXT PRIMARY KEY NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+    study_id     TEXT NOT NULL,
+    case_id      TEXT NOT NULL,
+    FOREIGN KEY (study_id, case_id) REFERENCES cati_cases (study_id, id)
+) WITHOUT ROWID;
+CREATE TABLE cati_outcomes (
+    study_id TEXT NOT NULL,
+    code     TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    PRIMARY KEY (study_id, code)
+) WITHOUT ROWID;
+CREATE TABLE cati_quotas (
+    study_id         TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    expression       TEXT NOT NULL,
+    target           INTEGER NOT NULL CHECK (target >= 0),
+    local_count      INTEGER NOT NULL DEFAULT 0,
+    server_count     INTEGER,
+    server_count_at  INTEGER,
+    PRIMARY KEY (study_id, name)
+) WITHOUT ROWID;
+CREATE TABLE cati_rules (
+    study_id TEXT PRIMARY KEY NOT NULL,
+    settings TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE consents (
     id            TEXT PRIMARY KEY NOT NULL,
     interview_id  TEXT NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,

@@ -46,5 +46,7 @@ mod window;
 mod e2e;
 // The window in Ukrainian and Russian, the shortcut sheet, and a roster interview by keyboard.
 mod e2e_ui;
+// Telephone interviewing: case lists, the call queue, outcomes, appointments, quotas, reports, exports.
+mod cati;
 // CAPI through the real window: a household roster with respondent mode, and a no-contact visit.
 mod e2e_capi;

@@ -49,6 +49,21 @@ pub enum Error {
     /// A command named a database file that does not exist.
     #[error("no database at {}", path.display())]
     DatabaseMissing { path: PathBuf },
+    /// A case list with problems; nothing of it was imported. Each problem names its row and column.
+    #[error("{file}: the case list was not imported: {}", problems.join("; "))]
+    CaseList { file: String, problems: Vec<String> },
+    /// No case with this id (in this study, when one was named).
+    #[error("no case with id {id}")]
+    UnknownCase { id: String },
+    /// A case id used in several studies, given without its study.
+    #[error("case {id} is in several studies ({}); name the study", studies.join(", "))]
+    AmbiguousCase { id: String, studies: Vec<String> },
+    /// A call outcome that is neither a short name nor an AAPOR code of the study's table.
+    #[error("unknown call outcome `{code}` (use a short name such as no_answer or an AAPOR code such as 3.13)")]
+    UnknownOutcome { code: String },
+    /// A CATI request that cannot be carried out as given, e.g. an outcome that needs a note without one.
+    #[error("{message}")]
+    CatiInvalid { message: String },
     /// An assignment list with problems; nothing of it was imported.
     #[error("{file}: nothing imported; {} problem(s): {}", problems.len(), problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "))]
     AssignmentsInvalid {
@@ -126,6 +141,10 @@ impl Error {
             | Error::Required { .. }
             | Error::ConstraintFailed { .. }
             | Error::UnknownItem { .. }
+            | Error::CaseList { .. }
+            | Error::AmbiguousCase { .. }
+            | Error::UnknownOutcome { .. }
+            | Error::CatiInvalid { .. }
             | Error::UnknownLanguage { .. }
             | Error::NotARepeatInstance { .. }
             | Error::AssignmentsInvalid { .. }
@@ -133,6 +152,8 @@ impl Error {
             | Error::InvalidVisit { .. }
             | Error::InvalidConsent { .. } => ErrorKind::Validation,
             Error::SameVersion { .. } => ErrorKind::Conflict,
+            Error::UnknownCase { .. } | Error::Store(S::CaseNotFound { .. }) => ErrorKind::NotFound,
+            Error::Store(S::CaseExists { .. }) => ErrorKind::Conflict,
             Error::AssignmentDone { .. } => ErrorKind::Conflict,
             Error::Store(S::AssignmentNotFound { .. }) => ErrorKind::NotFound,
             Error::Store(S::AssignmentExists { .. }) => ErrorKind::Conflict,

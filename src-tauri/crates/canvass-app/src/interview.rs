@@ -53,6 +53,13 @@ pub(crate) struct Session {
     pub(crate) mono_start: i64,
 }
 
+/// What an interview is started for: a CATI case or a CAPI assignment.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum CaseLink<'a> {
+    Case(&'a str),
+    Assignment(&'a str),
+}
+
 /// The version recorded with every paradata session.
 const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -219,13 +226,14 @@ impl App {
         self.start_interview_for(study_id, None)
     }
 
-    /// Starts an interview, linked to the CAPI `assignment` when given: the link
-    /// is written in the same transaction as the interview, so an interview
-    /// started from an assignment can never lose its assignment in a crash.
+    /// Starts an interview for a CATI case or a CAPI assignment when `link`
+    /// names one: its preload values are readable as `${case.NAME}`, and the
+    /// link is written in the interview's creating transaction, so an
+    /// interview can never lose its case or assignment in a crash.
     pub(crate) fn start_interview_for(
         &self,
         study_id: &str,
-        assignment: Option<&str>,
+        link: Option<(CaseLink<'_>, &BTreeMap<String, String>)>,
     ) -> Result<Screen> {
         let forms = self.forms();
         // New interviews start on the newest installed version of the study.
@@ -238,9 +246,11 @@ impl App {
             })?;
         let now = self.clock.now_ms();
         let id = new_id(now);
-        let inst = Instance::new(
+        let no_preload = BTreeMap::new();
+        let inst = Instance::with_preload(
             Questionnaire::clone(form),
             runner::context(now, self.clock.utc_offset_min(), &id, None),
+            link.map_or(&no_preload, |(_, p)| p),
         );
         let first = runner::screens(&inst)
             .first()
@@ -259,8 +269,12 @@ impl App {
             current_item: first.clone(),
             now_ms: now,
         })?;
-        if let Some(a) = assignment {
-            w.link_assignment(a, now, self.clock.utc_offset_min())?;
+        match link {
+            Some((CaseLink::Case(case_id), _)) => w.link_case(&form.id, case_id)?,
+            Some((CaseLink::Assignment(a), _)) => {
+                w.link_assignment(a, now, self.clock.utc_offset_min())?
+            }
+            None => {}
         }
         let session = self.start_session(&w, &form.id, &version_of(form), "form_start")?;
         if let Some(path) = &first {
@@ -881,9 +895,18 @@ impl App {
                 &row.id,
                 language,
             );
-            inner
-                .instances
-                .insert(row.id.clone(), runner::rebuild(&form, ctx, &answers));
+            // An interview started for a case or an assignment reads its preload values again.
+            let preload_json = match inner.store.interview_case(&row.id)? {
+                Some((_, _, json)) => Some(json),
+                None => inner.store.interview_assignment_preload(&row.id)?,
+            };
+            let preload: BTreeMap<String, String> = preload_json
+                .and_then(|json| serde_json::from_str(&json).ok())
+                .unwrap_or_default();
+            inner.instances.insert(
+                row.id.clone(),
+                runner::rebuild_with_preload(&form, ctx, &answers, &preload),
+            );
         }
         inner
             .instances

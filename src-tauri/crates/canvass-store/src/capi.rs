@@ -149,20 +149,6 @@ fn visit_from_row(r: &Row<'_>) -> rusqlite::Result<VisitRow> {
     })
 }
 
-/// Escapes `%`, `_` and `\` so that search text matches literally inside `LIKE ... ESCAPE '\'`.
-fn like_pattern(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
-
 /// Appends an event to an assignment's log inside `tx`, numbered one after the last.
 fn append_event(
     tx: &rusqlite::Transaction<'_>,
@@ -264,8 +250,11 @@ impl Store {
         let mut filters = Vec::new();
         let mut args: Vec<String> = Vec::new();
         if let Some(s) = q.search.as_deref().filter(|s| !s.is_empty()) {
-            args.push(like_pattern(s));
-            filters.push(format!("search_text LIKE ?{} ESCAPE '\\'", args.len()));
+            // Both sides are lower-cased already, so a plain substring search
+            // does the job; instr() is several times faster than LIKE's
+            // case-folding pattern match and needs no escaping of % and _.
+            args.push(s.to_owned());
+            filters.push(format!("instr(search_text, ?{}) > 0", args.len()));
         }
         if let Some(d) = &q.due_by {
             args.push(d.clone());
@@ -418,6 +407,19 @@ impl Store {
             .conn
             .query_row(
                 "SELECT assignment_id FROM assignment_interviews WHERE interview_id = ?1",
+                [interview_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// The preload JSON of the assignment an interview was started for, if any.
+    pub fn interview_assignment_preload(&self, interview_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT a.preload FROM assignment_interviews AS ai JOIN assignments AS a ON a.id = ai.assignment_id
+                 WHERE ai.interview_id = ?1",
                 [interview_id],
                 |r| r.get(0),
             )

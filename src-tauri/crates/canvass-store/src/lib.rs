@@ -12,6 +12,7 @@
 
 mod backup;
 mod capi;
+mod cati;
 mod error;
 mod interviews;
 mod lifecycle;
@@ -26,6 +27,10 @@ pub use backup::{list_backups, prune_backups, restore, BACKUP_PREFIX};
 pub use capi::{
     AssignmentEventRow, AssignmentPage, AssignmentQuery, AssignmentRow, ConsentRow, NewAssignment,
     VisitRow,
+};
+pub use cati::{
+    AppointmentRow, AttemptRow, CaseRow, CaseStateRow, CatiEventRow, CatiWrite, NewCase,
+    QueueCounts, QuotaRow,
 };
 pub use error::{Error, Result};
 pub use interviews::{AnswerRow, InterviewRow, NewInterview, OutboxRow};

@@ -37,6 +37,10 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../../migrations/0004_questionnaires.sql"),
     },
     Migration {
+        name: "0005_cati",
+        sql: include_str!("../../../../migrations/0005_cati.sql"),
+    },
+    Migration {
         name: "0007_capi",
         sql: include_str!("../../../../migrations/0007_capi.sql"),
     },

@@ -459,7 +459,11 @@ impl App {
                 target: a.target,
             });
         }
-        self.start_interview_for(&a.study_id, Some(&a.id))
+        let preload: BTreeMap<String, String> = ordered_pairs(&a.preload).into_iter().collect();
+        self.start_interview_for(
+            &a.study_id,
+            Some((crate::interview::CaseLink::Assignment(&a.id), &preload)),
+        )
     }
 
     /// Records a visit that produced no interview, with its AAPOR in-person code,
