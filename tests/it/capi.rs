@@ -608,7 +608,7 @@ pub fn household_form() -> Vec<u8> {
         &[
             "integer",
             "hh_size",
-            "How many people live in this household?",
+            "How many people live in the ${case.hh_head} household?",
             "",
             "",
             "yes",
@@ -712,6 +712,19 @@ fn a_household_roster_routes_each_member_and_completes_the_assignment() {
         .unwrap();
     let s = app.start_assignment_interview("HH-01").unwrap();
     let id = s.interview_id.clone();
+    // The assignment's preload columns are read as ${case.NAME}, like a CATI case's.
+    assert_eq!(
+        s.question.as_ref().unwrap().label,
+        "How many people live in the Kovalenko household?"
+    );
+    // ... and again after a restart, when the instance is rebuilt from the file.
+    drop(app);
+    let (app, _) = db.app();
+    let s = app.resume_interview(&id).unwrap();
+    assert_eq!(
+        s.question.as_ref().unwrap().label,
+        "How many people live in the Kovalenko household?"
+    );
     let members = [
         ("Petro", "40"),
         ("Oksana", "38"),

@@ -94,7 +94,8 @@ async fn household_roster_with_respondent_mode_and_a_no_contact_visit() -> TestR
     assert!(consent.text().await?.contains("voluntary"));
     type_text(&client, "y").await?;
 
-    on_question(&client, "hh_size").await?;
+    let label = on_question(&client, "hh_size").await?;
+    assert_eq!(label, "How many people live in the Kovalenko household?");
     let bar = wait_css(&client, "#capi-bar").await?.text().await?;
     assert!(
         bar.contains("HH-01") && bar.contains("14 Sadova St") && bar.contains("Kovalenko"),
