@@ -38,6 +38,8 @@ CREATE TABLE assignments (
 -- The dashboard's order (soonest due first, undated last) and its status filter and counts.
 CREATE INDEX assignments_by_due ON assignments (due_date IS NULL, due_date, id);
 CREATE INDEX assignments_by_status ON assignments (status, due_date IS NULL, due_date, id);
+-- The area filter's list of areas.
+CREATE INDEX assignments_by_area ON assignments (area);
 
 -- Several interviews per assignment (every adult of a household); one assignment per interview.
 CREATE TABLE assignment_interviews (

@@ -1,4 +1,5 @@
 CREATE INDEX assignment_interviews_by_assignment ON assignment_interviews (assignment_id, linked_at);
+CREATE INDEX assignments_by_area ON assignments (area);
 CREATE INDEX assignments_by_due ON assignments (due_date IS NULL, due_date, id);
 CREATE INDEX assignments_by_status ON assignments (status, due_date IS NULL, due_date, id);
 CREATE INDEX cati_appointments_by_case ON cati_appointments (study_id, case_id, state);

@@ -99,6 +99,37 @@ fn a_csv_list_imports_with_preload_and_the_dashboard_searches_filters_and_counts
         },
     );
     assert_eq!(due, ["A-001"]);
+    // Filters combine, and pages follow the dashboard order.
+    let page = app
+        .assignment_dashboard(&AssignmentFilter {
+            area: Some("North".into()),
+            limit: Some(1),
+            offset: 1,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!((page.rows[0].id.as_str(), page.matching), ("A-003", 2));
+    assert_eq!(page.counts["new"], 2);
+    let none = app
+        .assignment_dashboard(&AssignmentFilter {
+            area: Some("North".into()),
+            status: Some("done".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        (none.rows.len(), none.matching, none.counts["new"]),
+        (0, 0, 2)
+    );
+    let paged = app
+        .assignment_dashboard(&AssignmentFilter {
+            limit: Some(2),
+            offset: 1,
+            ..Default::default()
+        })
+        .unwrap();
+    let paged: Vec<&str> = paged.rows.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(paged, ["A-002", "A-003"]);
     let err = app
         .assignment_dashboard(&AssignmentFilter {
             status: Some("finished".into()),

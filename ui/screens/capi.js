@@ -492,3 +492,19 @@ window.addEventListener("keydown", (ev) => {
   const action = { H: handOver, S: showCard, C: consentAgain }[key] || { KeyH: handOver, KeyS: showCard, KeyC: consentAgain }[ev.code];
   if (action) { ev.preventDefault(); ev.stopImmediatePropagation(); action(); }
 }, true);
+
+// The interview's `?` sheet lists the CAPI keys too, for interviews started from an assignment.
+{
+  const interviewScreen = screens.get("interview");
+  const own = interviewScreen && interviewScreen.shortcuts;
+  if (interviewScreen) {
+    interviewScreen.shortcuts = () => [
+      ...(own ? own() : []),
+      ...(capi.linked.assignment ? [
+        [t("capi.handover_key"), t("capi.handover")],
+        [t("capi.show_card_key"), t("capi.show_card")],
+        [t("capi.consent_key"), t("capi.consent")],
+      ] : []),
+    ];
+  }
+}
