@@ -27,7 +27,37 @@ const api = (() => {
     return { code: "internal", message: typeof e === "string" ? e : "unexpected error" };
   }
 
+  /** A call that must not wait behind the queue, e.g. cancelling the export that holds it. */
+  function callNow(command, args) {
+    const invoke = window.__TAURI__ && window.__TAURI__.core && window.__TAURI__.core.invoke;
+    if (!invoke) return Promise.reject({ code: "internal", message: "the window is not connected to Canvass" });
+    return invoke(command, args).catch((e) => {
+      throw normalize(e);
+    });
+  }
+
+  /** Runs an export, passing each `{done, total}` progress report to `onProgress`. */
+  function exportParadata(format, dir, onProgress) {
+    const core = window.__TAURI__ && window.__TAURI__.core;
+    if (!core) return Promise.reject({ code: "internal", message: "the window is not connected to Canvass" });
+    const channel = new core.Channel();
+    channel.onmessage = onProgress;
+    return call("export_paradata", { format, dir, on_progress: channel });
+  }
+
+  /** The system's folder picker; resolves to the chosen path, or null when the user closed it. */
+  function chooseFolder(title) {
+    const dialog = window.__TAURI__ && window.__TAURI__.dialog;
+    if (!dialog) return Promise.reject({ code: "internal", message: "the folder picker is not available" });
+    return dialog.open({ directory: true, multiple: false, title }).catch((e) => {
+      throw normalize(e);
+    });
+  }
+
   return {
+    exportParadata,
+    cancelExport: () => callNow("cancel_export", {}),
+    chooseFolder,
     appStatus: () => call("app_status", {}),
     listStudies: () => call("list_studies", {}),
     listInterviews: () => call("list_interviews", {}),

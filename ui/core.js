@@ -124,8 +124,43 @@ function renderLocalePicker() {
   slot.replaceChildren(select);
 }
 
-/** The parts of the window outside the screen: language picker, shortcut hint, save state text. */
+const THEME_KEY = "canvass.theme";
+const THEMES = ["system", "light", "dark"];
+
+function savedTheme() {
+  try {
+    const saved = window.localStorage.getItem(THEME_KEY);
+    return THEMES.includes(saved) ? saved : "system";
+  } catch (_) {
+    return "system"; // Storage may be locked down; the system's theme still applies.
+  }
+}
+
+/** Applies a theme: `system` follows the desktop's light or dark setting. */
+function applyTheme(theme) {
+  if (theme === "system") delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = theme;
+}
+
+function renderThemePicker() {
+  const current = savedTheme();
+  const select = el("select", { id: "theme", "aria-label": t("app.theme") },
+    THEMES.map((th) => el("option", { value: th, selected: th === current }, t(`app.theme.${th}`))));
+  select.addEventListener("change", () => {
+    applyTheme(select.value);
+    try {
+      window.localStorage.setItem(THEME_KEY, select.value);
+    } catch (_) {
+      // Not remembered, but applied for this session.
+    }
+  });
+  document.getElementById("theme-slot").replaceChildren(select);
+}
+
+/** The parts of the window outside the screen: language and theme pickers, shortcut hint, save state text. */
 function renderChrome() {
+  applyTheme(savedTheme());
+  renderThemePicker();
   renderLocalePicker();
   document.getElementById("shortcut-hint").textContent = t("app.shortcuts_hint");
   if (saveStateEl.dataset.state && saveStateEl.dataset.state !== "idle") setSave(saveStateEl.dataset.state);

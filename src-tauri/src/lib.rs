@@ -11,9 +11,11 @@ use tauri::Manager;
 pub fn run() {
     let started = std::time::Instant::now();
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
             let state = state::AppState::open(app.handle(), started);
             app.manage(state);
+            app.manage(commands::export::ExportControl::default());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -33,6 +35,8 @@ pub fn run() {
             commands::lifecycle::break_off_interview,
             commands::lifecycle::newer_versions,
             commands::lifecycle::move_to_version,
+            commands::export::export_paradata,
+            commands::export::cancel_export,
             commands::capi::capi_dashboard,
             commands::capi::capi_assignment,
             commands::capi::capi_interview_assignment,

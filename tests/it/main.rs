@@ -46,6 +46,10 @@ mod window;
 mod e2e;
 // The window in Ukrainian and Russian, the shortcut sheet, and a roster interview by keyboard.
 mod e2e_ui;
+// The session-log export screen in the window: keyboard, progress, the file written.
+mod e2e_export;
+// axe-core in the real window: no serious WCAG 2.1 A/AA violations on the main screens.
+mod e2e_a11y;
 // Telephone interviewing: case lists, the call queue, outcomes, appointments, quotas, reports, exports.
 mod cati;
 // CAPI through the real window: a household roster with respondent mode, and a no-contact visit.

@@ -200,3 +200,42 @@ fn exporting_into_a_file_path_fails_clearly() {
     ]);
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn an_export_reports_progress_and_a_cancel_writes_nothing() {
+    let db = TempDb::new();
+    let id = interview(&db);
+    let app = canvass_app::App::open(&db.path, db.app().1).unwrap();
+    let out = db.dir.path().join("out");
+    let format = canvass_app::export::paradata::ParadataFormat::Jsonl;
+
+    let mut seen = Vec::new();
+    let summary = canvass_app::export::export_paradata_with_progress(
+        &app,
+        format,
+        &out,
+        None,
+        &mut |done, total| {
+            seen.push((done, total));
+            true
+        },
+    )
+    .unwrap();
+    assert_eq!(seen, vec![(0, 1), (1, 1)]);
+    assert_eq!(summary.interviews, 1);
+    assert!(std::fs::read_to_string(out.join("paradata.jsonl"))
+        .unwrap()
+        .contains(&id));
+
+    let cancelled = db.dir.path().join("cancelled");
+    let err = canvass_app::export::export_paradata_with_progress(
+        &app,
+        format,
+        &cancelled,
+        None,
+        &mut |done, _| done == 0,
+    )
+    .unwrap_err();
+    assert!(matches!(err, canvass_app::Error::ExportCancelled), "{err}");
+    assert!(!cancelled.exists(), "a cancelled export writes nothing");
+}

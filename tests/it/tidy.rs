@@ -32,6 +32,7 @@ const CONFINED: &[(&str, &[&str])] = &[
     ("reqwest", &["canvass-sync"]),
     ("tauri", &["canvass-desktop"]),
     ("tauri-build", &["canvass-desktop"]),
+    ("tauri-plugin-dialog", &["canvass-desktop"]),
 ];
 
 /// Every package manifest: the root (desktop) and each crate under src-tauri/crates and server/.

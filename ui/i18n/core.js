@@ -4,6 +4,10 @@
 addMessages({
   en: {
     "app.language": "Language",
+    "app.theme": "Theme",
+    "app.theme.system": "System theme",
+    "app.theme.light": "Light",
+    "app.theme.dark": "Dark",
     "app.shortcuts": "Keyboard shortcuts",
     "app.shortcuts_hint": "Press ? for shortcuts",
     "app.close": "Close",
@@ -86,6 +90,10 @@ addMessages({
   },
   uk: {
     "app.language": "Мова",
+    "app.theme": "Тема",
+    "app.theme.system": "Системна тема",
+    "app.theme.light": "Світла",
+    "app.theme.dark": "Темна",
     "app.shortcuts": "Клавіатурні скорочення",
     "app.shortcuts_hint": "Натисніть ? для скорочень",
     "app.close": "Закрити",
@@ -168,6 +176,10 @@ addMessages({
   },
   ru: {
     "app.language": "Язык",
+    "app.theme": "Тема",
+    "app.theme.system": "Системная тема",
+    "app.theme.light": "Светлая",
+    "app.theme.dark": "Тёмная",
     "app.shortcuts": "Сочетания клавиш",
     "app.shortcuts_hint": "Нажмите ? для списка клавиш",
     "app.close": "Закрыть",

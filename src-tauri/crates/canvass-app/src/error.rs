@@ -94,6 +94,9 @@ pub enum Error {
     /// A repeat removal named something that is not a repeat instance the interviewer controls.
     #[error("{path} is not a repeat instance that can be removed: {reason}")]
     NotARepeatInstance { path: String, reason: String },
+    /// The person exporting cancelled; nothing was written.
+    #[error("the export was cancelled; no file was written")]
+    ExportCancelled,
     /// A draft asked to move to the version it is already on, or to an older one.
     #[error("interview {id} is already on version {version}")]
     SameVersion { id: String, version: String },
@@ -151,7 +154,7 @@ impl Error {
             | Error::InvalidFilter { .. }
             | Error::InvalidVisit { .. }
             | Error::InvalidConsent { .. } => ErrorKind::Validation,
-            Error::SameVersion { .. } => ErrorKind::Conflict,
+            Error::SameVersion { .. } | Error::ExportCancelled => ErrorKind::Conflict,
             Error::UnknownCase { .. } | Error::Store(S::CaseNotFound { .. }) => ErrorKind::NotFound,
             Error::Store(S::CaseExists { .. }) => ErrorKind::Conflict,
             Error::AssignmentDone { .. } => ErrorKind::Conflict,

@@ -673,6 +673,13 @@ impl App {
         })
     }
 
+    /// Every interview's id, oldest first: the order of a whole-study session-log export.
+    pub fn paradata_interview_ids(&self) -> Result<Vec<String>> {
+        let mut all = self.lock().store.list_interviews()?;
+        all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(all.into_iter().map(|r| r.id).collect())
+    }
+
     /// The logs of `ids` (every interview, oldest first, when `None`) for exports.
     pub fn paradata_logs(
         &self,
@@ -680,11 +687,7 @@ impl App {
     ) -> Result<Vec<crate::export::paradata::InterviewLog>> {
         let ids: Vec<String> = match ids {
             Some(ids) => ids.to_vec(),
-            None => {
-                let mut all = self.lock().store.list_interviews()?;
-                all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-                all.into_iter().map(|r| r.id).collect()
-            }
+            None => self.paradata_interview_ids()?,
         };
         ids.into_iter()
             .map(|id| {

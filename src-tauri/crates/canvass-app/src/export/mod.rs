@@ -16,6 +16,9 @@ pub struct ExportSummary {
     pub events: usize,
 }
 
+/// Interviews read per step of an export; each step reports progress and may be cancelled.
+const EXPORT_STEP: usize = 200;
+
 /// Writes the session logs of `ids` (every interview when `None`) into `out_dir` in `format`.
 pub fn export_paradata(
     app: &App,
@@ -23,7 +26,34 @@ pub fn export_paradata(
     out_dir: &Path,
     ids: Option<&[String]>,
 ) -> Result<ExportSummary> {
-    let logs: Vec<InterviewLog> = app.paradata_logs(ids)?;
+    export_paradata_with_progress(app, format, out_dir, ids, &mut |_, _| true)
+}
+
+/// [`export_paradata`] that calls `progress(done, total)` as interviews are read and before
+/// the files are written; when `progress` returns false the export stops with
+/// [`Error::ExportCancelled`] and no file is written.
+pub fn export_paradata_with_progress(
+    app: &App,
+    format: ParadataFormat,
+    out_dir: &Path,
+    ids: Option<&[String]>,
+    progress: &mut dyn FnMut(usize, usize) -> bool,
+) -> Result<ExportSummary> {
+    let ids: Vec<String> = match ids {
+        Some(ids) => ids.to_vec(),
+        None => app.paradata_interview_ids()?,
+    };
+    let total = ids.len();
+    let mut logs: Vec<InterviewLog> = Vec::with_capacity(total);
+    if !progress(0, total) {
+        return Err(Error::ExportCancelled);
+    }
+    for chunk in ids.chunks(EXPORT_STEP) {
+        logs.extend(app.paradata_logs(Some(chunk))?);
+        if !progress(logs.len(), total) {
+            return Err(Error::ExportCancelled);
+        }
+    }
     let io = |path: &Path| {
         let path = path.to_owned();
         move |source: std::io::Error| Error::Export {
