@@ -293,6 +293,16 @@ fn interviews_per_assignment_derive_its_status_until_the_target_is_reached() {
     let a = app.assignment_detail("A-001").unwrap();
     assert_eq!(a.assignment.status, "done");
     assert_eq!((a.assignment.completed, a.assignment.target), (2, 2));
+    // The completed record carries its assignment to the server.
+    let payload: String = raw(&db.path)
+        .query_row(
+            "SELECT payload FROM outbox WHERE id = ?1 AND kind = 'interview'",
+            [&second],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let payload: serde_json::Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!(payload["assignment_id"], "A-001");
     let started: Vec<&str> = a.interviews.iter().map(|i| i.id.as_str()).collect();
     assert_eq!(started, [first.as_str(), second.as_str()]);
     let kinds: Vec<&str> = a.events.iter().map(|e| e.kind.as_str()).collect();

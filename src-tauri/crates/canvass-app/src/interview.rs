@@ -592,7 +592,13 @@ impl App {
             kind: "finalize".into(),
             ..self.instant(session)
         })?;
-        w.complete(&completion_outbox(row, record, now), now)?;
+        // The server learns which CAPI assignment the interview was for from
+        // the record itself, read in the completing transaction.
+        let assignment = w.assignment_id()?;
+        w.complete(
+            &completion_outbox(row, record, assignment.as_deref(), now),
+            now,
+        )?;
         w.commit()?;
         Ok(())
     }
@@ -1048,7 +1054,12 @@ pub(crate) fn ensure_open(row: &InterviewRow) -> Result<()> {
 
 /// The outbox row that carries a completed interview to the server: the
 /// record as ODK defines it (relevant questions only, calculations included).
-fn completion_outbox(row: &InterviewRow, record: &[(String, String)], now: i64) -> OutboxRow {
+fn completion_outbox(
+    row: &InterviewRow,
+    record: &[(String, String)],
+    assignment_id: Option<&str>,
+    now: i64,
+) -> OutboxRow {
     #[derive(Serialize)]
     struct Payload<'a> {
         id: &'a str,
@@ -1056,6 +1067,9 @@ fn completion_outbox(row: &InterviewRow, record: &[(String, String)], now: i64) 
         questionnaire_version: &'a str,
         created_at: i64,
         completed_at: i64,
+        /// The CAPI assignment the interview was started for; absent otherwise.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        assignment_id: Option<&'a str>,
         answers: BTreeMap<&'a str, &'a str>,
     }
     let answers = record
@@ -1069,6 +1083,7 @@ fn completion_outbox(row: &InterviewRow, record: &[(String, String)], now: i64) 
         questionnaire_version: &row.questionnaire_version,
         created_at: row.created_at,
         completed_at: now,
+        assignment_id,
         answers,
     })
     // Serializing a struct of strings, integers and a string map into a String

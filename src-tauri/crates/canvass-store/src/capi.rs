@@ -545,6 +545,18 @@ impl Write<'_> {
         )
     }
 
+    /// The assignment this write's interview was started for, if any.
+    pub fn assignment_id(&self) -> Result<Option<String>> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT assignment_id FROM assignment_interviews WHERE interview_id = ?1",
+                [&self.interview_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// Records a consent for this write's interview with the outbox row that carries it to the server.
     pub fn record_consent(&self, c: &ConsentRow, outbox: &OutboxRow) -> Result<()> {
         self.tx.execute(
