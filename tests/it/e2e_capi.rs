@@ -11,6 +11,7 @@ use canvass_app::{App, SystemClock};
 use fantoccini::{Client, Locator};
 
 use crate::capi::{household_form, HOUSEHOLDS};
+use crate::support::repo_root;
 use crate::window::*;
 
 const ESCAPE: char = '\u{E00C}';
@@ -37,6 +38,33 @@ async fn answer_choice(client: &Client, item: &str, digit: char) -> TestResult {
     wait_css(client, "#save-state[data-state='saved']").await?;
     press(client, &[ENTER]).await?;
     Ok(())
+}
+
+/// Serious or critical WCAG 2.1 A/AA violations axe-core finds on the page now,
+/// labelled with `screen` (the same axe run as the e2e_a11y test uses).
+async fn axe(client: &Client, screen: &str) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    let present = client
+        .execute("return typeof window.axe === 'object';", vec![])
+        .await?;
+    if present != serde_json::Value::Bool(true) {
+        let source = std::fs::read_to_string(repo_root().join("tests/data/a11y/axe.min.js"))?;
+        client.execute(&source, vec![]).await?;
+    }
+    let result = client
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+                 .then(r => done(JSON.stringify(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                     .map(v => v.id + ' at ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')))))
+                 .catch(e => done(JSON.stringify(['axe failed: ' + String(e)])));"#,
+            vec![],
+        )
+        .await?;
+    let found: Vec<String> = serde_json::from_str(result.as_str().ok_or("axe returned no text")?)?;
+    Ok(found
+        .into_iter()
+        .map(|v| format!("{screen}: {v}"))
+        .collect())
 }
 
 async fn displayed(client: &Client, css: &str) -> Result<bool, Box<dyn std::error::Error>> {
@@ -70,6 +98,7 @@ async fn household_roster_with_respondent_mode_and_a_no_contact_visit() -> TestR
         "2"
     );
     screenshot(&client, "capi-dashboard.png").await?;
+    let mut a11y = axe(&client, "dashboard").await?;
     // The first row has focus; Enter opens it.
     assert_eq!(
         client
@@ -132,6 +161,7 @@ async fn household_roster_with_respondent_mode_and_a_no_contact_visit() -> TestR
     assert!(!displayed(&client, "#capi-ident").await?);
     assert!(!displayed(&client, "#pause").await?);
     screenshot(&client, "capi-respondent-mode.png").await?;
+    a11y.extend(axe(&client, "respondent mode").await?);
     press(&client, &['2']).await?;
     wait_css(&client, ".option[data-value='2'][aria-pressed='true']").await?;
     wait_css(&client, "#save-state[data-state='saved']").await?;
@@ -189,6 +219,7 @@ async fn household_roster_with_respondent_mode_and_a_no_contact_visit() -> TestR
     screenshot(&client, "capi-visit.png").await?;
     client.close().await?;
     drop(driver);
+    assert!(a11y.is_empty(), "accessibility violations: {a11y:#?}");
 
     // ---- The database holds exactly that.
     let one = |sql: &str| db_rows(&db, sql);
