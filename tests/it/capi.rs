@@ -469,7 +469,7 @@ fn consent_and_respondent_mode_are_in_the_interview_log_and_consent_reaches_the_
             "show_card"
         ]
     );
-    assert_eq!(app.consents(&id).unwrap(), [c.clone()]);
+    assert_eq!(app.consents(&id).unwrap(), std::slice::from_ref(&c));
     let kind: String = raw(&db.path)
         .query_row("SELECT kind FROM outbox WHERE id = ?1", [&c.id], |r| {
             r.get(0)

@@ -75,11 +75,12 @@ pub async fn capi_respondent_mode(
 ) -> Result<(), CommandError> {
     let app = state.app()?;
     blocking(move || {
-        Ok(if on {
-            app.start_respondent_mode(&interview_id)?
+        if on {
+            app.start_respondent_mode(&interview_id)?;
         } else {
-            app.end_respondent_mode(&interview_id)?
-        })
+            app.end_respondent_mode(&interview_id)?;
+        }
+        Ok(())
     })
     .await
 }
