@@ -74,5 +74,13 @@ const api = (() => {
     breakOffInterview: (interviewId, reason) => call("break_off_interview", { interview_id: interviewId, reason }),
     newerVersions: (interviewId) => call("newer_versions", { interview_id: interviewId }),
     moveToVersion: (interviewId, version, apply) => call("move_to_version", { interview_id: interviewId, version, apply }),
+    capiDashboard: (filter) => call("capi_dashboard", { filter }),
+    capiAssignment: (assignmentId) => call("capi_assignment", { assignment_id: assignmentId }),
+    capiInterviewAssignment: (interviewId) => call("capi_interview_assignment", { interview_id: interviewId }),
+    capiStartInterview: (assignmentId) => call("capi_start_interview", { assignment_id: assignmentId }),
+    capiRecordVisit: (visit) => call("capi_record_visit", { visit }),
+    capiRecordConsent: (interviewId, given, statement) => call("capi_record_consent", { interview_id: interviewId, given, statement }),
+    capiRespondentMode: (interviewId, on) => call("capi_respondent_mode", { interview_id: interviewId, on }),
+    capiShowCard: (interviewId) => call("capi_show_card", { interview_id: interviewId }),
   };
 })();

@@ -13,7 +13,13 @@ use crate::auth::hex;
 use crate::db::NewRecord;
 
 /// Record kinds the server stores.
-pub const KINDS: &[&str] = &["interview"];
+pub const KINDS: &[&str] = &[
+    "interview",
+    "call_attempt",
+    "appointment",
+    "visit",
+    "consent",
+];
 
 /// Checks one item; `Err` carries the reason sent back with status `invalid`.
 pub fn check_item(item: &Item) -> Result<NewRecord, String> {

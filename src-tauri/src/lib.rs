@@ -37,6 +37,14 @@ pub fn run() {
             commands::lifecycle::move_to_version,
             commands::export::export_paradata,
             commands::export::cancel_export,
+            commands::capi::capi_dashboard,
+            commands::capi::capi_assignment,
+            commands::capi::capi_interview_assignment,
+            commands::capi::capi_start_interview,
+            commands::capi::capi_record_visit,
+            commands::capi::capi_record_consent,
+            commands::capi::capi_respondent_mode,
+            commands::capi::capi_show_card,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -1,6 +1,17 @@
+CREATE INDEX assignment_interviews_by_assignment ON assignment_interviews (assignment_id, linked_at);
+CREATE INDEX assignments_by_area ON assignments (area);
+CREATE INDEX assignments_by_due ON assignments (due_date IS NULL, due_date, id);
+CREATE INDEX assignments_by_status ON assignments (status, due_date IS NULL, due_date, id);
+CREATE INDEX cati_appointments_by_case ON cati_appointments (study_id, case_id, state);
+CREATE INDEX cati_appointments_due ON cati_appointments (state, starts_at);
+CREATE INDEX cati_attempts_by_case ON cati_attempts (study_id, case_id, started_at);
+CREATE INDEX cati_cases_queue ON cati_cases (status, priority DESC, last_call_at, study_id, id);
+CREATE INDEX cati_events_by_case ON cati_events (study_id, case_id, seq);
+CREATE INDEX consents_by_interview ON consents (interview_id, recorded_at);
 CREATE INDEX interviews_by_status ON interviews (status, updated_at);
 CREATE INDEX outbox_pending ON outbox (state, created_at, id);
 CREATE INDEX paradata_sessions_by_interview ON paradata_sessions (interview_id, started_at_ms);
+CREATE INDEX visits_by_assignment ON visits (assignment_id, visited_at);
 CREATE TABLE answers (
     interview_id TEXT NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
     item_path    TEXT NOT NULL,
@@ -8,6 +19,144 @@ CREATE TABLE answers (
     updated_at   INTEGER NOT NULL,
     PRIMARY KEY (interview_id, item_path)
 ) WITHOUT ROWID;
+CREATE TABLE assignment_events (
+    assignment_id TEXT NOT NULL REFERENCES assignments (id),
+    seq           INTEGER NOT NULL,
+    at_ms         INTEGER NOT NULL,
+    tz_offset_min INTEGER NOT NULL,
+    kind          TEXT NOT NULL,
+    detail        TEXT,
+    PRIMARY KEY (assignment_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE assignment_interviews (
+    interview_id  TEXT PRIMARY KEY NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+    assignment_id TEXT NOT NULL REFERENCES assignments (id),
+    linked_at     INTEGER NOT NULL
+);
+CREATE TABLE assignments (
+    id           TEXT PRIMARY KEY NOT NULL,
+    study_id     TEXT NOT NULL,
+    interviewer  TEXT NOT NULL,
+    address      TEXT NOT NULL,
+    area         TEXT NOT NULL DEFAULT '',
+    target       INTEGER NOT NULL CHECK (target >= 1),
+    due_date     TEXT,
+    -- The preload columns as one JSON object of strings, in file order.
+    preload      TEXT NOT NULL DEFAULT '{}',
+    -- Lower-cased id, address, area and preload values: what dashboard search matches.
+    search_text  TEXT NOT NULL,
+    imported_at  INTEGER NOT NULL,
+    -- Maintained by the triggers below; never written by the application.
+    interviews    INTEGER NOT NULL DEFAULT 0,
+    completed     INTEGER NOT NULL DEFAULT 0,
+    visits        INTEGER NOT NULL DEFAULT 0,
+    last_visit_at INTEGER,
+    status        TEXT GENERATED ALWAYS AS (
+                      CASE
+                          WHEN completed >= target THEN 'done'
+                          WHEN interviews > 0 THEN 'started'
+                          WHEN visits > 0 THEN 'visited_no_contact'
+                          ELSE 'new'
+                      END) STORED
+);
+CREATE TABLE cati_appointments (
+    id          TEXT PRIMARY KEY NOT NULL,
+    study_id    TEXT NOT NULL,
+    case_id     TEXT NOT NULL,
+    starts_at   INTEGER NOT NULL,
+    ends_at     INTEGER NOT NULL,
+    -- Hard appointments belong to this interviewer; soft ones go to anyone once due.
+    interviewer TEXT NOT NULL,
+    hard        INTEGER NOT NULL CHECK (hard IN (0, 1)),
+    state       TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'kept', 'cancelled')),
+    created_at  INTEGER NOT NULL,
+    FOREIGN KEY (study_id, case_id) REFERENCES cati_cases (study_id, id)
+);
+CREATE TABLE cati_attempts (
+    id             TEXT PRIMARY KEY NOT NULL,
+    study_id       TEXT NOT NULL,
+    case_id        TEXT NOT NULL,
+    phone_index    INTEGER NOT NULL,
+    phone          TEXT NOT NULL,
+    interviewer    TEXT NOT NULL,
+    started_at     INTEGER NOT NULL,
+    ended_at       INTEGER NOT NULL,
+    outcome_code   TEXT NOT NULL,
+    note           TEXT NOT NULL DEFAULT '',
+    appointment_id TEXT,
+    interview_id   TEXT,
+    FOREIGN KEY (study_id, case_id) REFERENCES cati_cases (study_id, id)
+);
+CREATE TABLE cati_cases (
+    study_id         TEXT NOT NULL,
+    id               TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    -- IANA zone such as Europe/Kyiv; never an offset, so DST is right at selection time.
+    timezone         TEXT NOT NULL,
+    priority         INTEGER NOT NULL DEFAULT 50,
+    -- JSON array of phone numbers in the order they are tried.
+    phones           TEXT NOT NULL,
+    -- JSON object of the sample's extra columns, readable in forms as ${case.NAME}.
+    preload          TEXT NOT NULL,
+    imported_at      INTEGER NOT NULL,
+    -- Derived state (see above).
+    status           TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'final')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    last_call_at     INTEGER,
+    next_allowed_at  INTEGER NOT NULL DEFAULT 0,
+    last_outcome     TEXT,
+    final_code       TEXT,
+    -- JSON: {"numbers": [{"dials": n, "dead": bool}, ...], "next_phone": n or null}.
+    number_state     TEXT NOT NULL,
+    appointment_at   INTEGER,
+    -- The device this case is leased to (NULL: imported here, this device's own) and until when.
+    lease_device     TEXT,
+    lease_expires_at INTEGER,
+    notes            TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (study_id, id)
+) WITHOUT ROWID;
+CREATE TABLE cati_events (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    study_id    TEXT NOT NULL,
+    case_id     TEXT NOT NULL,
+    at_ms       INTEGER NOT NULL,
+    kind        TEXT NOT NULL,
+    interviewer TEXT NOT NULL,
+    extra       TEXT NOT NULL
+);
+CREATE TABLE cati_interviews (
+    interview_id TEXT PRIMARY KEY NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+    study_id     TEXT NOT NULL,
+    case_id      TEXT NOT NULL,
+    FOREIGN KEY (study_id, case_id) REFERENCES cati_cases (study_id, id)
+) WITHOUT ROWID;
+CREATE TABLE cati_outcomes (
+    study_id TEXT NOT NULL,
+    code     TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    PRIMARY KEY (study_id, code)
+) WITHOUT ROWID;
+CREATE TABLE cati_quotas (
+    study_id         TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    expression       TEXT NOT NULL,
+    target           INTEGER NOT NULL CHECK (target >= 0),
+    local_count      INTEGER NOT NULL DEFAULT 0,
+    server_count     INTEGER,
+    server_count_at  INTEGER,
+    PRIMARY KEY (study_id, name)
+) WITHOUT ROWID;
+CREATE TABLE cati_rules (
+    study_id TEXT PRIMARY KEY NOT NULL,
+    settings TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE consents (
+    id            TEXT PRIMARY KEY NOT NULL,
+    interview_id  TEXT NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+    given         INTEGER NOT NULL CHECK (given IN (0, 1)),
+    statement     TEXT NOT NULL,
+    recorded_at   INTEGER NOT NULL
+);
 CREATE TABLE interviews (
     id                    TEXT PRIMARY KEY NOT NULL,
     questionnaire_id      TEXT NOT NULL,
@@ -89,3 +238,45 @@ CREATE TABLE sync_settings (
     token          TEXT,
     changes_cursor TEXT
 );
+CREATE TABLE visits (
+    id            TEXT PRIMARY KEY NOT NULL,
+    assignment_id TEXT NOT NULL REFERENCES assignments (id),
+    visited_at    INTEGER NOT NULL,
+    reason        TEXT NOT NULL CHECK (reason IN ('nobody_home', 'refused', 'address_not_found', 'other')),
+    aapor_code    TEXT NOT NULL,
+    revisit_at    INTEGER,
+    note          TEXT
+);
+CREATE TRIGGER assignment_interview_linked AFTER INSERT ON assignment_interviews BEGIN
+    UPDATE assignments SET
+        interviews = (SELECT count(*) FROM assignment_interviews WHERE assignment_id = NEW.assignment_id),
+        completed = (SELECT count(*) FROM assignment_interviews AS ai JOIN interviews AS i ON i.id = ai.interview_id
+                     WHERE ai.assignment_id = NEW.assignment_id AND i.status = 'completed')
+    WHERE id = NEW.assignment_id;
+END;
+CREATE TRIGGER assignment_interview_status AFTER UPDATE OF status ON interviews
+WHEN OLD.status IS NOT NEW.status BEGIN
+    UPDATE assignments SET
+        completed = (SELECT count(*) FROM assignment_interviews AS ai JOIN interviews AS i ON i.id = ai.interview_id
+                     WHERE ai.assignment_id = assignments.id AND i.status = 'completed')
+    WHERE id = (SELECT assignment_id FROM assignment_interviews WHERE interview_id = NEW.id);
+END;
+CREATE TRIGGER assignment_interview_unlinked AFTER DELETE ON assignment_interviews BEGIN
+    UPDATE assignments SET
+        interviews = (SELECT count(*) FROM assignment_interviews WHERE assignment_id = OLD.assignment_id),
+        completed = (SELECT count(*) FROM assignment_interviews AS ai JOIN interviews AS i ON i.id = ai.interview_id
+                     WHERE ai.assignment_id = OLD.assignment_id AND i.status = 'completed')
+    WHERE id = OLD.assignment_id;
+END;
+CREATE TRIGGER assignment_visit_added AFTER INSERT ON visits BEGIN
+    UPDATE assignments SET
+        visits = (SELECT count(*) FROM visits WHERE assignment_id = NEW.assignment_id),
+        last_visit_at = (SELECT max(visited_at) FROM visits WHERE assignment_id = NEW.assignment_id)
+    WHERE id = NEW.assignment_id;
+END;
+CREATE TRIGGER assignment_visit_removed AFTER DELETE ON visits BEGIN
+    UPDATE assignments SET
+        visits = (SELECT count(*) FROM visits WHERE assignment_id = OLD.assignment_id),
+        last_visit_at = (SELECT max(visited_at) FROM visits WHERE assignment_id = OLD.assignment_id)
+    WHERE id = OLD.assignment_id;
+END;

@@ -44,7 +44,7 @@ fn disk_full_child() {
     }
     let dir = tempfile::tempdir().unwrap();
     let status = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=384k", "tmpfs"])
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
         .arg(dir.path())
         .status()
         .unwrap();

@@ -38,6 +38,8 @@ mod sync_cli;
 mod sync_chaos;
 // UI text: catalogues complete in English, Ukrainian and Russian; no words hard-coded in screens.
 mod ui_strings;
+// CAPI: assignment import (CSV, XLSX), dashboard, interviews per assignment, visits, consents, CLI.
+mod capi;
 // Window-test fixtures: tauri-driver, keys, waits, screenshots, database reads.
 mod window;
 // The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).
@@ -48,3 +50,7 @@ mod e2e_ui;
 mod e2e_export;
 // axe-core in the real window: no serious WCAG 2.1 A/AA violations on the main screens.
 mod e2e_a11y;
+// Telephone interviewing: case lists, the call queue, outcomes, appointments, quotas, reports, exports.
+mod cati;
+// CAPI through the real window: a household roster with respondent mode, and a no-contact visit.
+mod e2e_capi;

@@ -49,6 +49,39 @@ pub enum Error {
     /// A command named a database file that does not exist.
     #[error("no database at {}", path.display())]
     DatabaseMissing { path: PathBuf },
+    /// A case list with problems; nothing of it was imported. Each problem names its row and column.
+    #[error("{file}: the case list was not imported: {}", problems.join("; "))]
+    CaseList { file: String, problems: Vec<String> },
+    /// No case with this id (in this study, when one was named).
+    #[error("no case with id {id}")]
+    UnknownCase { id: String },
+    /// A case id used in several studies, given without its study.
+    #[error("case {id} is in several studies ({}); name the study", studies.join(", "))]
+    AmbiguousCase { id: String, studies: Vec<String> },
+    /// A call outcome that is neither a short name nor an AAPOR code of the study's table.
+    #[error("unknown call outcome `{code}` (use a short name such as no_answer or an AAPOR code such as 3.13)")]
+    UnknownOutcome { code: String },
+    /// A CATI request that cannot be carried out as given, e.g. an outcome that needs a note without one.
+    #[error("{message}")]
+    CatiInvalid { message: String },
+    /// An assignment list with problems; nothing of it was imported.
+    #[error("{file}: nothing imported; {} problem(s): {}", problems.len(), problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "))]
+    AssignmentsInvalid {
+        file: String,
+        problems: Vec<crate::capi::ImportProblem>,
+    },
+    /// A dashboard filter that cannot apply, e.g. an unknown status or a malformed date.
+    #[error("{reason}")]
+    InvalidFilter { reason: String },
+    /// A visit that cannot be recorded as given, e.g. an unknown reason or a revisit time in the past.
+    #[error("{reason}")]
+    InvalidVisit { reason: String },
+    /// A consent that cannot be recorded as given, e.g. without its statement.
+    #[error("{reason}")]
+    InvalidConsent { reason: String },
+    /// Another interview for an assignment whose target is already reached.
+    #[error("assignment {id} is done: its {target} interview(s) are completed")]
+    AssignmentDone { id: String, target: i64 },
     /// A change to an interview that is no longer open, e.g. answering a completed one.
     #[error("interview {id} is {status} and can no longer be changed")]
     InterviewClosed { id: String, status: String },
@@ -111,9 +144,22 @@ impl Error {
             | Error::Required { .. }
             | Error::ConstraintFailed { .. }
             | Error::UnknownItem { .. }
+            | Error::CaseList { .. }
+            | Error::AmbiguousCase { .. }
+            | Error::UnknownOutcome { .. }
+            | Error::CatiInvalid { .. }
             | Error::UnknownLanguage { .. }
-            | Error::NotARepeatInstance { .. } => ErrorKind::Validation,
+            | Error::NotARepeatInstance { .. }
+            | Error::AssignmentsInvalid { .. }
+            | Error::InvalidFilter { .. }
+            | Error::InvalidVisit { .. }
+            | Error::InvalidConsent { .. } => ErrorKind::Validation,
             Error::SameVersion { .. } | Error::ExportCancelled => ErrorKind::Conflict,
+            Error::UnknownCase { .. } | Error::Store(S::CaseNotFound { .. }) => ErrorKind::NotFound,
+            Error::Store(S::CaseExists { .. }) => ErrorKind::Conflict,
+            Error::AssignmentDone { .. } => ErrorKind::Conflict,
+            Error::Store(S::AssignmentNotFound { .. }) => ErrorKind::NotFound,
+            Error::Store(S::AssignmentExists { .. }) => ErrorKind::Conflict,
             Error::FormInvalid { .. } => ErrorKind::NotFound,
             Error::UnknownStudy { .. } | Error::QuestionnaireMissing { .. } => ErrorKind::NotFound,
             Error::InterviewClosed { .. } => ErrorKind::Conflict,

@@ -53,6 +53,13 @@ pub(crate) struct Session {
     pub(crate) mono_start: i64,
 }
 
+/// What an interview is started for: a CATI case or a CAPI assignment.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum CaseLink<'a> {
+    Case(&'a str),
+    Assignment(&'a str),
+}
+
 /// The version recorded with every paradata session.
 const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -216,6 +223,18 @@ impl App {
 
     /// Starts a new interview of `study_id` on its first question, with a new paradata session.
     pub fn start_interview(&self, study_id: &str) -> Result<Screen> {
+        self.start_interview_for(study_id, None)
+    }
+
+    /// Starts an interview for a CATI case or a CAPI assignment when `link`
+    /// names one: its preload values are readable as `${case.NAME}`, and the
+    /// link is written in the interview's creating transaction, so an
+    /// interview can never lose its case or assignment in a crash.
+    pub(crate) fn start_interview_for(
+        &self,
+        study_id: &str,
+        link: Option<(CaseLink<'_>, &BTreeMap<String, String>)>,
+    ) -> Result<Screen> {
         let forms = self.forms();
         // New interviews start on the newest installed version of the study.
         let form = forms
@@ -227,9 +246,11 @@ impl App {
             })?;
         let now = self.clock.now_ms();
         let id = new_id(now);
-        let inst = Instance::new(
+        let no_preload = BTreeMap::new();
+        let inst = Instance::with_preload(
             Questionnaire::clone(form),
             runner::context(now, self.clock.utc_offset_min(), &id, None),
+            link.map_or(&no_preload, |(_, p)| p),
         );
         let first = runner::screens(&inst)
             .first()
@@ -248,6 +269,13 @@ impl App {
             current_item: first.clone(),
             now_ms: now,
         })?;
+        match link {
+            Some((CaseLink::Case(case_id), _)) => w.link_case(&form.id, case_id)?,
+            Some((CaseLink::Assignment(a), _)) => {
+                w.link_assignment(a, now, self.clock.utc_offset_min())?
+            }
+            None => {}
+        }
         let session = self.start_session(&w, &form.id, &version_of(form), "form_start")?;
         if let Some(path) = &first {
             w.event(&self.span(&session, path))?;
@@ -564,7 +592,42 @@ impl App {
             kind: "finalize".into(),
             ..self.instant(session)
         })?;
-        w.complete(&completion_outbox(row, record, now), now)?;
+        // The server learns which CAPI assignment the interview was for from
+        // the record itself, read in the completing transaction.
+        let assignment = w.assignment_id()?;
+        w.complete(
+            &completion_outbox(row, record, assignment.as_deref(), now),
+            now,
+        )?;
+        w.commit()?;
+        Ok(())
+    }
+
+    /// Logs one event in an open interview's session log (and lets `also` add
+    /// rows to the same transaction): CAPI handovers, show cards and consents.
+    pub(crate) fn log_interview_event(
+        &self,
+        interview_id: &str,
+        kind: &str,
+        extra: Option<String>,
+        also: impl FnOnce(&Write<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let mut inner = self.lock();
+        let row = inner.store.interview(interview_id)?;
+        ensure_open(&row)?;
+        let node = self.current_path(&mut inner, &row)?;
+        let Inner {
+            store, sessions, ..
+        } = &mut *inner;
+        let w = store.write(interview_id)?;
+        let session = self.session(&w, sessions, &row)?;
+        also(&w)?;
+        w.event(&NewEvent {
+            kind: kind.into(),
+            node,
+            extra,
+            ..self.instant(&session)
+        })?;
         w.commit()?;
         Ok(())
     }
@@ -841,9 +904,18 @@ impl App {
                 &row.id,
                 language,
             );
-            inner
-                .instances
-                .insert(row.id.clone(), runner::rebuild(&form, ctx, &answers));
+            // An interview started for a case or an assignment reads its preload values again.
+            let preload_json = match inner.store.interview_case(&row.id)? {
+                Some((_, _, json)) => Some(json),
+                None => inner.store.interview_assignment_preload(&row.id)?,
+            };
+            let preload: BTreeMap<String, String> = preload_json
+                .and_then(|json| serde_json::from_str(&json).ok())
+                .unwrap_or_default();
+            inner.instances.insert(
+                row.id.clone(),
+                runner::rebuild_with_preload(&form, ctx, &answers, &preload),
+            );
         }
         inner
             .instances
@@ -982,7 +1054,12 @@ pub(crate) fn ensure_open(row: &InterviewRow) -> Result<()> {
 
 /// The outbox row that carries a completed interview to the server: the
 /// record as ODK defines it (relevant questions only, calculations included).
-fn completion_outbox(row: &InterviewRow, record: &[(String, String)], now: i64) -> OutboxRow {
+fn completion_outbox(
+    row: &InterviewRow,
+    record: &[(String, String)],
+    assignment_id: Option<&str>,
+    now: i64,
+) -> OutboxRow {
     #[derive(Serialize)]
     struct Payload<'a> {
         id: &'a str,
@@ -990,6 +1067,9 @@ fn completion_outbox(row: &InterviewRow, record: &[(String, String)], now: i64) 
         questionnaire_version: &'a str,
         created_at: i64,
         completed_at: i64,
+        /// The CAPI assignment the interview was started for; absent otherwise.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        assignment_id: Option<&'a str>,
         answers: BTreeMap<&'a str, &'a str>,
     }
     let answers = record
@@ -1003,6 +1083,7 @@ fn completion_outbox(row: &InterviewRow, record: &[(String, String)], now: i64) 
         questionnaire_version: &row.questionnaire_version,
         created_at: row.created_at,
         completed_at: now,
+        assignment_id,
         answers,
     })
     // Serializing a struct of strings, integers and a string map into a String

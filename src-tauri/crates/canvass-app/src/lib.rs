@@ -7,6 +7,8 @@
 //!
 //! Invariant: this crate holds no SQL, makes no HTTP calls and knows nothing of Tauri.
 
+pub mod capi;
+pub mod cati;
 mod clock;
 mod error;
 pub mod export;

@@ -365,7 +365,17 @@ pub fn blocking_problem(inst: &Instance, id: NodeId) -> Option<Error> {
 /// Repeat instances named in the paths (`/data/member[3]/age`) are added first,
 /// so answers land where they were given.
 pub fn rebuild(form: &Questionnaire, ctx: Context, answers: &[(String, String)]) -> Instance {
-    let mut inst = Instance::new(form.clone(), ctx);
+    rebuild_with_preload(form, ctx, answers, &std::collections::BTreeMap::new())
+}
+
+/// [`rebuild`] for an interview started for a case, with its `${case.NAME}` preload values.
+pub fn rebuild_with_preload(
+    form: &Questionnaire,
+    ctx: Context,
+    answers: &[(String, String)],
+    preload: &std::collections::BTreeMap<String, String>,
+) -> Instance {
+    let mut inst = Instance::with_preload(form.clone(), ctx, preload);
     for (path, value) in answers {
         ensure_repeats(&mut inst, path);
         // An answer whose question no longer exists (a form change) stays in the

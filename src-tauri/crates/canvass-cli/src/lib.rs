@@ -15,6 +15,8 @@ use std::sync::Arc;
 use canvass_app::{App, SystemClock};
 use clap::{Parser, Subcommand};
 
+mod capi_cmd;
+mod cati_cmd;
 mod sync_cmd;
 
 /// Canvass: offline-first CATI/CAPI interviewing, from the command line.
@@ -57,6 +59,18 @@ enum Command {
     /// Export data and session logs for supervisors and analysts.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Case lists (samples) for telephone interviewing.
+    #[command(subcommand)]
+    Cases(cati_cmd::CasesCommand),
+    /// Telephone interviewing: the next case to call, call outcomes, AAPOR reports.
+    #[command(subcommand)]
+    Cati(cati_cmd::CatiCommand),
+    /// CAPI assignments: import a list, show the dashboard.
+    #[command(subcommand)]
+    Assignments(capi_cmd::AssignmentsCommand),
+    /// CAPI visits without an interview.
+    #[command(subcommand)]
+    Visit(capi_cmd::VisitCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,6 +89,16 @@ enum ExportCommand {
         /// Only these interviews (repeatable); all of them when absent.
         #[arg(long = "interview", value_name = "ID")]
         interviews: Vec<String>,
+    },
+    /// Export the call history (one row per call attempt) as CSV or XLSX.
+    Calls {
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        #[arg(long, value_parser = ["csv", "xlsx"])]
+        format: String,
+        /// The folder to write calls.csv or calls.xlsx into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
     },
 }
 
@@ -260,6 +284,15 @@ where
         Command::Form(FormCommand::Fill { form, seed, now }) => form_fill(&form, seed, &now, out),
         Command::Login { db, server, user } => sync_cmd::login(&db, &server, &user, out),
         Command::Sync { db, log } => sync_cmd::sync(&db, log, out),
+        Command::Cases(cmd) => cati_cmd::cases(cmd, out),
+        Command::Cati(cmd) => cati_cmd::cati(cmd, out),
+        Command::Export(ExportCommand::Calls {
+            db,
+            format,
+            out: dir,
+        }) => cati_cmd::export_calls(&db, &format, &dir, out),
+        Command::Assignments(cmd) => capi_cmd::assignments(cmd, out),
+        Command::Visit(cmd) => capi_cmd::visit(cmd, out),
     };
     match result {
         Ok(code) => code,

@@ -53,6 +53,18 @@ pub enum Error {
     /// No interview with this id exists.
     #[error("no interview with id {id}")]
     InterviewNotFound { id: String },
+    /// A case list names a case the study already has; nothing of the list was imported.
+    #[error("study {study_id} already has a case with id {id}; nothing was imported")]
+    CaseExists { study_id: String, id: String },
+    /// No case with this id in this study.
+    #[error("study {study_id} has no case with id {id}")]
+    CaseNotFound { study_id: String, id: String },
+    /// No CAPI assignment with this id exists.
+    #[error("no assignment with id {id}")]
+    AssignmentNotFound { id: String },
+    /// An imported assignment id is already on this device.
+    #[error("assignment {id} already exists on this device")]
+    AssignmentExists { id: String },
     /// Any other SQLite failure, kept with its cause.
     #[error("database error")]
     Sqlite(#[source] rusqlite::Error),

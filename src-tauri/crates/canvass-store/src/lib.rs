@@ -11,6 +11,8 @@
 //! events are written in the same [`Write`] as the change they describe.
 
 mod backup;
+mod capi;
+mod cati;
 mod error;
 mod interviews;
 mod lifecycle;
@@ -22,6 +24,14 @@ mod questionnaires;
 mod sync_state;
 
 pub use backup::{list_backups, prune_backups, restore, BACKUP_PREFIX};
+pub use capi::{
+    AssignmentEventRow, AssignmentPage, AssignmentQuery, AssignmentRow, ConsentRow, NewAssignment,
+    VisitRow,
+};
+pub use cati::{
+    AppointmentRow, AttemptRow, CaseRow, CaseStateRow, CatiEventRow, CatiWrite, NewCase,
+    QueueCounts, QuotaRow,
+};
 pub use error::{Error, Result};
 pub use interviews::{AnswerRow, InterviewRow, NewInterview, OutboxRow};
 pub use migrate::{Migration, MIGRATIONS};

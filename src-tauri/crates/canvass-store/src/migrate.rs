@@ -36,6 +36,14 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0004_questionnaires",
         sql: include_str!("../../../../migrations/0004_questionnaires.sql"),
     },
+    Migration {
+        name: "0005_cati",
+        sql: include_str!("../../../../migrations/0005_cati.sql"),
+    },
+    Migration {
+        name: "0007_capi",
+        sql: include_str!("../../../../migrations/0007_capi.sql"),
+    },
 ];
 
 /// Brings `conn` to the latest schema in `migrations`, all or nothing.

@@ -68,6 +68,8 @@ pub struct SessionRow {
 
 /// One transaction over one interview; dropped without [`Write::commit`], it rolls back.
 pub struct Write<'a> {
+    // Crate-visible so that other repositories (CAPI links, consents) can add
+    // their rows to the same transaction as the interview change.
     pub(crate) tx: rusqlite::Transaction<'a>,
     pub(crate) interview_id: String,
 }

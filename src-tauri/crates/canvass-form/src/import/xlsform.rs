@@ -1144,6 +1144,12 @@ impl Importer {
         }
         let mut out = Vec::new();
         for (name, span, src, loc) in &self.refs {
+            // `${case.NAME}` reads a preload value of the interview's case, not a question.
+            if name.starts_with(crate::runtime::PRELOAD_PREFIX)
+                && !count.contains_key(name.as_str())
+            {
+                continue;
+            }
             match count.get(name.as_str()).copied().unwrap_or(0) {
                 1 => {}
                 0 => out.push(Diagnostic::error(

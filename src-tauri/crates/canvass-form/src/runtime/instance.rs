@@ -146,7 +146,12 @@ pub struct Instance {
     touched: Vec<NodeId>,
     /// Paths of repeat instances removed during the current edit.
     removed: Vec<String>,
+    /// Preload values (CATI/CAPI case data) by reference name, `case.NAME` → its leaf node.
+    preload: HashMap<String, NodeId>,
 }
+
+/// The prefix of preload references: `${case.company}` reads the case's `company` value.
+pub const PRELOAD_PREFIX: &str = "case.";
 
 const ROOT_STATE: State = State {
     relevant: true,
@@ -159,6 +164,17 @@ impl Instance {
     /// Creates a blank interview: repeat instances per their counts (one for interviewer-controlled
     /// repeats, as ODK's web engine does), defaults applied once, everything evaluated.
     pub fn new(form: Questionnaire, ctx: Context) -> Instance {
+        Instance::with_preload(form, ctx, &std::collections::BTreeMap::new())
+    }
+
+    /// Like [`Instance::new`], with preload values (a case's sample data) that expressions and
+    /// labels read as `${case.NAME}`. They are fixed for the interview's life, so nothing depends
+    /// on them changing; a name the case lacks reads as blank.
+    pub fn with_preload(
+        form: Questionnaire,
+        ctx: Context,
+        preload: &std::collections::BTreeMap<String, String>,
+    ) -> Instance {
         let dependents = deps::dependents(&form);
         let order = deps::topological_order(&form, &dependents);
         let (scopes, self_cross) = deps::edge_scopes(&form, &dependents);
@@ -209,6 +225,7 @@ impl Instance {
             evaluations: 0,
             touched: Vec::new(),
             removed: Vec::new(),
+            preload: HashMap::new(),
             form,
         };
         let doc = inst.push(RNode {
@@ -232,6 +249,7 @@ impl Instance {
             r.attrs = attrs;
         }
         inst.build_secondary();
+        inst.build_preload(preload);
         inst.apply_dynamic_defaults(root);
         inst.recompute_all();
         inst
@@ -453,6 +471,31 @@ impl Instance {
                 self.itext.insert(itext_id, (list.name.clone(), i));
             }
             self.secondary.insert(list.name.clone(), doc);
+        }
+    }
+
+    /// The preload values as a detached tree (`#document/case/NAME`), outside the primary
+    /// instance, so they never appear in the record or in paths.
+    fn build_preload(&mut self, preload: &std::collections::BTreeMap<String, String>) {
+        if preload.is_empty() {
+            return;
+        }
+        let doc = self.push(RNode {
+            name: "#document".into(),
+            model: None,
+            parent: None,
+            children: Vec::new(),
+            value: String::new(),
+            attrs: Vec::new(),
+            state: ROOT_STATE,
+            alive: true,
+            sib: 0,
+            pos: 1,
+        });
+        let case = self.leaf(doc, "case", "");
+        for (k, v) in preload {
+            let n = self.leaf(case, k, v);
+            self.preload.insert(format!("{PRELOAD_PREFIX}{k}"), n);
         }
     }
 
@@ -1473,7 +1516,8 @@ impl Instance {
                 return out;
             };
             let inner = after[..end].trim();
-            let src = if crate::import::is_valid_name(inner) && self.names.contains_key(inner) {
+            let known = self.names.contains_key(inner) || inner.starts_with(PRELOAD_PREFIX);
+            let src = if crate::import::is_valid_name(inner) && known {
                 format!("${{{inner}}}")
             } else {
                 inner.to_string()
@@ -1593,6 +1637,10 @@ impl Document for Instance {
     }
 
     fn resolve_ref(&self, name: &str, context: NodeId) -> Option<Vec<NodeId>> {
+        if name.starts_with(PRELOAD_PREFIX) && !self.names.contains_key(name) {
+            // A preload value the case lacks is blank, not an error: case lists differ in columns.
+            return Some(self.preload.get(name).map(|&n| vec![n]).unwrap_or_default());
+        }
         let target = *self.names.get(name)?;
         // The nearest ancestor-or-self of the context whose model node contains the target: from
         // there the target is in the same repeat instance, or all instances when outside.

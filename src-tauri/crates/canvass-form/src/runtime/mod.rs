@@ -4,4 +4,4 @@
 pub mod deps;
 pub mod instance;
 
-pub use instance::{Changes, Instance, NodeState};
+pub use instance::{Changes, Instance, NodeState, PRELOAD_PREFIX};
