@@ -36,6 +36,8 @@ mod sync_cli;
 mod sync_chaos;
 // UI text: catalogues complete in English, Ukrainian and Russian; no words hard-coded in screens.
 mod ui_strings;
+// What a pass pulls is kept: questionnaire versions installed for offline use, assignments, decisions.
+mod sync_received;
 // Window-test fixtures: tauri-driver, keys, waits, screenshots, database reads.
 mod window;
 // The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).

@@ -24,8 +24,9 @@ pub use interview::{
 pub use maintenance::{backup_database, backup_dir, restore_database, KEEP_BACKUPS};
 pub use runner::{ChoiceView, QuestionView};
 pub use sync::{
-    utc_text, PassOptions as SyncOptions, SyncError, SyncLogEntry, SyncOutboxEntry, SyncOutcome,
-    SyncSignIn, SyncStatus, SyncSummary,
+    utc_text, PassOptions as SyncOptions, ReceivedAssignment, ReceivedDecision,
+    ReceivedQuestionnaire, SyncError, SyncLogEntry, SyncOutboxEntry, SyncOutcome, SyncSignIn,
+    SyncStatus, SyncSummary,
 };
 
 /// Checks a database file without changing it (integrity and schema version), for `canvass db check`.

@@ -36,6 +36,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0004_questionnaires",
         sql: include_str!("../../../../migrations/0004_questionnaires.sql"),
     },
+    Migration {
+        name: "0006_received",
+        sql: include_str!("../../../../migrations/0006_received.sql"),
+    },
 ];
 
 /// Brings `conn` to the latest schema in `migrations`, all or nothing.
