@@ -21,6 +21,18 @@ const api = (() => {
     return result;
   }
 
+  /**
+   * A call outside the queue: sync may wait on the network for minutes, and it
+   * touches no interview, so it must never hold up an answer's save behind it.
+   */
+  function callNow(command, args) {
+    const invoke = window.__TAURI__ && window.__TAURI__.core && window.__TAURI__.core.invoke;
+    if (!invoke) return Promise.reject({ code: "internal", message: "the window is not connected to Canvass" });
+    return invoke(command, args).catch((e) => {
+      throw normalize(e);
+    });
+  }
+
   /** Every rejection becomes {code, message}, even ones Tauri itself produced as plain strings. */
   function normalize(e) {
     if (e && typeof e === "object" && typeof e.code === "string" && typeof e.message === "string") return e;
@@ -38,5 +50,10 @@ const api = (() => {
     previousItem: (interviewId) => call("previous_item", { interview_id: interviewId }),
     resumeInterview: (interviewId) => call("resume_interview", { interview_id: interviewId }),
     pauseInterview: (interviewId) => call("pause_interview", { interview_id: interviewId }),
+    syncStatus: () => callNow("sync_status", {}),
+    syncSignIn: (serverUrl, user, password) => callNow("sync_sign_in", { server_url: serverUrl, user, password }),
+    syncNow: () => callNow("sync_now", {}),
+    syncLog: (limit) => callNow("sync_log", { limit }),
+    syncWaiting: () => callNow("sync_waiting", {}),
   };
 })();

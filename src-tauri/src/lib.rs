@@ -13,7 +13,12 @@ pub fn run() {
     let result = tauri::Builder::default()
         .setup(move |app| {
             let state = state::AppState::open(app.handle(), started);
+            let monitor = std::sync::Arc::new(commands::sync::SyncMonitor::default());
+            if let Ok(a) = &state.app {
+                commands::sync::start_background(a.clone(), monitor.clone());
+            }
             app.manage(state);
+            app.manage(monitor);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -27,6 +32,11 @@ pub fn run() {
             commands::interview::previous_item,
             commands::interview::resume_interview,
             commands::interview::pause_interview,
+            commands::sync::sync_status,
+            commands::sync::sync_sign_in,
+            commands::sync::sync_now,
+            commands::sync::sync_log,
+            commands::sync::sync_waiting,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

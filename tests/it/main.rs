@@ -42,3 +42,5 @@ mod sync_received;
 mod window;
 // The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).
 mod e2e;
+// Sync through the real window: sign in, complete the demo, sync, the log and the server agree.
+mod e2e_sync;
