@@ -177,14 +177,33 @@ impl Child {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
-            let line = lines
-                .recv_timeout(left)
-                .expect("the server process should say where it listens");
+            let Ok(line) = lines.recv_timeout(left) else {
+                let _ = proc.kill();
+                let _ = proc.wait();
+                panic!("the server process did not say where it listens");
+            };
             // libtest may print "test NAME ... " on the same line before the test's own output.
             if let Some((_, addr)) = line.split_once("CHAOS-LISTEN ") {
                 return (Child { proc, lines }, addr.trim().parse().unwrap());
             }
         }
+    }
+}
+
+impl Drop for Child {
+    /// A failing test must not leave a server process behind.
+    fn drop(&mut self) {
+        let _ = self.proc.kill();
+        let _ = self.proc.wait();
+    }
+}
+
+/// Stops the supervisor (and so its server process) when the test ends, also by a panic.
+struct StopOnDrop(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -221,8 +240,7 @@ fn supervise(
         let mut seen = Crashes::default();
         loop {
             if stop.load(std::sync::atomic::Ordering::SeqCst) {
-                let _ = child.proc.kill();
-                let _ = child.proc.wait();
+                // Dropping the child kills and reaps it.
                 return seen;
             }
             match child.proc.try_wait().unwrap() {
@@ -249,7 +267,7 @@ fn supervise(
 }
 
 async fn thousands_survive_chaos_and_server_crashes(b: Backend, name: &str) {
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::AtomicBool;
     use std::sync::Arc;
     let started = std::time::Instant::now();
 
@@ -270,6 +288,7 @@ async fn thousands_survive_chaos_and_server_crashes(b: Backend, name: &str) {
     let placeholder: std::net::SocketAddr = "127.0.0.1:9".parse().unwrap();
     let proxy = Proxy::start(placeholder, 0xc4a05).await;
     let stop = Arc::new(AtomicBool::new(false));
+    let stop_guard = StopOnDrop(stop.clone());
     let supervisor = supervise(base.clone(), 0x5eed, proxy.upstream(), stop.clone());
 
     // Four devices complete their interviews side by side (each a real, durable interview).
@@ -337,7 +356,7 @@ async fn thousands_survive_chaos_and_server_crashes(b: Backend, name: &str) {
             }
         }
     }
-    stop.store(true, Ordering::SeqCst);
+    drop(stop_guard);
     let crashes = supervisor.join().unwrap();
 
     // Read what the server holds with the server process gone, on the same data.
