@@ -94,18 +94,22 @@ impl AutoSignIn {
         let Ok(status) = app.sync_status() else {
             return false;
         };
-        let local = |u: &str| u.contains("://127.0.0.1") || u.contains("://localhost");
-        let wanted = match status.server.as_deref() {
-            _ if !status.signed_in => true,
-            Some(s) => s != self.url.trim_end_matches('/') && local(s),
-            None => true,
-        };
-        if !wanted {
+        if !should_sign_in(status.signed_in, status.server.as_deref(), &self.url) {
             return true;
         }
         app.login(&self.url, &self.user, &self.password)
             .await
             .is_ok()
+    }
+}
+
+/// Whether the automatic sign-in to `url` should replace what the device has.
+fn should_sign_in(signed_in: bool, server: Option<&str>, url: &str) -> bool {
+    let local = |u: &str| u.contains("://127.0.0.1") || u.contains("://localhost");
+    match server {
+        _ if !signed_in => true,
+        Some(s) => s != url.trim_end_matches('/') && local(s),
+        None => true,
     }
 }
 
@@ -289,4 +293,32 @@ pub async fn sync_waiting(state: State<'_, AppState>) -> Result<Vec<WaitingView>
             created: utc_text(e.created_at),
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::should_sign_in;
+
+    #[test]
+    fn the_automatic_sign_in_never_replaces_a_real_server() {
+        let local = "http://127.0.0.1:8787";
+        // Nowhere yet, or the token was refused: sign in.
+        assert!(should_sign_in(false, None, local));
+        assert!(should_sign_in(
+            false,
+            Some("https://canvass.example.org"),
+            local
+        ));
+        // Already there (a trailing slash is the same address): nothing to do.
+        assert!(!should_sign_in(true, Some(local), "http://127.0.0.1:8787/"));
+        // The local server moved port: follow it.
+        assert!(should_sign_in(true, Some("http://127.0.0.1:8788"), local));
+        assert!(should_sign_in(true, Some("http://localhost:8788"), local));
+        // Signed in to a real server by hand: leave it.
+        assert!(!should_sign_in(
+            true,
+            Some("https://canvass.example.org"),
+            local
+        ));
+    }
 }
