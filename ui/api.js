@@ -21,6 +21,18 @@ const api = (() => {
     return result;
   }
 
+  /**
+   * A call outside the queue: sync may wait on the network for minutes, and it
+   * touches no interview, so it must never hold up an answer's save behind it.
+   */
+  function callNow(command, args) {
+    const invoke = window.__TAURI__ && window.__TAURI__.core && window.__TAURI__.core.invoke;
+    if (!invoke) return Promise.reject({ code: "internal", message: "the window is not connected to Canvass" });
+    return invoke(command, args).catch((e) => {
+      throw normalize(e);
+    });
+  }
+
   /** Every rejection becomes {code, message}, even ones Tauri itself produced as plain strings. */
   function normalize(e) {
     if (e && typeof e === "object" && typeof e.code === "string" && typeof e.message === "string") return e;
@@ -82,5 +94,10 @@ const api = (() => {
     capiRecordConsent: (interviewId, given, statement) => call("capi_record_consent", { interview_id: interviewId, given, statement }),
     capiRespondentMode: (interviewId, on) => call("capi_respondent_mode", { interview_id: interviewId, on }),
     capiShowCard: (interviewId) => call("capi_show_card", { interview_id: interviewId }),
+    syncStatus: () => callNow("sync_status", {}),
+    syncSignIn: (serverUrl, user, password) => callNow("sync_sign_in", { server_url: serverUrl, user, password }),
+    syncNow: () => callNow("sync_now", {}),
+    syncLog: (limit) => callNow("sync_log", { limit }),
+    syncWaiting: () => callNow("sync_waiting", {}),
   };
 })();

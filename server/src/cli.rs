@@ -68,6 +68,10 @@ enum UserCommand {
         /// The team a supervisor leads or an interviewer works in.
         #[arg(long)]
         team: Option<String>,
+        /// Succeed without changing anything when the name is taken (for scripts that provision
+        /// accounts on every start); the existing account keeps its password, role and team.
+        #[arg(long)]
+        exists_ok: bool,
     },
     /// List accounts as JSON lines.
     List,
@@ -181,7 +185,12 @@ async fn execute(
                 .await
                 .map_err(|e| format!("server failed: {e}"))
         }
-        Command::User(UserCommand::Add { name, role, team }) => {
+        Command::User(UserCommand::Add {
+            name,
+            role,
+            team,
+            exists_ok,
+        }) => {
             let role =
                 Role::parse(&role).ok_or("--role must be admin, supervisor or interviewer")?;
             if role == Role::Supervisor && team.is_none() {
@@ -198,8 +207,14 @@ async fn execute(
                 password_hash,
                 created_at: crate::system_now_ms(),
             };
-            db.add_user(user).await.map_err(|e| chain(&e))?;
-            writeln!(out, "added {name} ({})", role.as_str()).map_err(|e| e.to_string())?;
+            match db.add_user(user).await {
+                Ok(()) => writeln!(out, "added {name} ({})", role.as_str()),
+                Err(crate::db::DbError::UserExists { .. }) if exists_ok => {
+                    writeln!(out, "{name} already exists; left as it is")
+                }
+                Err(e) => return Err(chain(&e)),
+            }
+            .map_err(|e| e.to_string())?;
             Ok(())
         }
         Command::User(UserCommand::List) => {

@@ -14,8 +14,13 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
             let state = state::AppState::open(app.handle(), started);
+            let monitor = std::sync::Arc::new(commands::sync::SyncMonitor::default());
+            if let Ok(a) = &state.app {
+                commands::sync::start_background(a.clone(), monitor.clone());
+            }
             app.manage(state);
             app.manage(commands::export::ExportControl::default());
+            app.manage(monitor);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -45,6 +50,11 @@ pub fn run() {
             commands::capi::capi_record_consent,
             commands::capi::capi_respondent_mode,
             commands::capi::capi_show_card,
+            commands::sync::sync_status,
+            commands::sync::sync_sign_in,
+            commands::sync::sync_now,
+            commands::sync::sync_log,
+            commands::sync::sync_waiting,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -215,6 +215,35 @@ CREATE TABLE questionnaires (
     installed_at  INTEGER NOT NULL,
     PRIMARY KEY (id, version)
 );
+CREATE TABLE received_assignments (
+    id               TEXT PRIMARY KEY NOT NULL,
+    questionnaire_id TEXT NOT NULL,
+    assignee         TEXT,
+    -- The assignment's JSON body (preloads, address, target...), as received.
+    body             TEXT NOT NULL,
+    received_at      INTEGER NOT NULL
+);
+CREATE TABLE received_decisions (
+    interview_id TEXT NOT NULL,
+    decided_at   INTEGER NOT NULL,
+    decision     TEXT NOT NULL,
+    comment      TEXT,
+    received_at  INTEGER NOT NULL,
+    PRIMARY KEY (interview_id, decided_at, decision)
+);
+CREATE TABLE received_questionnaires (
+    questionnaire_id TEXT NOT NULL,
+    version          TEXT NOT NULL,
+    -- The form file as uploaded to the server; NULL when the server sent none.
+    file_name        TEXT,
+    source           BLOB,
+    -- The server's JSON definition, as received.
+    definition       TEXT NOT NULL,
+    received_at      INTEGER NOT NULL,
+    state            TEXT NOT NULL DEFAULT 'received' CHECK (state IN ('received', 'installed', 'refused')),
+    problem          TEXT,
+    PRIMARY KEY (questionnaire_id, version)
+);
 CREATE TABLE sync_log (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at  INTEGER NOT NULL,

@@ -40,6 +40,8 @@ mod sync_chaos;
 mod ui_strings;
 // CAPI: assignment import (CSV, XLSX), dashboard, interviews per assignment, visits, consents, CLI.
 mod capi;
+// What a pass pulls is kept: questionnaire versions installed for offline use, assignments, decisions.
+mod sync_received;
 // Window-test fixtures: tauri-driver, keys, waits, screenshots, database reads.
 mod window;
 // The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).
@@ -54,3 +56,5 @@ mod e2e_a11y;
 mod cati;
 // CAPI through the real window: a household roster with respondent mode, and a no-contact visit.
 mod e2e_capi;
+// Sync through the real window: sign in, complete the demo, sync, the log and the server agree.
+mod e2e_sync;

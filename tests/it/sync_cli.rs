@@ -129,6 +129,23 @@ async fn the_commands_run_a_whole_day(b: Backend, name: &str) {
     .await;
     assert_eq!(code, 1);
     assert!(err.contains("already exists"), "{err}");
+    // Provisioning scripts (run.sh) add their accounts on every start.
+    let (code, out, err) = server_cli(
+        with(strings(&[
+            "user",
+            "add",
+            "ines",
+            "--role",
+            "supervisor",
+            "--team",
+            "south",
+            "--exists-ok",
+        ])),
+        Some("another password"),
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("already exists; left as it is"), "{out}");
     let (code, _, err) = server_cli(
         with(strings(&["user", "add", "sam", "--role", "supervisor"])),
         Some(PASSWORD),

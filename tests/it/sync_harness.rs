@@ -125,6 +125,7 @@ impl TestServer {
         let db: Arc<dyn Database> = Arc::new(FaultyDb {
             inner: inner.clone(),
             fail_ingest: fail_ingest.clone(),
+            crash: None,
         });
         let clock = Arc::new(AtomicI64::new(SERVER_NOW_MS));
         let now = clock.clone();
@@ -154,20 +155,41 @@ impl TestServer {
 
     /// Creates an account with a cheap password hash (the password is the user name plus "-pw").
     pub async fn add_user(&self, name: &str, role: &str, team: Option<&str>) {
-        let user = NewUser {
-            name: name.into(),
-            role: role.into(),
-            team: team.map(str::to_owned),
-            password_hash: hash_password(&password(name), HashCost::Minimal).unwrap(),
-            created_at: SERVER_NOW_MS,
-        };
-        self.db.add_user(user).await.unwrap();
+        add_user(&*self.db, name, role, team).await
     }
 
     /// Every interview the server stored, oldest first.
     pub async fn interviews(&self) -> Vec<db::StoredRecord> {
         self.db.records("interview", None).await.unwrap()
     }
+}
+
+/// Creates an account in `db` with a cheap password hash (the password is the user name plus "-pw").
+pub async fn add_user(db: &dyn Database, name: &str, role: &str, team: Option<&str>) {
+    let user = NewUser {
+        name: name.into(),
+        role: role.into(),
+        team: team.map(str::to_owned),
+        password_hash: hash_password(&password(name), HashCost::Minimal).unwrap(),
+        created_at: SERVER_NOW_MS,
+    };
+    db.add_user(user).await.unwrap();
+}
+
+/// `CANVASS_TEST_POSTGRES_URL` with its database replaced by `dbname` (one made by [`open_db`]).
+pub fn postgres_url_for(dbname: &str) -> String {
+    let url = std::env::var("CANVASS_TEST_POSTGRES_URL").expect("CANVASS_TEST_POSTGRES_URL is set");
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b.to_owned(), format!("?{q}")),
+        None => (url.clone(), String::new()),
+    };
+    // postgres://user@host:port/db: the database is the path after the authority.
+    let authority_end = base
+        .find("://")
+        .map(|i| i + 3)
+        .and_then(|start| base[start..].find('/').map(|j| start + j))
+        .unwrap_or(base.len());
+    format!("{}/{dbname}{query}", &base[..authority_end])
 }
 
 /// The password tests give `user`.
@@ -185,6 +207,21 @@ pub struct Device {
 impl Device {
     pub fn new() -> Device {
         let db = TempDb::new();
+        let (app, clock) = db.app();
+        Device { db, app, clock }
+    }
+
+    /// A device whose database lives in memory-backed `/dev/shm` when there is one, so that
+    /// thousands of durable saves (each an fsync) cost what the code costs, not what the disk does.
+    pub fn on_tmpfs() -> Device {
+        let shm = std::path::Path::new("/dev/shm");
+        let dir = if shm.is_dir() {
+            tempfile::tempdir_in(shm).expect("create a folder in /dev/shm")
+        } else {
+            tempfile::tempdir().expect("create a temporary folder")
+        };
+        let path = dir.path().join("canvass.sqlite");
+        let db = TempDb { dir, path };
         let (app, clock) = db.app();
         Device { db, app, clock }
     }
@@ -255,10 +292,37 @@ impl Device {
     }
 }
 
-/// A storage wrapper that can make batch ingest fail, so the real server answers a real 500.
-struct FaultyDb {
+/// A storage wrapper that can make batch ingest fail, so the real server answers a real 500,
+/// or end the whole process while a batch is being ingested (the chaos test's server crashes).
+pub struct FaultyDb {
     inner: Arc<dyn Database>,
     fail_ingest: Arc<AtomicBool>,
+    crash: Option<CrashPlan>,
+}
+
+/// When a server process dies: during its `at`-th batch ingest, `after` into it.
+pub struct CrashPlan {
+    pub at: u64,
+    pub after: std::time::Duration,
+    seen: AtomicU64,
+}
+
+/// The exit code of a planned crash, so the supervisor can tell it from a real failure.
+pub const CRASH_EXIT: i32 = 86;
+
+impl FaultyDb {
+    /// Storage that ends the process during its `at`-th ingest, `after` into it.
+    pub fn crashing(inner: Arc<dyn Database>, at: u64, after: std::time::Duration) -> FaultyDb {
+        FaultyDb {
+            inner,
+            fail_ingest: Arc::default(),
+            crash: Some(CrashPlan {
+                at,
+                after,
+                seen: AtomicU64::new(0),
+            }),
+        }
+    }
 }
 
 #[canvass_server::db::async_trait]
@@ -297,6 +361,18 @@ impl Database for FaultyDb {
                 source: std::io::Error::other("injected storage failure"),
             });
         }
+        if let Some(plan) = &self.crash {
+            if plan.seen.fetch_add(1, Ordering::SeqCst) + 1 == plan.at {
+                // The batch's transaction is under way when the process ends, unless it was quicker than `after`.
+                tokio::select! {
+                    _ = self.inner.ingest(batch) => println!("CHAOS-CRASH after-ingest"),
+                    _ = tokio::time::sleep(plan.after) => println!("CHAOS-CRASH in-flight"),
+                }
+                // exit() runs no destructors: the open transaction is neither committed nor
+                // rolled back by us and the connections are not closed cleanly, as in a kill.
+                std::process::exit(CRASH_EXIT);
+            }
+        }
         self.inner.ingest(batch).await
     }
     async fn records(&self, kind: &str, team: Option<&str>) -> db::DbResult<Vec<db::StoredRecord>> {
@@ -331,16 +407,43 @@ pub enum ProxyMode {
     DropResponse,
     /// Forward part of the request, then close both sides: the server sees a truncated request.
     CutRequest,
-    /// Pick one of the modes above per connection from a seeded sequence (chaos).
+    /// Pick one of the four modes above per connection from a seeded sequence (chaos).
     Random,
+    /// Forward both ways, holding each answer back for a while (up to a few seconds) first.
+    Delay,
+    /// Forward both ways, then cut the connection in the middle of a later request
+    /// (keep-alive connections carry several requests of one pass).
+    CutLater,
+    /// Per connection, a seeded mix of every mode above, a third of connections left healthy.
+    Chaos,
+}
+
+impl ProxyMode {
+    /// The name used in the fault counts.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProxyMode::Pass => "pass",
+            ProxyMode::Refuse => "refuse",
+            ProxyMode::DropResponse => "drop_response",
+            ProxyMode::CutRequest => "cut_request",
+            ProxyMode::Random => "random",
+            ProxyMode::Delay => "delay",
+            ProxyMode::CutLater => "cut_later",
+            ProxyMode::Chaos => "chaos",
+        }
+    }
 }
 
 /// A TCP proxy on 127.0.0.1 in front of a server, for lost connections and lost answers.
 pub struct Proxy {
     pub url: String,
     mode: Arc<std::sync::Mutex<ProxyMode>>,
+    /// Where connections go; a restarted server may listen elsewhere.
+    upstream: Arc<std::sync::Mutex<SocketAddr>>,
     /// Connections handled so far.
     pub connections: Arc<AtomicU64>,
+    /// Connections per mode actually applied, by [`ProxyMode::name`].
+    pub counts: Arc<std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -355,30 +458,51 @@ impl Proxy {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let mode = Arc::new(std::sync::Mutex::new(ProxyMode::Pass));
+        let upstream = Arc::new(std::sync::Mutex::new(upstream));
         let connections = Arc::new(AtomicU64::new(0));
-        let (m, n) = (mode.clone(), connections.clone());
+        let counts = Arc::new(std::sync::Mutex::new(std::collections::BTreeMap::new()));
+        let (m, n, up, c) = (
+            mode.clone(),
+            connections.clone(),
+            upstream.clone(),
+            counts.clone(),
+        );
         let task = tokio::spawn(async move {
             loop {
                 let Ok((client, _)) = listener.accept().await else {
                     return;
                 };
                 let k = n.fetch_add(1, Ordering::SeqCst);
+                let r = splitmix(seed ^ k);
                 let mut chosen = *m.lock().unwrap();
                 if chosen == ProxyMode::Random {
-                    chosen = match splitmix(seed ^ k) % 4 {
+                    chosen = match r % 4 {
                         0 => ProxyMode::Pass,
                         1 => ProxyMode::Refuse,
                         2 => ProxyMode::CutRequest,
                         _ => ProxyMode::DropResponse,
                     };
+                } else if chosen == ProxyMode::Chaos {
+                    chosen = match r % 100 {
+                        0..=34 => ProxyMode::Pass,
+                        35..=49 => ProxyMode::Delay,
+                        50..=69 => ProxyMode::CutLater,
+                        70..=79 => ProxyMode::Refuse,
+                        80..=89 => ProxyMode::CutRequest,
+                        _ => ProxyMode::DropResponse,
+                    };
                 }
-                tokio::spawn(handle(client, upstream, chosen));
+                *c.lock().unwrap().entry(chosen.name()).or_insert(0) += 1;
+                let target = *up.lock().unwrap();
+                tokio::spawn(handle(client, target, chosen, splitmix(r)));
             }
         });
         Proxy {
             url,
             mode,
+            upstream,
             connections,
+            counts,
             task,
         }
     }
@@ -386,9 +510,15 @@ impl Proxy {
     pub fn set(&self, mode: ProxyMode) {
         *self.mode.lock().unwrap() = mode;
     }
+
+    /// A handle to re-point the proxy at a restarted server; new connections go there.
+    pub fn upstream(&self) -> Arc<std::sync::Mutex<SocketAddr>> {
+        self.upstream.clone()
+    }
 }
 
-async fn handle(mut client: tokio::net::TcpStream, upstream: SocketAddr, mode: ProxyMode) {
+/// Serves one connection in `mode`; `r` draws the mode's parameters (delays, cut points).
+async fn handle(mut client: tokio::net::TcpStream, upstream: SocketAddr, mode: ProxyMode, r: u64) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     match mode {
         ProxyMode::Refuse => drop(client),
@@ -401,11 +531,82 @@ async fn handle(mut client: tokio::net::TcpStream, upstream: SocketAddr, mode: P
                 let _ = server.write_all(&buf[..n / 2]).await;
             }
         }
-        ProxyMode::Pass | ProxyMode::Random => {
+        ProxyMode::Pass | ProxyMode::Random | ProxyMode::Chaos => {
             let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else {
                 return;
             };
             let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+        }
+        ProxyMode::Delay => {
+            let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                return;
+            };
+            // Mostly short waits; one connection in eight waits longer than the chaos test's client timeout.
+            let delay = match r % 8 {
+                0 => std::time::Duration::from_millis(2_500),
+                k => std::time::Duration::from_millis(40 * k),
+            };
+            let (mut cr, mut cw) = client.into_split();
+            let (mut sr, mut sw) = server.into_split();
+            let up = async {
+                let _ = tokio::io::copy(&mut cr, &mut sw).await;
+            };
+            let down = async {
+                let mut buf = vec![0u8; 64 * 1024];
+                loop {
+                    match sr.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => {
+                            tokio::time::sleep(delay).await;
+                            if cw.write_all(&buf[..n]).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+            };
+            // Either side closing ends the connection (a client that timed out hangs up on the server too).
+            tokio::select! {
+                _ = up => {}
+                _ = down => {}
+            }
+        }
+        ProxyMode::CutLater => {
+            let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                return;
+            };
+            // Somewhere between the first request and a few batches further on.
+            let limit = 2_000 + (r % 200_000) as usize;
+            let (mut cr, mut cw) = client.into_split();
+            let (mut sr, mut sw) = server.into_split();
+            let up = async {
+                let mut buf = [0u8; 16 * 1024];
+                let mut sent = 0usize;
+                loop {
+                    match cr.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => {
+                            let room = limit.saturating_sub(sent);
+                            if n >= room {
+                                let _ = sw.write_all(&buf[..room]).await;
+                                return;
+                            }
+                            if sw.write_all(&buf[..n]).await.is_err() {
+                                return;
+                            }
+                            sent += n;
+                        }
+                    }
+                }
+            };
+            let down = async {
+                let _ = tokio::io::copy(&mut sr, &mut cw).await;
+            };
+            // Whichever side ends first ends the connection, both halves dropped at once.
+            tokio::select! {
+                _ = up => {}
+                _ = down => {}
+            }
         }
         ProxyMode::DropResponse => {
             let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
@@ -436,7 +637,8 @@ async fn handle(mut client: tokio::net::TcpStream, upstream: SocketAddr, mode: P
     }
 }
 
-fn splitmix(seed: u64) -> u64 {
+/// A well-mixed 64-bit hash (SplitMix64), for seeded choices.
+pub fn splitmix(seed: u64) -> u64 {
     let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

@@ -310,15 +310,20 @@ impl Database for PgDb {
             .await?;
         let mut new_ids: std::collections::HashSet<String> =
             inserted.iter().map(|r| r.get(0)).collect();
-        let stored: std::collections::HashMap<String, String> = tx
-            .query(
+        // The usual batch is all new: then there is nothing to compare and no second round trip.
+        let stored: std::collections::HashMap<String, String> = if new_ids.len() == ids.len() {
+            std::collections::HashMap::new()
+        } else {
+            // All ids, not only the old ones: an id sent twice in one batch compares with its first copy.
+            tx.query(
                 "SELECT id, payload_hash FROM records WHERE id = ANY($1)",
                 &[&ids],
             )
             .await?
             .iter()
             .map(|r| (r.get(0), r.get(1)))
-            .collect();
+            .collect()
+        };
         let mut out = Vec::with_capacity(b.records.len());
         for r in &b.records {
             // The first occurrence of a new id was inserted; a repeat within the

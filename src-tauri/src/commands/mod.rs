@@ -4,6 +4,7 @@ pub mod capi;
 pub mod export;
 pub mod interview;
 pub mod lifecycle;
+pub mod sync;
 
 use crate::error::CommandError;
 

@@ -28,8 +28,9 @@ pub use lifecycle::{Misfit, VersionMove};
 pub use maintenance::{backup_database, backup_dir, restore_database, KEEP_BACKUPS};
 pub use runner::{ChoiceView, QuestionView, RepeatView};
 pub use sync::{
-    utc_text, PassOptions as SyncOptions, SyncError, SyncLogEntry, SyncOutboxEntry, SyncOutcome,
-    SyncSignIn, SyncStatus, SyncSummary,
+    utc_text, PassOptions as SyncOptions, ReceivedAssignment, ReceivedDecision,
+    ReceivedQuestionnaire, SyncError, SyncLogEntry, SyncOutboxEntry, SyncOutcome, SyncSignIn,
+    SyncStatus, SyncSummary,
 };
 
 /// Checks a database file without changing it (integrity and schema version), for `canvass db check`.

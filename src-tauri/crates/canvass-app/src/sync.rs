@@ -7,7 +7,10 @@
 //! backoff jitter seed is derived from it, so fixed-clock tests are exact.
 
 use canvass_store::Store;
-pub use canvass_store::{OutboxEntry as SyncOutboxEntry, SyncLogEntry};
+pub use canvass_store::{
+    OutboxEntry as SyncOutboxEntry, ReceivedAssignment, ReceivedDecision, ReceivedQuestionnaire,
+    SyncLogEntry,
+};
 pub use canvass_sync::{Outcome as SyncOutcome, PassOptions, PassSummary as SyncSummary};
 
 use crate::interview::App;
@@ -138,11 +141,100 @@ impl App {
     }
 
     /// One sync pass with explicit limits, seed and timeout (tests, tuning).
+    ///
+    /// Questionnaire versions the pass received are installed right after it,
+    /// so a version published on the server can be interviewed offline at once.
     pub async fn sync_with(&self, opts: PassOptions) -> Result<SyncSummary, SyncError> {
         let mut store = self.sync_store()?;
         let clock = self.clock.clone();
         let now = move || clock.now_ms();
-        Ok(canvass_sync::sync_pass(&mut store, &now, &opts).await?)
+        let summary = canvass_sync::sync_pass(&mut store, &now, &opts).await?;
+        drop(store);
+        self.install_received()?;
+        Ok(summary)
+    }
+
+    /// Installs every received questionnaire version not yet installed; returns how many were installed.
+    ///
+    /// A version whose file the importer refuses is marked `refused` with every
+    /// problem listed, and stays visible on the sync screen; the others go on.
+    /// Installing is idempotent, so a crash between installing and marking is harmless.
+    pub fn install_received(&self) -> Result<usize, SyncError> {
+        let waiting: Vec<ReceivedQuestionnaire> = self
+            .lock()
+            .store
+            .received_questionnaires()?
+            .into_iter()
+            .filter(|q| q.state == "received")
+            .collect();
+        let mut installed = 0;
+        for q in waiting {
+            let problem = match (&q.source, &q.file_name) {
+                (Some(bytes), Some(name)) => match self.install_form(bytes, name) {
+                    Ok(view) if view.id == q.questionnaire_id && view.version == q.version => None,
+                    Ok(view) => Some(format!(
+                        "the file {name} holds questionnaire {} version {}, not {} version {}; it was installed under its own name",
+                        view.id, view.version, q.questionnaire_id, q.version
+                    )),
+                    // A failing disk is not the form's fault: stop, and try again on the next pass.
+                    Err(crate::Error::Store(
+                        e @ (canvass_store::Error::DiskFull(_)
+                        | canvass_store::Error::ReadOnly(_)
+                        | canvass_store::Error::Corrupt(_)
+                        | canvass_store::Error::Sqlite(_)),
+                    )) => return Err(SyncError::Store(e)),
+                    Err(e) => Some(e.to_string()),
+                },
+                (Some(_), None) => Some("the server sent the form file without its name, so its format is unknown".to_owned()),
+                (None, _) => Some("the server sent this version without its form file".to_owned()),
+            };
+            installed += usize::from(problem.is_none());
+            self.lock().store.mark_received_questionnaire(
+                &q.questionnaire_id,
+                &q.version,
+                problem.as_deref(),
+            )?;
+        }
+        Ok(installed)
+    }
+
+    /// Whether the server this device signed in to answers now (a short health check).
+    ///
+    /// `false` when not signed in anywhere. The desktop shell polls this to run a
+    /// pass as soon as the network comes back.
+    pub async fn server_reachable(&self, timeout: std::time::Duration) -> bool {
+        let server = self
+            .lock()
+            .store
+            .read_sync_settings()
+            .ok()
+            .flatten()
+            .and_then(|s| s.server_url);
+        let Some(url) = server else {
+            return false;
+        };
+        match canvass_sync::Server::new(&url, timeout) {
+            Ok(s) => s.reachable().await,
+            Err(_) => false,
+        }
+    }
+
+    /// Questionnaire versions received from the server, with whether each was installed and why not.
+    pub fn received_questionnaires(&self) -> crate::Result<Vec<ReceivedQuestionnaire>> {
+        Ok(self.lock().store.received_questionnaires()?)
+    }
+
+    /// Assignments received from the server (the latest version of each), by id.
+    pub fn received_assignments(&self) -> crate::Result<Vec<ReceivedAssignment>> {
+        Ok(self.lock().store.received_assignments()?)
+    }
+
+    /// Supervisors' decisions received from the server, on one interview or on all, oldest first.
+    pub fn received_decisions(
+        &self,
+        interview_id: Option<&str>,
+    ) -> crate::Result<Vec<ReceivedDecision>> {
+        Ok(self.lock().store.received_decisions(interview_id)?)
     }
 
     /// [`App::login`] for callers without an async runtime (the CLI).

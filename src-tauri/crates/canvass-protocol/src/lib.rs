@@ -123,6 +123,14 @@ pub struct QuestionnaireVersion {
     pub version: String,
     /// The form definition as published (e.g. XLSForm converted to JSON).
     pub definition: serde_json::Value,
+    /// The uploaded form file's name (`survey.xlsx`, `survey.xml`); its extension tells devices how to read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    /// The uploaded form file itself, standard base64. Devices install a version from
+    /// this file, exactly as they would install it from disk; without it they keep the
+    /// version as received and show that it cannot be installed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_base64: Option<String>,
 }
 
 /// A case handed to an interviewer or team.

@@ -21,6 +21,7 @@ mod open;
 mod outbox;
 mod paradata;
 mod questionnaires;
+mod received;
 mod sync_state;
 
 pub use backup::{list_backups, prune_backups, restore, BACKUP_PREFIX};
@@ -39,4 +40,5 @@ pub use open::{inspect, DbReport, Store};
 pub use outbox::{OutboxEntry, OutboxUpdate};
 pub use paradata::{EventRow, NewEvent, NewSession, SessionRow, Write};
 pub use questionnaires::QuestionnaireRow;
+pub use received::{ReceivedAssignment, ReceivedChanges, ReceivedDecision, ReceivedQuestionnaire};
 pub use sync_state::{SyncLogEntry, SyncSettings, SYNC_LOG_KEEP};

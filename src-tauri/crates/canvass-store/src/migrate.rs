@@ -41,6 +41,10 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../../migrations/0005_cati.sql"),
     },
     Migration {
+        name: "0006_received",
+        sql: include_str!("../../../../migrations/0006_received.sql"),
+    },
+    Migration {
         name: "0007_capi",
         sql: include_str!("../../../../migrations/0007_capi.sql"),
     },

@@ -84,15 +84,6 @@ impl Store {
         Ok(())
     }
 
-    /// Stores the cursor of the last changes received.
-    pub fn save_changes_cursor(&mut self, cursor: &str) -> Result<()> {
-        self.conn.execute(
-            "UPDATE sync_settings SET changes_cursor = ?1 WHERE id = 1",
-            [cursor],
-        )?;
-        Ok(())
-    }
-
     /// Appends a sync pass to the log; returns its id.
     pub fn add_sync_log(&mut self, e: &SyncLogEntry) -> Result<i64> {
         self.conn.execute(

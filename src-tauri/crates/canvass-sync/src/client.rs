@@ -65,6 +65,19 @@ impl Server {
         Ok((json(check(resp).await?).await?, sent))
     }
 
+    /// `GET /v1/health`: whether the server answers at all (no token needed); any failure is "no".
+    pub async fn reachable(&self) -> bool {
+        match self
+            .http
+            .get(format!("{}/v1/health", self.base))
+            .send()
+            .await
+        {
+            Ok(r) => r.status().is_success(),
+            Err(_) => false,
+        }
+    }
+
     /// `GET /v1/changes?since=CURSOR`.
     pub async fn changes(&self, token: &str, since: Option<&str>) -> Result<Changes> {
         let resp = self

@@ -13,7 +13,10 @@ use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use canvass_protocol::{ItemStatus, LoginRequest, LoginResponse, PushBatch, PushResponse};
-use canvass_store::{OutboxEntry, OutboxUpdate, Store, SyncLogEntry};
+use canvass_store::{
+    OutboxEntry, OutboxUpdate, ReceivedAssignment, ReceivedChanges, ReceivedDecision,
+    ReceivedQuestionnaire, Store, SyncLogEntry,
+};
 use serde::Serialize;
 
 use crate::client::{Server, DEFAULT_TIMEOUT};
@@ -288,15 +291,83 @@ async fn push_and_pull(
             + changes.assignments.len()
             + changes.decisions.len();
         s.changes += n;
-        // Applying questionnaire versions, assignments and decisions locally comes with
-        // the issues that add those tables; the cursor is kept so nothing is pulled twice.
-        store.save_changes_cursor(&changes.cursor)?;
+        // The page and its cursor in one local transaction: a crash keeps both or neither.
+        store.apply_received(&received(&changes, now), &changes.cursor)?;
         if n == 0 || cursor.as_deref() == Some(changes.cursor.as_str()) {
             break;
         }
         cursor = Some(changes.cursor);
     }
     Ok(())
+}
+
+/// The local rows of one page of changes. A form file that is not valid base64 is kept
+/// with its problem, so the sync screen can say which version could not be installed.
+fn received(c: &canvass_protocol::Changes, now: i64) -> ReceivedChanges {
+    use base64::Engine as _;
+    let questionnaires = c
+        .questionnaire_versions
+        .iter()
+        .map(|q| {
+            let decoded = q.source_base64.as_deref().map(|b| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(b.trim())
+                    .map_err(|e| {
+                        format!("the server sent a form file that is not valid base64: {e}")
+                    })
+            });
+            let (source, problem) = match decoded {
+                None => (
+                    None,
+                    Some("the server sent this version without its form file".to_owned()),
+                ),
+                Some(Ok(bytes)) => (Some(bytes), None),
+                Some(Err(why)) => (None, Some(why)),
+            };
+            ReceivedQuestionnaire {
+                questionnaire_id: q.questionnaire_id.clone(),
+                version: q.version.clone(),
+                file_name: q.file_name.clone(),
+                source,
+                definition: q.definition.to_string(),
+                received_at: now,
+                state: if problem.is_some() {
+                    "refused"
+                } else {
+                    "received"
+                }
+                .to_owned(),
+                problem,
+            }
+        })
+        .collect();
+    let assignments = c
+        .assignments
+        .iter()
+        .map(|a| ReceivedAssignment {
+            id: a.id.clone(),
+            questionnaire_id: a.questionnaire_id.clone(),
+            assignee: a.assignee.clone(),
+            body: a.body.to_string(),
+            received_at: now,
+        })
+        .collect();
+    let decisions = c
+        .decisions
+        .iter()
+        .map(|d| ReceivedDecision {
+            interview_id: d.interview_id.clone(),
+            decision: d.decision.clone(),
+            comment: d.comment.clone(),
+            decided_at: d.decided_at,
+            received_at: now,
+        })
+        .collect();
+    ReceivedChanges {
+        questionnaires,
+        assignments,
+        decisions,
+    }
 }
 
 /// Most pages of changes one pass pulls.
