@@ -44,5 +44,15 @@ const api = (() => {
     breakOffInterview: (interviewId, reason) => call("break_off_interview", { interview_id: interviewId, reason }),
     newerVersions: (interviewId) => call("newer_versions", { interview_id: interviewId }),
     moveToVersion: (interviewId, version, apply) => call("move_to_version", { interview_id: interviewId, version, apply }),
+    catiSetup: (studyId) => call("cati_setup", { study_id: studyId }),
+    catiNext: () => call("cati_next", {}),
+    catiCase: (studyId, caseId) => call("cati_case", { study_id: studyId, case_id: caseId }),
+    catiRecord: (r) => call("cati_record", {
+      study_id: r.studyId, case_id: r.caseId, outcome: r.outcome, started_at: r.startedAt ?? null,
+      phone_index: r.phoneIndex ?? null, note: r.note || "", appointment_at: r.appointmentAt ?? null,
+      hard: !!r.hard, interview_id: r.interviewId ?? null,
+    }),
+    catiAppointments: (fromMs, toMs) => call("cati_appointments", { from_ms: fromMs, to_ms: toMs }),
+    catiStartInterview: (studyId, caseId) => call("cati_start_interview", { study_id: studyId, case_id: caseId }),
   };
 })();

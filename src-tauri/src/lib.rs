@@ -33,6 +33,12 @@ pub fn run() {
             commands::lifecycle::break_off_interview,
             commands::lifecycle::newer_versions,
             commands::lifecycle::move_to_version,
+            commands::cati::cati_setup,
+            commands::cati::cati_next,
+            commands::cati::cati_case,
+            commands::cati::cati_record,
+            commands::cati::cati_appointments,
+            commands::cati::cati_start_interview,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
