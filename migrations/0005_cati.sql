@@ -38,7 +38,10 @@ CREATE TABLE cati_cases (
 -- The call queue per study and time zone: open cases by priority, then least
 -- recently called (never-called first). The scheduler reads only zones whose
 -- calling window is open now, so cases asleep in their night are never scanned.
-CREATE INDEX cati_cases_queue ON cati_cases (status, study_id, timezone, priority DESC, last_call_at, id);
+-- The trailing columns let SQLite skip cases waiting for their redial time or an
+-- appointment inside the index, without reading their rows.
+CREATE INDEX cati_cases_queue ON cati_cases
+    (status, study_id, timezone, priority DESC, last_call_at, id, next_allowed_at, appointment_at);
 
 -- The (study, time zone) pairs that have cases, kept at import: a handful of rows.
 CREATE TABLE cati_zones (

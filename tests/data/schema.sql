@@ -1,7 +1,8 @@
 CREATE INDEX cati_appointments_by_case ON cati_appointments (study_id, case_id, state);
 CREATE INDEX cati_appointments_due ON cati_appointments (state, starts_at);
 CREATE INDEX cati_attempts_by_case ON cati_attempts (study_id, case_id, started_at);
-CREATE INDEX cati_cases_queue ON cati_cases (status, study_id, timezone, priority DESC, last_call_at, id);
+CREATE INDEX cati_cases_queue ON cati_cases
+    (status, study_id, timezone, priority DESC, last_call_at, id, next_allowed_at, appointment_at);
 CREATE INDEX cati_events_by_case ON cati_events (study_id, case_id, seq);
 CREATE INDEX interviews_by_status ON interviews (status, updated_at);
 CREATE INDEX outbox_pending ON outbox (state, created_at, id);
