@@ -46,3 +46,5 @@ mod e2e;
 mod e2e_ui;
 // Telephone interviewing: case lists, the call queue, outcomes, appointments, quotas, reports, exports.
 mod cati;
+// The call screen through the real window: a 20-case list worked by keyboard (ignored without a display).
+mod e2e_cati;
