@@ -1,4 +1,4 @@
-//! Disk full: the database sits on a 384 KiB tmpfs that the test fills up.
+//! Disk full: the database sits on a 512 KiB tmpfs that the test fills up (room for the schema, a database and its daily backup).
 //!
 //! The scenario runs in a child process inside a private user and mount
 //! namespace (`unshare -rm`), so it needs no root on the host and the mount
@@ -44,7 +44,7 @@ fn disk_full_child() {
     }
     let dir = tempfile::tempdir().unwrap();
     let status = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=384k", "tmpfs"])
+        .args(["-t", "tmpfs", "-o", "size=512k", "tmpfs"])
         .arg(dir.path())
         .status()
         .unwrap();
