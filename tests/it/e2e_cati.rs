@@ -77,8 +77,10 @@ async fn an_interviewer_works_a_call_list_by_keyboard() -> TestResult {
         }
         app.import_cases("panel", list.as_bytes(), "cases.csv", None)?;
         // Calls are allowed around the clock, so the test does not depend on the hour it runs at.
-        let mut rules = Rules::default();
-        rules.windows = std::array::from_fn(|_| vec![(0, 24 * 60)]);
+        let rules = Rules {
+            windows: std::array::from_fn(|_| vec![(0, 24 * 60)]),
+            ..Rules::default()
+        };
         app.set_cati_rules("panel", &rules)?;
     }
 
