@@ -35,8 +35,20 @@ CREATE TABLE cati_cases (
     PRIMARY KEY (study_id, id)
 ) WITHOUT ROWID;
 
--- The call queue: open cases by priority, then least recently called (never-called first).
-CREATE INDEX cati_cases_queue ON cati_cases (status, priority DESC, last_call_at, study_id, id);
+-- The call queue per study and time zone: open cases by priority, then least
+-- recently called (never-called first). The scheduler reads only zones whose
+-- calling window is open now, so cases asleep in their night are never scanned.
+-- The trailing columns let SQLite skip cases waiting for their redial time or an
+-- appointment inside the index, without reading their rows.
+CREATE INDEX cati_cases_queue ON cati_cases
+    (status, study_id, timezone, priority DESC, last_call_at, id, next_allowed_at, appointment_at);
+
+-- The (study, time zone) pairs that have cases, kept at import: a handful of rows.
+CREATE TABLE cati_zones (
+    study_id TEXT NOT NULL,
+    timezone TEXT NOT NULL,
+    PRIMARY KEY (study_id, timezone)
+) WITHOUT ROWID;
 
 -- Per-study outcome settings that override the built-in AAPOR table, one JSON row per code.
 CREATE TABLE cati_outcomes (

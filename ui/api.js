@@ -99,5 +99,15 @@ const api = (() => {
     syncNow: () => callNow("sync_now", {}),
     syncLog: (limit) => callNow("sync_log", { limit }),
     syncWaiting: () => callNow("sync_waiting", {}),
+    catiSetup: (studyId) => call("cati_setup", { study_id: studyId }),
+    catiNext: () => call("cati_next", {}),
+    catiCase: (studyId, caseId) => call("cati_case", { study_id: studyId, case_id: caseId }),
+    catiRecord: (r) => call("cati_record", {
+      study_id: r.studyId, case_id: r.caseId, outcome: r.outcome, started_at: r.startedAt ?? null,
+      phone_index: r.phoneIndex ?? null, note: r.note || "", appointment_at: r.appointmentAt ?? null,
+      hard: !!r.hard, interview_id: r.interviewId ?? null,
+    }),
+    catiAppointments: (fromMs, toMs) => call("cati_appointments", { from_ms: fromMs, to_ms: toMs }),
+    catiStartInterview: (studyId, caseId) => call("cati_start_interview", { study_id: studyId, case_id: caseId }),
   };
 })();

@@ -55,6 +55,12 @@ pub fn run() {
             commands::sync::sync_now,
             commands::sync::sync_log,
             commands::sync::sync_waiting,
+            commands::cati::cati_setup,
+            commands::cati::cati_next,
+            commands::cati::cati_case,
+            commands::cati::cati_record,
+            commands::cati::cati_appointments,
+            commands::cati::cati_start_interview,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -5,7 +5,8 @@ CREATE INDEX assignments_by_status ON assignments (status, due_date IS NULL, due
 CREATE INDEX cati_appointments_by_case ON cati_appointments (study_id, case_id, state);
 CREATE INDEX cati_appointments_due ON cati_appointments (state, starts_at);
 CREATE INDEX cati_attempts_by_case ON cati_attempts (study_id, case_id, started_at);
-CREATE INDEX cati_cases_queue ON cati_cases (status, priority DESC, last_call_at, study_id, id);
+CREATE INDEX cati_cases_queue ON cati_cases
+    (status, study_id, timezone, priority DESC, last_call_at, id, next_allowed_at, appointment_at);
 CREATE INDEX cati_events_by_case ON cati_events (study_id, case_id, seq);
 CREATE INDEX consents_by_interview ON consents (interview_id, recorded_at);
 CREATE INDEX interviews_by_status ON interviews (status, updated_at);
@@ -149,6 +150,11 @@ CREATE TABLE cati_quotas (
 CREATE TABLE cati_rules (
     study_id TEXT PRIMARY KEY NOT NULL,
     settings TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE cati_zones (
+    study_id TEXT NOT NULL,
+    timezone TEXT NOT NULL,
+    PRIMARY KEY (study_id, timezone)
 ) WITHOUT ROWID;
 CREATE TABLE consents (
     id            TEXT PRIMARY KEY NOT NULL,

@@ -58,3 +58,5 @@ mod cati;
 mod e2e_capi;
 // Sync through the real window: sign in, complete the demo, sync, the log and the server agree.
 mod e2e_sync;
+// The call screen through the real window: a 20-case list worked by keyboard (ignored without a display).
+mod e2e_cati;

@@ -1,6 +1,7 @@
 //! Tauri commands, one file per UI area; each deserializes, makes one `canvass-app` call, and maps the result.
 
 pub mod capi;
+pub mod cati;
 pub mod export;
 pub mod interview;
 pub mod lifecycle;

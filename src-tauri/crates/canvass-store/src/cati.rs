@@ -230,6 +230,9 @@ impl Store {
         {
             let mut exists =
                 tx.prepare_cached("SELECT 1 FROM cati_cases WHERE study_id = ?1 AND id = ?2")?;
+            let mut zone = tx.prepare_cached(
+                "INSERT OR IGNORE INTO cati_zones (study_id, timezone) VALUES (?1, ?2)",
+            )?;
             let mut insert = tx.prepare_cached(
                 "INSERT INTO cati_cases (study_id, id, name, timezone, priority, phones, preload, imported_at,
                     status, attempts, last_call_at, next_allowed_at, last_outcome, final_code, number_state, appointment_at)
@@ -242,6 +245,7 @@ impl Store {
                         id: c.id.clone(),
                     });
                 }
+                zone.execute(params![c.study_id, c.timezone])?;
                 insert.execute(params![
                     c.study_id,
                     c.id,
@@ -300,20 +304,51 @@ impl Store {
         Ok(rows)
     }
 
-    /// A page of the call queue: open cases whose redial delay has passed and
-    /// that wait for no appointment, by priority (highest first), then least
-    /// recently called (never-called first). Reads the `cati_cases_queue` index in order.
-    pub fn queue_page(&self, now_ms: i64, offset: i64, limit: i64) -> Result<Vec<CaseRow>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {CASE_COLUMNS} FROM cati_cases INDEXED BY cati_cases_queue
-             WHERE status = 'open' AND next_allowed_at <= ?1 AND appointment_at IS NULL
-             ORDER BY status, priority DESC, last_call_at, study_id, id
-             LIMIT ?2 OFFSET ?3"
-        ))?;
+    /// The (study, time zone) pairs that have cases.
+    pub fn cati_zones(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT study_id, timezone FROM cati_zones ORDER BY study_id, timezone",
+        )?;
         let rows = stmt
-            .query_map(params![now_ms, limit, offset], case_row)?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// A page of one study's call queue in one time zone: open cases whose
+    /// redial delay has passed and that wait for no appointment, by priority
+    /// (highest first), then least recently called (never-called first).
+    /// Reads the `cati_cases_queue` index in order.
+    pub fn queue_page(
+        &self,
+        study_id: &str,
+        timezone: &str,
+        now_ms: i64,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<CaseRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {CASE_COLUMNS} FROM cati_cases INDEXED BY cati_cases_queue
+             WHERE status = 'open' AND study_id = ?1 AND timezone = ?2
+               AND next_allowed_at <= ?3 AND appointment_at IS NULL
+             ORDER BY priority DESC, last_call_at, id
+             LIMIT ?4 OFFSET ?5"
+        ))?;
+        let rows = stmt
+            .query_map(params![study_id, timezone, now_ms, limit, offset], case_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// How many cases of a study in a zone would be in its queue now (for "why none").
+    pub fn queue_size(&self, study_id: &str, timezone: &str, now_ms: i64) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM cati_cases INDEXED BY cati_cases_queue
+             WHERE status = 'open' AND study_id = ?1 AND timezone = ?2
+               AND next_allowed_at <= ?3 AND appointment_at IS NULL",
+            params![study_id, timezone, now_ms],
+            |r| r.get(0),
+        )?)
     }
 
     /// Counts for explaining an empty queue.
@@ -578,10 +613,12 @@ impl CatiWrite<'_> {
 
     /// Appends one attempt.
     pub fn insert_attempt(&self, a: &AttemptRow) -> Result<()> {
-        self.tx.execute(
+        // Cached: bulk loads insert many attempts in one transaction.
+        self.tx.prepare_cached(
             "INSERT INTO cati_attempts (id, study_id, case_id, phone_index, phone, interviewer, started_at, ended_at,
                 outcome_code, note, appointment_id, interview_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?.execute(
             params![
                 a.id,
                 a.study_id,

@@ -28,8 +28,10 @@ use schedule::{
     Status,
 };
 
-/// How many queue rows are read per page while looking for a callable case.
-const PAGE: i64 = 64;
+/// How many queue rows of a zone are read first while looking for a callable case.
+const PAGE_FIRST: i64 = 4;
+/// The largest page read at once.
+const PAGE_MAX: i64 = 1024;
 
 /// The device id used for leases when this device never signed in to a server.
 pub const LOCAL_DEVICE: &str = "local";
@@ -86,6 +88,18 @@ pub struct AttemptView {
     pub outcome: String,
     pub aapor: String,
     pub note: String,
+}
+
+/// A pending appointment, for the calendar's day view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppointmentView {
+    pub id: String,
+    pub study_id: String,
+    pub case_id: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub interviewer: String,
+    pub hard: bool,
 }
 
 /// An appointment to book with a call outcome.
@@ -427,8 +441,6 @@ impl App {
         };
         let mut rules_cache: BTreeMap<String, Rules> = BTreeMap::new();
         let mut cells_cache: BTreeMap<String, Vec<(String, quota::Condition)>> = BTreeMap::new();
-        let mut preload_cache: BTreeMap<(String, String), BTreeMap<String, String>> =
-            BTreeMap::new();
         let mut reasons: BTreeMap<String, i64> = BTreeMap::new();
         let merge = |d: &Decision, reasons: &mut BTreeMap<String, i64>| {
             if let Decision::NoneCallable { reasons: r } = d {
@@ -469,42 +481,78 @@ impl App {
             merge(&d, &mut reasons);
         }
 
-        // The queue, a page at a time, in index order.
-        let mut offset = 0;
-        loop {
-            let page = store.queue_page(now, offset, PAGE)?;
-            if page.is_empty() {
-                break;
+        // The queue, zone by zone: a zone whose calling window is closed is not
+        // read at all; in an open zone the first callable case is found a
+        // page at a time in index order, and the best of the zones' picks wins.
+        let mut best: Option<(Candidate, Decision)> = None;
+        let mut closed: Vec<(String, String)> = Vec::new();
+        for (study, zone) in store.cati_zones()? {
+            if !rules_cache.contains_key(&study) {
+                rules_cache.insert(study.clone(), study_rules(store, &study)?);
+                cells_cache.insert(study.clone(), full_cells(store, &study)?);
             }
-            for c in &page {
-                if !rules_cache.contains_key(&c.study_id) {
-                    rules_cache.insert(c.study_id.clone(), study_rules(store, &c.study_id)?);
-                    cells_cache.insert(c.study_id.clone(), full_cells(store, &c.study_id)?);
+            let rules = rules_cache[&study].clone();
+            if !rules.in_window(&schedule::local_time(parse_tz(&zone), now)) {
+                closed.push((study, zone));
+                continue;
+            }
+            let cells = &cells_cache[&study];
+            let mut offset = 0;
+            let mut limit = PAGE_FIRST;
+            loop {
+                let page = store.queue_page(&study, &zone, now, offset, limit)?;
+                if page.is_empty() {
+                    break;
                 }
-                let cells = &cells_cache[&c.study_id];
-                if !cells.is_empty() {
-                    preload_cache.insert(
-                        (c.study_id.clone(), c.id.clone()),
-                        quota::preload_values(&preload_of(c)),
-                    );
+                let values: BTreeMap<String, BTreeMap<String, String>> = if cells.is_empty() {
+                    BTreeMap::new()
+                } else {
+                    page.iter()
+                        .map(|c| (c.id.clone(), quota::preload_values(&preload_of(c))))
+                        .collect()
+                };
+                let quota_full = |c: &Candidate| {
+                    let v = values.get(&c.case_id)?;
+                    cells
+                        .iter()
+                        .find(|(_, cond)| quota::in_cell(cond, v, now))
+                        .map(|(name, _)| name.clone())
+                };
+                let candidates: Vec<Candidate> = page.iter().map(candidate).collect();
+                let d = schedule::next_case(
+                    &candidates,
+                    &[],
+                    now,
+                    &|_| rules.clone(),
+                    caller,
+                    &quota_full,
+                );
+                if let Decision::Call { ref case_id, .. } = d {
+                    let chosen = candidates.into_iter().find(|c| &c.case_id == case_id);
+                    if let Some(c) = chosen {
+                        let better = best
+                            .as_ref()
+                            .is_none_or(|(b, _)| schedule::order_key(&c) < schedule::order_key(b));
+                        if better {
+                            best = Some((c, d));
+                        }
+                    }
+                    break;
                 }
+                merge(&d, &mut reasons);
+                offset += page.len() as i64;
+                // Most zones answer on the first rows; a zone full of held-back cases is read in growing pages.
+                limit = (limit * 4).min(PAGE_MAX);
             }
-            let candidates: Vec<Candidate> = page.iter().map(candidate).collect();
-            let quota_full = |c: &Candidate| {
-                let cells = cells_cache.get(&c.study_id)?;
-                let values = preload_cache.get(&(c.study_id.clone(), c.case_id.clone()))?;
-                cells
-                    .iter()
-                    .find(|(_, cond)| quota::in_cell(cond, values, now))
-                    .map(|(name, _)| name.clone())
-            };
-            let rules_of = |s: &str| rules_cache.get(s).cloned().unwrap_or_default();
-            let d = schedule::next_case(&candidates, &[], now, &rules_of, caller, &quota_full);
-            if let Decision::Call { .. } = d {
-                return self.decided(store, d, now);
+        }
+        if let Some((_, d)) = best {
+            return self.decided(store, d, now);
+        }
+        for (study, zone) in closed {
+            let n = store.queue_size(&study, &zone, now)?;
+            if n > 0 {
+                *reasons.entry("outside_window".to_owned()).or_default() += n;
             }
-            merge(&d, &mut reasons);
-            offset += page.len() as i64;
         }
         let counts = store.queue_counts(now)?;
         for (code, n) in [
@@ -858,12 +906,32 @@ impl App {
     }
 
     /// Pending appointments starting in `[from_ms, to_ms)`: the calendar's day view.
-    pub fn appointments_between(
-        &self,
-        from_ms: i64,
-        to_ms: i64,
-    ) -> Result<Vec<canvass_store::AppointmentRow>> {
-        Ok(self.lock().store.appointments_between(from_ms, to_ms)?)
+    pub fn appointments_between(&self, from_ms: i64, to_ms: i64) -> Result<Vec<AppointmentView>> {
+        Ok(self
+            .lock()
+            .store
+            .appointments_between(from_ms, to_ms)?
+            .into_iter()
+            .map(|a| AppointmentView {
+                id: a.id,
+                study_id: a.study_id,
+                case_id: a.case_id,
+                starts_at: a.starts_at,
+                ends_at: a.ends_at,
+                interviewer: a.interviewer,
+                hard: a.hard,
+            })
+            .collect())
+    }
+
+    /// Who calls from this device: the user it signed in to the server as, or `interviewer`.
+    pub fn cati_interviewer(&self) -> Result<String> {
+        Ok(self
+            .lock()
+            .store
+            .read_sync_settings()?
+            .and_then(|s| s.user_name)
+            .unwrap_or_else(|| "interviewer".to_owned()))
     }
 
     /// AAPOR rates and effort per study (one study, or every study with cases),

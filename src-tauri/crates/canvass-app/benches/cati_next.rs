@@ -17,6 +17,7 @@ use canvass_app::cati::outcomes::OutcomeTable;
 use canvass_app::cati::schedule::{derive_state, PastAttempt, Rules};
 use canvass_app::cati::{state_row, RecordCall};
 use canvass_app::{App, Clock, FixedClock};
+use canvass_store::{AppointmentRow, AttemptRow, NewCase, Store};
 
 const ZONES: [&str; 5] = [
     "Europe/Kyiv",
@@ -108,119 +109,106 @@ fn main() {
     );
 }
 
-/// Bulk-loads the sample and its history in one transaction; returns the attempt count.
+/// Bulk-loads the sample and its history through the store (one transaction
+/// each for cases and for history); returns the attempt count.
 fn fill(db: &Path, cases: usize) -> usize {
     let table = OutcomeTable::default();
-    let rules = Rules::default();
+    // Unlimited attempts keep most of the sample open, the harder case for the queue.
+    let rules = Rules {
+        max_attempts: 0,
+        max_dials_per_number: 0,
+        ..Rules::default()
+    };
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let mut conn = rusqlite::Connection::open(db).unwrap();
-    let tx = conn.transaction().unwrap();
-    let mut total = 0;
-    {
-        let mut case = tx
-            .prepare(
-                "INSERT INTO cati_cases (study_id, id, name, timezone, priority, phones, preload, imported_at,
-                    status, attempts, last_call_at, next_allowed_at, last_outcome, final_code, number_state, appointment_at)
-                 VALUES ('s', ?1, ?2, ?3, ?4, ?5, '{}', 0, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            )
-            .unwrap();
-        let mut att = tx
-            .prepare(
-                "INSERT INTO cati_attempts (id, study_id, case_id, phone_index, phone, interviewer, started_at, ended_at, outcome_code)
-                 VALUES (?1, 's', ?2, ?3, ?4, 'ann', ?5, ?6, ?7)",
-            )
-            .unwrap();
-        let mut appt = tx
-            .prepare(
-                "INSERT INTO cati_appointments (id, study_id, case_id, starts_at, ends_at, interviewer, hard, state, created_at)
-                 VALUES (?1, 's', ?2, ?3, ?4, 'ann', ?5, 'pending', 0)",
-            )
-            .unwrap();
-        for i in 0..cases {
-            let id = format!("c{i:06}");
-            let phones = 1 + rng.below(2) as usize;
-            let n = rng.below(21) as usize; // 0..=20, ten on average
-            let finished = rng.below(10) == 0;
-            let mut history = Vec::with_capacity(n);
-            let mut at = START_MS - 14 * 24 * 60 * MIN + rng.below(24 * 60) as i64 * MIN;
-            for k in 0..n {
-                let outcome = if finished && k + 1 == n {
-                    if rng.below(2) == 0 {
-                        "complete"
-                    } else {
-                        "refusal_hard"
-                    }
+    let mut store = Store::open(db).unwrap();
+    let mut new_cases = Vec::with_capacity(cases);
+    let mut attempts = Vec::new();
+    let mut appointments = Vec::new();
+    for i in 0..cases {
+        let id = format!("c{i:06}");
+        let phones = 1 + rng.below(2) as usize;
+        let phone_list: Vec<String> = (0..phones).map(|p| format!("+3804400{i:05}{p}")).collect();
+        let n = rng.below(21) as usize; // 0..=20, ten on average
+        let finished = rng.below(10) == 0;
+        let mut history = Vec::with_capacity(n);
+        let mut at = START_MS - 14 * 24 * 60 * MIN + rng.below(24 * 60) as i64 * MIN;
+        for k in 0..n {
+            let outcome = if finished && k + 1 == n {
+                if rng.below(2) == 0 {
+                    "complete"
                 } else {
-                    OUTCOMES[rng.below(OUTCOMES.len() as u64) as usize]
-                };
-                at += (14 * 24 * 60 * MIN) / 21;
-                let phone = k % phones;
-                att.execute(rusqlite::params![
-                    format!("{id}-{k:02}"),
-                    id,
-                    phone as i64,
-                    format!("+3804400{i:05}{phone}"),
-                    at - 2 * MIN,
-                    at,
-                    outcome
-                ])
-                .unwrap();
-                history.push(PastAttempt {
-                    phone_index: phone,
-                    ended_at: at,
-                    outcome: outcome.into(),
-                    interviewer: "ann".into(),
-                });
-            }
-            total += n;
-            // One case in a hundred has an appointment somewhere in the next day.
-            let appointment_at =
-                (rng.below(100) == 0).then(|| START_MS + rng.below(24 * 60) as i64 * MIN);
-            if let Some(a) = appointment_at {
-                appt.execute(rusqlite::params![
-                    format!("a{i:06}"),
-                    id,
-                    a,
-                    a + 15 * MIN,
-                    rng.below(2) == 0
-                ])
-                .unwrap();
-            }
-            // Unlimited attempts keep most of the sample open, the harder case for the queue.
-            let rules = Rules {
-                max_attempts: 0,
-                max_dials_per_number: 0,
-                ..rules.clone()
+                    "refusal_hard"
+                }
+            } else {
+                OUTCOMES[rng.below(OUTCOMES.len() as u64) as usize]
             };
-            let s = state_row(&derive_state(
+            at += (14 * 24 * 60 * MIN) / 21;
+            let phone = k % phones;
+            attempts.push(AttemptRow {
+                id: format!("{id}-{k:02}"),
+                study_id: "s".into(),
+                case_id: id.clone(),
+                phone_index: phone as i64,
+                phone: phone_list[phone].clone(),
+                interviewer: "ann".into(),
+                started_at: at - 2 * MIN,
+                ended_at: at,
+                outcome_code: outcome.into(),
+                note: String::new(),
+                appointment_id: None,
+                interview_id: None,
+            });
+            history.push(PastAttempt {
+                phone_index: phone,
+                ended_at: at,
+                outcome: outcome.into(),
+                interviewer: "ann".into(),
+            });
+        }
+        // One case in a hundred has an appointment somewhere in the next day.
+        let appointment_at =
+            (rng.below(100) == 0).then(|| START_MS + rng.below(24 * 60) as i64 * MIN);
+        if let Some(a) = appointment_at {
+            appointments.push(AppointmentRow {
+                id: format!("a{i:06}"),
+                study_id: "s".into(),
+                case_id: id.clone(),
+                starts_at: a,
+                ends_at: a + 15 * MIN,
+                interviewer: "ann".into(),
+                hard: rng.below(2) == 0,
+                state: "pending".into(),
+                created_at: 0,
+            });
+        }
+        new_cases.push(NewCase {
+            study_id: "s".into(),
+            id,
+            name: format!("Respondent {i}"),
+            timezone: ZONES[i % ZONES.len()].into(),
+            priority: 30 + rng.below(41) as i64,
+            phones: serde_json::to_string(&phone_list).unwrap(),
+            preload: "{}".into(),
+            imported_at: 0,
+            state: state_row(&derive_state(
                 phones,
                 &history,
                 appointment_at,
                 &table,
                 &rules,
-            ));
-            let phone_list: Vec<String> =
-                (0..phones).map(|p| format!("+3804400{i:05}{p}")).collect();
-            case.execute(rusqlite::params![
-                id,
-                format!("Respondent {i}"),
-                ZONES[i % ZONES.len()],
-                30 + rng.below(41) as i64,
-                serde_json::to_string(&phone_list).unwrap(),
-                s.status,
-                s.attempts,
-                s.last_call_at,
-                s.next_allowed_at,
-                s.last_outcome,
-                s.final_code,
-                s.number_state,
-                s.appointment_at
-            ])
-            .unwrap();
-        }
+            )),
+        });
     }
-    tx.commit().unwrap();
-    total
+    store.import_cases(&new_cases).unwrap();
+    let w = store.cati_write().unwrap();
+    for a in &attempts {
+        w.insert_attempt(a).unwrap();
+    }
+    for a in &appointments {
+        w.insert_appointment(a).unwrap();
+    }
+    w.commit().unwrap();
+    attempts.len()
 }
 
 fn percentiles(times: &[Duration]) -> (u128, u128, u128) {
