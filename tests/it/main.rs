@@ -38,3 +38,5 @@ mod sync_chaos;
 mod window;
 // The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).
 mod e2e;
+// Differential conformance: corpus forms replayed through Canvass and ODK's own engine, snapshots compared.
+mod conformance;

@@ -690,14 +690,14 @@ impl Importer {
             0,
             Node::new("meta", NodeKind::Group { field_list: false }, l.clone()),
         );
-        self.add_node(
-            meta,
-            Node::new(
-                "instanceID",
-                NodeKind::Question(QuestionType::ModelValue),
-                l,
-            ),
+        let mut id = Node::new(
+            "instanceID",
+            NodeKind::Question(QuestionType::ModelValue),
+            l,
         );
+        // pyxform binds it `readonly="true()"`: the record's id is never typed over.
+        id.binds.read_only = crate::expr::parse("true()").0.into_expression("true()");
+        self.add_node(meta, id);
     }
 
     fn collect_refs(&mut self, e: Option<&Expression>, loc: &Location) {
@@ -787,6 +787,23 @@ impl Importer {
                 }
                 _ => {}
             }
+            // pyxform names a nameless note `generated_note_name_ROW`; Canvass does the same, so
+            // its paths are the ones ODK tools give that note.
+            let generated;
+            let name_cell = match name_cell {
+                None if matches!(
+                    &parsed,
+                    TypeCell::Question {
+                        ty: QuestionType::Note,
+                        ..
+                    }
+                ) =>
+                {
+                    generated = format!("generated_note_name_{}", row.number);
+                    Some((generated.as_str(), "name"))
+                }
+                other => other,
+            };
             let Some((name, name_header)) = name_cell else {
                 self.diags.push(Diagnostic::error(
                     sheet.cell(row, "name"),
