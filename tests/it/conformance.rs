@@ -270,6 +270,27 @@ fn explain(d: &Difference, ours: &[Value], theirs: &[Value]) -> Option<&'static 
                 .filter(|v| !v.is_empty())
                 .any(|v| !choices.iter().any(|c| c == v))
     });
+    // Canvass assigns every record its `uuid:` id at creation, as ODK Collect does, also when an
+    // XForm's meta/instanceID has no preload; the id is unique per device, so never compared.
+    if d.field == "value" && d.path.ends_with("/meta/instanceID") {
+        return Some("meta/instanceID always assigned (ODK Collect)");
+    }
+    // Canvass stores numbers canonically (`7.0` becomes `7`, geopoint `0.0` becomes `0`); ODK's
+    // web engine keeps decimals and geopoints as typed. The same numbers are the same answer.
+    if d.field == "value" {
+        if let (Some(a), Some(b)) = (d.ours.as_str(), d.theirs.as_str()) {
+            let nums = |s: &str| -> Option<Vec<f64>> {
+                s.split_whitespace()
+                    .map(|p| p.parse::<f64>().ok())
+                    .collect()
+            };
+            if let (Some(x), Some(y)) = (nums(a), nums(b)) {
+                if !x.is_empty() && x == y {
+                    return Some("numbers stored canonically");
+                }
+            }
+        }
+    }
     if kept_selection {
         return Some("selection kept when a choice filter stops offering it (ODK Collect)");
     }

@@ -179,7 +179,7 @@ function apply(root, step) {
         node.setValue(value);
         return;
       case 'select':
-        if (node.selectType === 'many') node.selectValues(value.split(' ').filter(Boolean));
+        if (node.selectType === 'select') node.selectValues(value.split(' ').filter(Boolean));
         else node.selectValue(value === '' ? null : value);
         return;
       case 'rank':
