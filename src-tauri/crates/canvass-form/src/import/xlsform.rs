@@ -386,7 +386,8 @@ fn parse_type(raw: &str) -> TypeCell {
 
 /// `key=value` pairs separated by spaces or commas; spaces around `=` are allowed.
 fn parse_parameters(raw: &str) -> BTreeMap<String, String> {
-    let mut normalized = raw.replace(',', " ");
+    // pyxform separates parameters with spaces, commas or semicolons (`start=1;end=10;step=1`).
+    let mut normalized = raw.replace([',', ';'], " ");
     while normalized.contains(" =") || normalized.contains("= ") {
         normalized = normalized.replace(" =", "=").replace("= ", "=");
     }
@@ -982,7 +983,8 @@ impl Importer {
                             .unwrap_or(d)
                     };
                     node.kind = NodeKind::Question(QuestionType::Range {
-                        start: num("start", 0.0),
+                        // pyxform's defaults: start 1, end 10, step 1.
+                        start: num("start", 1.0),
                         end: num("end", 10.0),
                         step: num("step", 1.0),
                     });
