@@ -160,12 +160,12 @@ const NOT_COMPARED: [(&str, &str); 4] = [
 const NODE_TIMEOUT: Duration = Duration::from_secs(240);
 
 /// The overall share of snapshots that must be identical or explained. Issue #3 targets 0.98;
-/// the figure is pinned at what Canvass reaches today, so it can only go up. The open
+/// the figure is pinned at what Canvass reaches today (88.7% of 868 snapshots), so it can only go up. The open
 /// differences (README, "Known differences from ODK tools") are: repeat instances taken from the
 /// form's primary instance (wf_complex_repeats), nested repeats in a new instance
 /// (wf_nested_repeat), pyxform's table-list label rows (px_xlsform_spec_test), and the household
 /// counts of wf_child_vaccination_vol_tool_alt.
-const THRESHOLD: f64 = 0.85;
+const THRESHOLD: f64 = 0.88;
 
 const NOW: &str = "2025-01-15T10:00:00.000Z";
 
