@@ -30,9 +30,35 @@ canvass_deps() {
         echo "canvass: installing tauri-driver"
         cargo install tauri-driver --locked --version '^2'
     fi
+    if [ "$want" = test ]; then
+        canvass_odk_harness || return 1
+    fi
     # Builds go to a warm folder outside the clone, so a fresh clone rebuilds only what changed.
     export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/canvass-target}"
     export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+}
+
+# Installs ODK's own form engine for the conformance test (tests/it/conformance.rs): Node from
+# Debian when it is missing, then `npm ci` in tests/odk, only when node_modules is missing or
+# package-lock.json changed since the last install (a copy of the lock is kept inside
+# node_modules to tell). It exports CANVASS_ODK_REQUIRED so the test fails, not skips, when the
+# harness is still unusable.
+canvass_odk_harness() {
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    local dir
+    dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/odk"
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        echo "canvass: installing Node.js for the ODK conformance test"
+        $sudo apt-get update -qq
+        $sudo apt-get install -y -qq --no-install-recommends nodejs npm
+    fi
+    if [ ! -d "$dir/node_modules/@getodk/xforms-engine" ] || ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.canvass-lock.json"; then
+        echo "canvass: installing ODK's form engine (npm ci in tests/odk)"
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || return 1
+        cp "$dir/package-lock.json" "$dir/node_modules/.canvass-lock.json"
+    fi
+    export CANVASS_ODK_REQUIRED=1
 }
 
 # Starts a throwaway PostgreSQL cluster for the server's PostgreSQL tests and

@@ -60,3 +60,5 @@ mod e2e_capi;
 mod e2e_sync;
 // The call screen through the real window: a 20-case list worked by keyboard (ignored without a display).
 mod e2e_cati;
+// Differential conformance: corpus forms replayed through Canvass and ODK's own engine, snapshots compared.
+mod conformance;

@@ -145,6 +145,9 @@ enum FormCommand {
             default_value = "2025-01-15T10:00:00.000Z"
         )]
         now: String,
+        /// Write the compact delta encoding: per step only the rows that changed, the paths removed and, when paths changed, their order.
+        #[arg(long)]
+        delta: bool,
     },
 }
 
@@ -278,9 +281,12 @@ where
             count,
             seed,
         }) => interview_fill(&db, &form, count, seed, out),
-        Command::Form(FormCommand::Replay { form, steps, now }) => {
-            form_replay(&form, &steps, &now, out)
-        }
+        Command::Form(FormCommand::Replay {
+            form,
+            steps,
+            now,
+            delta,
+        }) => form_replay(&form, &steps, &now, delta, out),
         Command::Form(FormCommand::Fill { form, seed, now }) => form_fill(&form, seed, &now, out),
         Command::Login { db, server, user } => sync_cmd::login(&db, &server, &user, out),
         Command::Sync { db, log } => sync_cmd::sync(&db, log, out),
@@ -627,7 +633,13 @@ fn form_fill(form: &Path, seed: u64, now: &str, out: &mut dyn Write) -> Result<u
     Ok(0)
 }
 
-fn form_replay(form: &Path, steps: &Path, now: &str, out: &mut dyn Write) -> Result<u8, String> {
+fn form_replay(
+    form: &Path,
+    steps: &Path,
+    now: &str,
+    delta: bool,
+    out: &mut dyn Write,
+) -> Result<u8, String> {
     let now = chrono::DateTime::parse_from_rfc3339(now)
         .map_err(|e| format!("--now `{now}` is not an ISO-8601 time: {e}"))?;
     let imported = import(form)?;
@@ -641,6 +653,11 @@ fn form_replay(form: &Path, steps: &Path, now: &str, out: &mut dyn Write) -> Res
     };
     let trace = canvass_form::replay::replay(&imported, &form.to_string_lossy(), &steps, ctx)
         .map_err(|e| describe(&e))?;
+    let trace = if delta {
+        canvass_form::replay::delta::encode(&trace)
+    } else {
+        trace
+    };
     let text = serde_json::to_string_pretty(&trace).map_err(|e| e.to_string())?;
     writeln!(out, "{text}").map_err(|e| e.to_string())?;
     Ok(if trace["load"]["ok"] == serde_json::Value::Bool(true) {

@@ -707,5 +707,110 @@ fn main() {
     println!(
         "peak RSS (VmHWM): start {rss_start:.1} MiB, after import {rss_imported:.1} MiB, after {REPEATS} repeats {rss_repeats:.1} MiB, end {rss_end:.1} MiB"
     );
+    compare_with_odk();
     println!("bench total: {:.1} s", total.elapsed().as_secs_f64());
+}
+
+/// Corpus forms replayed through both engines: the Canvass file and the XForm ODK's engine reads,
+/// relative to the repository root.
+const ODK_FORMS: [(&str, &str); 2] = [
+    (
+        "src-tauri/crates/canvass-form/test_data/forms/wf_who_verbal_autopsy.xlsx",
+        "tests/data/odk/wf_who_verbal_autopsy.xml",
+    ),
+    (
+        "src-tauri/crates/canvass-form/test_data/forms/vm_liberia_std_form.xlsx",
+        "tests/data/odk/vm_liberia_std_form.xml",
+    ),
+];
+
+/// The same random walk through Canvass and through ODK's own engine (`tests/odk/harness.mjs
+/// --time`, Node), per-answer times side by side. The generated form above has no XForm for ODK's
+/// engine, so this uses real corpus forms. Skipped with a note when Node or the harness is absent.
+fn compare_with_odk() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
+    let harness = root.join("tests/odk/harness.mjs");
+    let installed = root
+        .join("tests/odk/node_modules/@getodk/xforms-engine")
+        .is_dir();
+    if !installed
+        || std::process::Command::new("node")
+            .arg("--version")
+            .output()
+            .is_err()
+    {
+        println!("ODK comparison skipped: install Node and run `npm ci` in tests/odk");
+        return;
+    }
+    for (canvass, odk) in ODK_FORMS {
+        let bytes = std::fs::read(root.join(canvass)).unwrap();
+        let name = canvass.rsplit('/').next().unwrap();
+        let t = Instant::now();
+        let import = canvass_form::import_form(&bytes, name);
+        let form = import.form.unwrap();
+        let inst = Instance::new(form.clone(), context());
+        let load = t.elapsed();
+        let walk = canvass_form::fill::random_walk(&form, 1, context());
+        let steps = walk["steps"].as_array().unwrap().clone();
+        // Canvass: each step timed alone, median of three walks.
+        let mut ours: Vec<Duration> = Vec::new();
+        for _ in 0..3 {
+            let mut i = inst.clone();
+            let mut times = Vec::new();
+            for step in &steps {
+                let t = Instant::now();
+                if let Some(p) = step["set"].as_str() {
+                    let _ = i.set_answer(p, step["value"].as_str().unwrap_or(""));
+                } else if let Some(p) = step["add_repeat"].as_str() {
+                    let _ = i.add_repeat(p);
+                }
+                times.push(t.elapsed());
+            }
+            if ours.is_empty() || times.iter().sum::<Duration>() < ours.iter().sum::<Duration>() {
+                ours = times;
+            }
+        }
+        let file = std::env::temp_dir().join(format!("canvass-bench-{name}.json"));
+        std::fs::write(&file, walk.to_string()).unwrap();
+        let out = std::process::Command::new("node")
+            .arg(&harness)
+            .arg(root.join(odk))
+            .arg(&file)
+            .arg("--time")
+            .env("TZ", "UTC")
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_file(&file);
+        let line = String::from_utf8_lossy(&out.stdout);
+        let Ok(theirs) = serde_json::from_str::<serde_json::Value>(line.trim()) else {
+            println!(
+                "{name}: ODK's engine failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            continue;
+        };
+        let mut theirs_ms: Vec<f64> = theirs["step_ms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.as_f64())
+            .collect();
+        theirs_ms.sort_by(f64::total_cmp);
+        let mut ours_us: Vec<f64> = ours.iter().map(|d| us(*d)).collect();
+        ours_us.sort_by(f64::total_cmp);
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+        let p = |v: &[f64], q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "vs ODK on {name} ({} steps): load Canvass {:.1} ms, ODK {:.0} ms (+ {:.0} ms instance); per answer Canvass p50 {:.1} µs mean {:.1} µs, ODK p50 {:.0} µs mean {:.0} µs; ODK / Canvass per answer (mean) {:.0}x (target ≥ 100x)",
+            steps.len(),
+            ms(load),
+            theirs["load_ms"].as_f64().unwrap_or(0.0),
+            theirs["create_ms"].as_f64().unwrap_or(0.0),
+            p(&ours_us, 0.5),
+            mean(&ours_us),
+            1000.0 * p(&theirs_ms, 0.5),
+            1000.0 * mean(&theirs_ms),
+            1000.0 * mean(&theirs_ms) / mean(&ours_us),
+        );
+    }
 }

@@ -203,5 +203,8 @@ fn control_kind(t: &QuestionType) -> &'static str {
     }
 }
 
+pub mod compare;
+pub mod delta;
+
 #[cfg(test)]
 mod tests;

@@ -139,6 +139,24 @@ fn classify(header: &str) -> Column {
 
 /// pyxform's column aliases.
 fn alias(lower: &str) -> Option<&'static str> {
+    // pyxform reads `bind:relevant`, `bind::relevant`, `control:appearance` and the like as the
+    // bind or control attribute itself (older forms, such as its own tutorial, use them).
+    for prefix in [
+        "bind::",
+        "bind:",
+        "control::",
+        "control:",
+        "body::",
+        "body:",
+    ] {
+        if let Some(attr) = lower.strip_prefix(prefix) {
+            return match attr {
+                "relevant" | "constraint" | "required" | "calculate" | "readonly"
+                | "appearance" | "jr:count" | "jr:constraintmsg" | "jr:requiredmsg" => alias(attr),
+                _ => None,
+            };
+        }
+    }
     Some(match lower {
         "relevance" | "bind::relevant" | "relevant" => "relevant",
         "constraint message"
@@ -368,7 +386,8 @@ fn parse_type(raw: &str) -> TypeCell {
 
 /// `key=value` pairs separated by spaces or commas; spaces around `=` are allowed.
 fn parse_parameters(raw: &str) -> BTreeMap<String, String> {
-    let mut normalized = raw.replace(',', " ");
+    // pyxform separates parameters with spaces, commas or semicolons (`start=1;end=10;step=1`).
+    let mut normalized = raw.replace([',', ';'], " ");
     while normalized.contains(" =") || normalized.contains("= ") {
         normalized = normalized.replace(" =", "=").replace("= ", "=");
     }
@@ -535,7 +554,10 @@ fn build(
     if survey.has("type") && survey.has("name") {
         imp.survey(&survey);
     }
-    imp.add_meta(&survey.name);
+    imp.add_meta(
+        &survey.name,
+        settings_map.get("instance_name").map(String::as_str),
+    );
     let lists = choices
         .as_ref()
         .map(|c| imp.choices(c, &settings_map))
@@ -674,7 +696,8 @@ impl Importer {
     }
 
     /// pyxform always adds `meta/instanceID` (the record's `uuid:` id) unless the form has `meta`.
-    fn add_meta(&mut self, sheet: &str) {
+    /// With an `instance_name` setting it also adds `meta/instanceName` calculated from it.
+    fn add_meta(&mut self, sheet: &str, instance_name: Option<&str>) {
         let has_meta = self.nodes.first().is_some_and(|r| {
             r.children
                 .iter()
@@ -690,14 +713,24 @@ impl Importer {
             0,
             Node::new("meta", NodeKind::Group { field_list: false }, l.clone()),
         );
-        self.add_node(
-            meta,
-            Node::new(
-                "instanceID",
-                NodeKind::Question(QuestionType::ModelValue),
-                l,
-            ),
+        let mut id = Node::new(
+            "instanceID",
+            NodeKind::Question(QuestionType::ModelValue),
+            l.clone(),
         );
+        // pyxform binds it `readonly="true()"`: the record's id is never typed over.
+        id.binds.read_only = crate::expr::parse("true()").0.into_expression("true()");
+        self.add_node(meta, id);
+        if let Some(src) = instance_name {
+            let mut name = Node::new(
+                "instanceName",
+                NodeKind::Question(QuestionType::Calculate),
+                l.clone(),
+            );
+            name.binds.calculation = parse_expression(src, &l, &mut self.diags);
+            self.collect_refs(name.binds.calculation.as_ref(), &l);
+            self.add_node(meta, name);
+        }
     }
 
     fn collect_refs(&mut self, e: Option<&Expression>, loc: &Location) {
@@ -787,6 +820,23 @@ impl Importer {
                 }
                 _ => {}
             }
+            // pyxform names a nameless note `generated_note_name_ROW`; Canvass does the same, so
+            // its paths are the ones ODK tools give that note.
+            let generated;
+            let name_cell = match name_cell {
+                None if matches!(
+                    &parsed,
+                    TypeCell::Question {
+                        ty: QuestionType::Note,
+                        ..
+                    }
+                ) =>
+                {
+                    generated = format!("generated_note_name_{}", row.number);
+                    Some((generated.as_str(), "name"))
+                }
+                other => other,
+            };
             let Some((name, name_header)) = name_cell else {
                 self.diags.push(Diagnostic::error(
                     sheet.cell(row, "name"),
@@ -829,6 +879,27 @@ impl Importer {
                             },
                         },
                     };
+                    // pyxform gives a count that is not a plain `${name}` its own read-only
+                    // calculate, `NAME_count`, just before the repeat; Canvass adds the same node
+                    // so that data and paths match what ODK tools produce.
+                    if let Some((c, h)) = sheet.get(row, "repeat_count") {
+                        let c = c.trim();
+                        let plain =
+                            c.starts_with("${") && c.ends_with('}') && c.matches('{').count() == 1;
+                        let loc = sheet.cell(row, h);
+                        if !plain {
+                            let mut calc = Node::new(
+                                format!("{name}_count"),
+                                NodeKind::Question(QuestionType::Calculate),
+                                loc.clone(),
+                            );
+                            calc.binds.calculation = parse_expression(c, &loc, &mut self.diags);
+                            self.collect_refs(calc.binds.calculation.as_ref(), &loc);
+                            calc.binds.read_only =
+                                crate::expr::parse("true()").0.into_expression("true()");
+                            self.add_node(parent, calc);
+                        }
+                    }
                     NodeKind::Repeat { count }
                 }
                 TypeCell::Question { ty, .. } => NodeKind::Question(ty.clone()),
@@ -912,7 +983,8 @@ impl Importer {
                             .unwrap_or(d)
                     };
                     node.kind = NodeKind::Question(QuestionType::Range {
-                        start: num("start", 0.0),
+                        // pyxform's defaults: start 1, end 10, step 1.
+                        start: num("start", 1.0),
                         end: num("end", 10.0),
                         step: num("step", 1.0),
                     });

@@ -1162,6 +1162,9 @@ impl Instance {
                 .iter()
                 .map(
                     |&id| match expr::eval_string(&e.expr, self, id, &self.ctx) {
+                        // A calculation that is not a number (`${blank} * 2`) stores a blank, as
+                        // ODK's engine does, rather than the text `NaN`.
+                        Ok(v) if v == "NaN" => String::new(),
                         Ok(v) => v,
                         Err(source) => {
                             errors.push(Error::Eval {
