@@ -3,7 +3,8 @@
 //! `canvass-server --data DIR --listen ADDR` serves on SQLite (the default,
 //! `DIR/canvass-server.sqlite`); `--database postgres://...` serves on PostgreSQL.
 //! `user add NAME --role R [--team T]` takes the password from `CANVASS_PASSWORD`
-//! so it never lands in shell history; `export interviews --format jsonl` writes to stdout.
+//! so it never lands in shell history; `export interviews --format jsonl` writes to stdout;
+//! `questionnaire publish FILE [--team T]` checks a form and sends it to devices.
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -55,6 +56,21 @@ enum Command {
     /// Export received data.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Publish questionnaire versions to devices.
+    #[command(subcommand)]
+    Questionnaire(QuestionnaireCommand),
+}
+
+#[derive(Subcommand)]
+enum QuestionnaireCommand {
+    /// Check a form file (XLSForm .xlsx/.xls or XForm .xml) and publish it as a new version:
+    /// devices receive the file on their next sync and install it for offline interviewing.
+    Publish {
+        file: PathBuf,
+        /// Only this team's devices receive it (default: every device).
+        #[arg(long)]
+        team: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -259,6 +275,49 @@ async fn execute(
             }
             writeln!(out, "revoked {n} token(s) of device {device_id}")
                 .map_err(|e| e.to_string())?;
+            Ok(())
+        }
+        Command::Questionnaire(QuestionnaireCommand::Publish { file, team }) => {
+            let bytes =
+                std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            // The same importer the devices run: a form they would refuse is never published.
+            let imported = canvass_form::import_form(&bytes, &name);
+            let problems: Vec<String> = imported.errors().map(|d| d.to_string()).collect();
+            let form = match imported.form {
+                Some(form) if problems.is_empty() => form,
+                _ => {
+                    return Err(format!(
+                        "{name} was not published; it has errors:\n{}",
+                        problems.join("\n")
+                    ))
+                }
+            };
+            let version = form.version.clone().unwrap_or_else(|| "1".to_owned());
+            let published = canvass_protocol::QuestionnaireVersion {
+                questionnaire_id: form.id.clone(),
+                version: version.clone(),
+                definition: serde_json::json!({ "title": form.title }),
+                file_name: Some(name),
+                source_base64: Some(base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD,
+                    &bytes,
+                )),
+            };
+            let text = serde_json::to_string(&published).map_err(|e| e.to_string())?;
+            let seq = db
+                .publish_change("questionnaire_version", team.as_deref(), &text)
+                .await
+                .map_err(|e| chain(&e))?;
+            writeln!(
+                out,
+                "published {} version {version} (change {seq})",
+                form.id
+            )
+            .map_err(|e| e.to_string())?;
             Ok(())
         }
         Command::Export(ExportCommand::Interviews { format }) => {

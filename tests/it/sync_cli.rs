@@ -175,6 +175,33 @@ async fn the_commands_run_a_whole_day(b: Backend, name: &str) {
         "the password hash never leaves the server: {out}"
     );
 
+    // A questionnaire published from the command line: checked first, then sent to devices.
+    let form = crate::support::repo_root().join("tests/data/forms/household_v1.xml");
+    let (code, out, err) = server_cli(
+        with(strings(&[
+            "questionnaire",
+            "publish",
+            form.to_str().unwrap(),
+        ])),
+        None,
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("published household version 1"), "{out}");
+    let bad = dir.path().join("broken.xml");
+    std::fs::write(&bad, "<h:html><h:head>").unwrap();
+    let (code, _, err) = server_cli(
+        with(strings(&[
+            "questionnaire",
+            "publish",
+            bad.to_str().unwrap(),
+        ])),
+        None,
+    )
+    .await;
+    assert_eq!(code, 1, "a broken form is refused");
+    assert!(err.contains("broken.xml was not published"), "{err}");
+
     // The server runs on the same storage the commands wrote.
     let db: Arc<dyn Database> = match b {
         Backend::Sqlite => Arc::new(SqliteDb::open_dir(dir.path()).unwrap()),
@@ -212,6 +239,15 @@ async fn the_commands_run_a_whole_day(b: Backend, name: &str) {
         (Some("ok"), Some(2)),
         "{summary}"
     );
+    // The same pass brought the published questionnaire, installed for offline interviewing.
+    let (app, _) = dev.db.app();
+    assert!(
+        app.studies()
+            .iter()
+            .any(|s| s.id == "household" && s.version == "1"),
+        "the published form is a study on the device"
+    );
+    app.start_interview("household").unwrap();
 
     // The export holds each interview once, payload as the device sent it.
     let (code, out, err) = server_cli(

@@ -21,7 +21,7 @@ function renderSyncIndicator(s) {
   const pending = s ? s.pending : 0;
   const button = el("button", {
     type: "button", id: "sync-indicator", class: "link sync-indicator", "data-state": state,
-    "data-pending": pending, "aria-label": t("sync.indicator_label"), onclick: () => attempt(() => go("sync")),
+    "data-pending": pending, title: t("sync.indicator_label"), onclick: () => attempt(() => go("sync")),
   }, el("span", { class: "sync-dot", "aria-hidden": "true" }), text, pending ? ` · ${t("sync.waiting", pending)}` : "");
   slot.replaceChildren(button);
 }
