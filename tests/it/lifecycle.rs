@@ -286,3 +286,36 @@ fn a_draft_moves_to_a_new_version_by_name_and_lists_what_no_longer_fits() {
     app.resume_interview(&id).unwrap();
     app.record_answer(&id, "phone", "+380441234567").unwrap();
 }
+
+#[test]
+fn a_completed_interview_carries_its_whole_session_log_to_the_server() {
+    let db = TempDb::new();
+    let (app, clock) = db.app();
+    let id = app
+        .start_interview(canvass_app::DEMO_STUDY_ID)
+        .unwrap()
+        .interview_id;
+    clock.advance(1_500);
+    app.record_answer(&id, "nps", "9").unwrap();
+    app.record_answer(&id, "reason", "2").unwrap();
+    app.complete_interview(&id).unwrap();
+    let payload: String = crate::support::raw(&db.path)
+        .query_row("SELECT payload FROM outbox WHERE id = ?1", [&id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let payload: serde_json::Value = serde_json::from_str(&payload).unwrap();
+    let kinds: Vec<&str> = payload["paradata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.first(), Some(&"form_start"));
+    assert_eq!(kinds.last(), Some(&"finalize"), "{kinds:?}");
+    assert_eq!(
+        payload["paradata"].as_array().unwrap().len(),
+        app.paradata(&id).unwrap().len(),
+        "the log sent is the whole log"
+    );
+}

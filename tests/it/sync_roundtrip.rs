@@ -218,15 +218,16 @@ both_backends!(
 );
 
 async fn a_413_splits_the_batch_until_it_fits(b: Backend, name: &str) {
-    // About three demo interviews fit under this limit; the device plans all eight in one batch.
+    // About three demo interviews (with their session logs) fit under this limit; the device
+    // plans all eight in one batch.
+    let dev = Device::new();
+    dev.complete(8);
     let limits = Limits {
-        max_body_bytes: 1_500,
+        max_body_bytes: 3 * largest_payload(&dev) + 600,
         max_items: 1000,
     };
     let server = TestServer::start_with(b, name, limits).await;
     server.add_user("ines", "interviewer", Some("north")).await;
-    let dev = Device::new();
-    dev.complete(8);
     dev.login(&server.url, "ines").await;
 
     let s = dev.sync().await;
@@ -243,17 +244,31 @@ async fn a_413_splits_the_batch_until_it_fits(b: Backend, name: &str) {
 }
 both_backends!(too_large, a_413_splits_the_batch_until_it_fits);
 
+/// The longest payload waiting in the device's outbox, in bytes.
+fn largest_payload(dev: &Device) -> usize {
+    raw(&dev.db.path)
+        .query_row("SELECT max(length(payload)) FROM outbox", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap() as usize
+}
+
 async fn one_item_too_large_is_rejected_and_blocks_nothing(b: Backend, name: &str) {
+    let dev = Device::new();
+    let ids = dev.complete(3);
+    let limit = largest_payload(&dev) + 600;
     let limits = Limits {
-        max_body_bytes: 1_500,
+        max_body_bytes: limit,
         max_items: 1000,
     };
     let server = TestServer::start_with(b, name, limits).await;
     server.add_user("ines", "interviewer", Some("north")).await;
-    let dev = Device::new();
-    let ids = dev.complete(3);
     // Make the second interview's payload bigger than the server's limit.
-    let big = format!(r#"{{"id":"{}","comment":"{}"}}"#, ids[1], "x".repeat(3_000));
+    let big = format!(
+        r#"{{"id":"{}","comment":"{}"}}"#,
+        ids[1],
+        "x".repeat(2 * limit)
+    );
     let hash: String = Sha256::digest(big.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))

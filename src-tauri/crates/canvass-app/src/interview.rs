@@ -595,8 +595,12 @@ impl App {
         // The server learns which CAPI assignment the interview was for from
         // the record itself, read in the completing transaction.
         let assignment = w.assignment_id()?;
+        // The session log travels with the interview it describes, read in the same
+        // transaction, so the server never holds an interview without its paradata.
+        let (sessions, events) = w.paradata_rows()?;
+        let paradata = absolute_events(&sessions, events);
         w.complete(
-            &completion_outbox(row, record, assignment.as_deref(), now),
+            &completion_outbox(row, record, assignment.as_deref(), &paradata, now),
             now,
         )?;
         w.commit()?;
@@ -717,25 +721,7 @@ impl App {
             // Distinguish "no such interview" from "no events yet".
             inner.store.interview(interview_id)?;
         }
-        Ok(events
-            .into_iter()
-            .map(|e| {
-                let anchor = sessions.iter().find(|s| s.id == e.session_id);
-                let base = anchor.map(|s| s.started_at_ms).unwrap_or(0);
-                ParadataEvent {
-                    seq: e.seq,
-                    session_id: e.session_id,
-                    kind: e.kind,
-                    node: e.node,
-                    start_ms: base + e.offset_ms,
-                    end_ms: e.end_offset_ms.map(|o| base + o),
-                    end_estimated: e.end_estimated,
-                    tz_offset_min: anchor.map(|s| s.tz_offset_min).unwrap_or(0),
-                    old_value: e.old_value,
-                    new_value: e.new_value,
-                }
-            })
-            .collect())
+        Ok(absolute_events(&sessions, events))
     }
 
     /// Every interview on this device, most recently touched first.
@@ -1058,6 +1044,7 @@ fn completion_outbox(
     row: &InterviewRow,
     record: &[(String, String)],
     assignment_id: Option<&str>,
+    paradata: &[ParadataEvent],
     now: i64,
 ) -> OutboxRow {
     #[derive(Serialize)]
@@ -1071,6 +1058,8 @@ fn completion_outbox(
         #[serde(skip_serializing_if = "Option::is_none")]
         assignment_id: Option<&'a str>,
         answers: BTreeMap<&'a str, &'a str>,
+        /// The interview's whole session log, as `canvass export paradata --format jsonl` shows it.
+        paradata: &'a [ParadataEvent],
     }
     let answers = record
         .iter()
@@ -1085,9 +1074,10 @@ fn completion_outbox(
         completed_at: now,
         assignment_id,
         answers,
+        paradata,
     })
-    // Serializing a struct of strings, integers and a string map into a String
-    // has no failure path in serde_json (no I/O, no non-string map keys).
+    // Serializing a struct of strings, integers, a string map and a list of such
+    // structs into a String has no failure path in serde_json (no I/O, no non-string map keys).
     .expect("serializing plain strings and integers cannot fail");
     let hash = Sha256::digest(payload.as_bytes())
         .iter()
@@ -1101,6 +1091,32 @@ fn completion_outbox(
         created_at: now,
         state: "pending".into(),
     }
+}
+
+/// Events with absolute times: each session's wall-clock anchor plus the event's monotonic offset.
+fn absolute_events(
+    sessions: &[canvass_store::SessionRow],
+    events: Vec<canvass_store::EventRow>,
+) -> Vec<ParadataEvent> {
+    events
+        .into_iter()
+        .map(|e| {
+            let anchor = sessions.iter().find(|s| s.id == e.session_id);
+            let base = anchor.map(|s| s.started_at_ms).unwrap_or(0);
+            ParadataEvent {
+                seq: e.seq,
+                session_id: e.session_id,
+                kind: e.kind,
+                node: e.node,
+                start_ms: base + e.offset_ms,
+                end_ms: e.end_offset_ms.map(|o| base + o),
+                end_estimated: e.end_estimated,
+                tz_offset_min: anchor.map(|s| s.tz_offset_min).unwrap_or(0),
+                old_value: e.old_value,
+                new_value: e.new_value,
+            }
+        })
+        .collect()
 }
 
 /// A UUIDv7 whose timestamp comes from the injected clock.

@@ -89,48 +89,58 @@ impl Store {
 
     /// The interview's events in `seq` order.
     pub fn events(&self, interview_id: &str) -> Result<Vec<EventRow>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, session_id, offset_ms, kind, node, end_offset_ms, end_estimated, old_value, new_value, extra
-             FROM paradata_events WHERE interview_id = ?1 ORDER BY seq",
-        )?;
-        let rows = stmt
-            .query_map([interview_id], |r| {
-                Ok(EventRow {
-                    seq: r.get(0)?,
-                    session_id: r.get(1)?,
-                    offset_ms: r.get(2)?,
-                    kind: r.get(3)?,
-                    node: r.get(4)?,
-                    end_offset_ms: r.get(5)?,
-                    end_estimated: r.get(6)?,
-                    old_value: r.get(7)?,
-                    new_value: r.get(8)?,
-                    extra: r.get(9)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        events_on(&self.conn, interview_id)
     }
 
     /// The interview's editing sessions, oldest first.
     pub fn sessions(&self, interview_id: &str) -> Result<Vec<SessionRow>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, started_at_ms, tz_offset_min, mode, app_version FROM paradata_sessions
-             WHERE interview_id = ?1 ORDER BY started_at_ms, id",
-        )?;
-        let rows = stmt
-            .query_map([interview_id], |r| {
-                Ok(SessionRow {
-                    id: r.get(0)?,
-                    started_at_ms: r.get(1)?,
-                    tz_offset_min: r.get(2)?,
-                    mode: r.get(3)?,
-                    app_version: r.get(4)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        sessions_on(&self.conn, interview_id)
     }
+}
+
+/// The interview's events in `seq` order, on a connection or inside a transaction.
+fn events_on(conn: &rusqlite::Connection, interview_id: &str) -> Result<Vec<EventRow>> {
+    let mut stmt = conn.prepare_cached(
+            "SELECT seq, session_id, offset_ms, kind, node, end_offset_ms, end_estimated, old_value, new_value, extra
+             FROM paradata_events WHERE interview_id = ?1 ORDER BY seq",
+        )?;
+    let rows = stmt
+        .query_map([interview_id], |r| {
+            Ok(EventRow {
+                seq: r.get(0)?,
+                session_id: r.get(1)?,
+                offset_ms: r.get(2)?,
+                kind: r.get(3)?,
+                node: r.get(4)?,
+                end_offset_ms: r.get(5)?,
+                end_estimated: r.get(6)?,
+                old_value: r.get(7)?,
+                new_value: r.get(8)?,
+                extra: r.get(9)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// The interview's editing sessions, oldest first, on a connection or inside a transaction.
+fn sessions_on(conn: &rusqlite::Connection, interview_id: &str) -> Result<Vec<SessionRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, started_at_ms, tz_offset_min, mode, app_version FROM paradata_sessions
+             WHERE interview_id = ?1 ORDER BY started_at_ms, id",
+    )?;
+    let rows = stmt
+        .query_map([interview_id], |r| {
+            Ok(SessionRow {
+                id: r.get(0)?,
+                started_at_ms: r.get(1)?,
+                tz_offset_min: r.get(2)?,
+                mode: r.get(3)?,
+                app_version: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }
 
 impl Write<'_> {
@@ -260,6 +270,15 @@ impl Write<'_> {
             [&self.interview_id],
         )?;
         Ok(n)
+    }
+
+    /// The interview's sessions and events as this transaction sees them, e.g. to send the
+    /// whole session log with the completed interview it describes.
+    pub fn paradata_rows(&self) -> Result<(Vec<SessionRow>, Vec<EventRow>)> {
+        Ok((
+            sessions_on(&self.tx, &self.interview_id)?,
+            events_on(&self.tx, &self.interview_id)?,
+        ))
     }
 
     /// Commits everything written; when this returns the change is on disk.
