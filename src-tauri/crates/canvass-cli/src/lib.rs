@@ -15,6 +15,7 @@ use std::sync::Arc;
 use canvass_app::{App, SystemClock};
 use clap::{Parser, Subcommand};
 
+mod export_cmd;
 mod sync_cmd;
 
 /// Canvass: offline-first CATI/CAPI interviewing, from the command line.
@@ -76,6 +77,8 @@ enum ExportCommand {
         #[arg(long = "interview", value_name = "ID")]
         interviews: Vec<String>,
     },
+    /// Export a study's interviews: one table per level (repeats with parent_key/key) as CSV, XLSX, SPSS .sav, Stata .dta or JSON Lines.
+    Data(export_cmd::DataArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -240,6 +243,7 @@ where
             out: dir,
             interviews,
         }) => export_paradata(&db, &format, &dir, &interviews, out),
+        Command::Export(ExportCommand::Data(args)) => export_cmd::export_data(&args, out),
         Command::Form(FormCommand::Check { form }) => form_check(&form, out),
         Command::Form(FormCommand::Install { db, form }) => form_install(&db, &form, out),
         Command::Interview(InterviewCommand::Run {

@@ -12,6 +12,7 @@
 
 mod backup;
 mod error;
+mod export;
 mod interviews;
 mod lifecycle;
 mod migrate;
@@ -23,6 +24,7 @@ mod sync_state;
 
 pub use backup::{list_backups, prune_backups, restore, BACKUP_PREFIX};
 pub use error::{Error, Result};
+pub use export::ExportFilter;
 pub use interviews::{AnswerRow, InterviewRow, NewInterview, OutboxRow};
 pub use migrate::{Migration, MIGRATIONS};
 pub use open::{inspect, DbReport, Store};
