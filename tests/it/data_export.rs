@@ -207,7 +207,7 @@ import json, math, sys
 import pyreadstat
 path = sys.argv[1]
 read = pyreadstat.read_sav if path.endswith(".sav") else pyreadstat.read_dta
-df, meta = read(path)
+data, meta = read(path, output_format="dict")
 def cell(v):
     if isinstance(v, float):
         if math.isnan(v):
@@ -219,7 +219,7 @@ print(json.dumps({
     "labels": dict(zip(meta.column_names, meta.column_labels)),
     "value_labels": {var: {str(int(k)): v for k, v in labels.items()}
                      for var, labels in meta.variable_value_labels.items()},
-    "rows": [[cell(v) for v in row] for row in df.itertuples(index=False)],
+    "rows": [[cell(v) for v in row] for row in zip(*[list(data[n]) for n in meta.column_names])],
 }, ensure_ascii=False))
 "#;
     let out = std::process::Command::new("python3")

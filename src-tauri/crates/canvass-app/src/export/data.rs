@@ -473,7 +473,16 @@ pub(crate) fn record_of(
             }
         }
     }
-    for level in rows.iter_mut().skip(1) {
+    // A repeat instance with no answer (the engine's first, untouched instance,
+    // or a member added and left empty) is no data: drop it unless a deeper
+    // repeat row hangs from it. Deeper levels come later, so walk backwards.
+    let mut needed: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for level in rows.iter_mut().skip(1).rev() {
+        let meta = REPEAT_META.len();
+        level.retain(|r| {
+            r.cells[meta..].iter().any(|c| !c.is_empty()) || needed.contains(&r.cells[1])
+        });
+        needed.extend(level.iter().map(|r| r.cells[0].clone()));
         level.sort_by(|a, b| a.order.cmp(&b.order));
     }
     Record { rows }
@@ -632,54 +641,73 @@ struct JsonlSink {
 }
 
 impl JsonlSink {
+    /// Writes one row as a JSON object, columns in table order, its repeats nested as arrays.
     fn object(
         &self,
+        out: &mut Vec<u8>,
         schema: &Schema,
         record: &Record,
         level: usize,
         row: &Row,
-    ) -> serde_json::Map<String, serde_json::Value> {
-        use serde_json::Value;
-        let mut obj = serde_json::Map::new();
+    ) -> std::io::Result<()> {
+        out.push(b'{');
+        let mut first = true;
+        let mut key = |out: &mut Vec<u8>, name: &str| -> std::io::Result<()> {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            serde_json::to_writer(&mut *out, name)?;
+            out.push(b':');
+            Ok(())
+        };
         let cols = &schema.levels[level].columns;
         for (c, col) in cols.iter().enumerate() {
             if matches!(col.kind, ColKind::Choice { .. }) || (level > 0 && c == 0) {
                 continue;
             }
+            key(out, &col.name)?;
             let v = &row.cells[c];
-            let value = if v.is_empty() {
-                Value::Null
-            } else if matches!(col.kind, ColKind::Number) {
-                v.parse::<serde_json::Number>()
-                    .map(Value::Number)
-                    .unwrap_or_else(|_| Value::String(v.clone()))
+            let number = matches!(col.kind, ColKind::Number)
+                .then(|| v.parse::<serde_json::Number>().ok())
+                .flatten();
+            if v.is_empty() {
+                out.extend_from_slice(b"null");
+            } else if let Some(n) = number {
+                serde_json::to_writer(&mut *out, &n)?;
             } else {
-                Value::String(schema.shown(level, c, v, self.labels))
-            };
-            obj.insert(col.name.clone(), value);
+                serde_json::to_writer(&mut *out, &schema.shown(level, c, v, self.labels))?;
+            }
         }
-        let key = &row.cells[if level == 0 { 0 } else { 1 }];
+        let own_key = &row.cells[if level == 0 { 0 } else { 1 }];
         for (child, l) in schema.levels.iter().enumerate() {
             if l.parent != Some(level) {
                 continue;
             }
-            let items: Vec<Value> = record.rows[child]
-                .iter()
-                .filter(|r| &r.cells[0] == key)
-                .map(|r| Value::Object(self.object(schema, record, child, r)))
-                .collect();
-            let name = l.name.rsplit('-').next().unwrap_or(&l.name).to_owned();
-            obj.insert(name, Value::Array(items));
+            let name = l.name.rsplit('-').next().unwrap_or(&l.name);
+            key(out, name)?;
+            out.push(b'[');
+            let mut n = 0;
+            for r in record.rows[child].iter().filter(|r| &r.cells[0] == own_key) {
+                if n > 0 {
+                    out.push(b',');
+                }
+                n += 1;
+                self.object(out, schema, record, child, r)?;
+            }
+            out.push(b']');
         }
-        obj
+        out.push(b'}');
+        Ok(())
     }
 }
 
 impl Sink for JsonlSink {
     fn interview(&mut self, schema: &Schema, record: &Record) -> std::io::Result<()> {
-        let obj = self.object(schema, record, 0, &record.rows[0][0]);
-        serde_json::to_writer(&mut self.w, &obj)?;
-        self.w.write_all(b"\n")
+        let mut line = Vec::with_capacity(1024);
+        self.object(&mut line, schema, record, 0, &record.rows[0][0])?;
+        line.push(b'\n');
+        self.w.write_all(&line)
     }
 
     fn finish(mut self: Box<Self>, _schema: &Schema) -> std::io::Result<Vec<(PathBuf, PathBuf)>> {
