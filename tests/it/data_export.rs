@@ -372,3 +372,45 @@ fn xlsx_has_a_sheet_per_table_and_a_labels_sheet() {
     });
     assert!(found, "the labels sheet lists the choices");
 }
+
+#[test]
+fn a_roster_form_exports_every_member_and_the_values_the_engine_fills_in() {
+    let db = TempDb::new();
+    let (app, _) = db.app();
+    let bytes = std::fs::read(repo_root().join("tests/data/forms/household_v1.xml")).unwrap();
+    app.install_form(&bytes, "household_v1.xml").unwrap();
+    let id = app.start_interview("household").unwrap().interview_id;
+    app.record_answer(&id, "/data/pets", "2").unwrap();
+    app.record_answer(&id, "/data/member[1]/name", "Ann")
+        .unwrap();
+    app.record_answer(&id, "/data/member[1]/age", "40").unwrap();
+    app.add_repeat(&id, "/data/member").unwrap();
+    app.record_answer(&id, "/data/member[2]/name", "Ben")
+        .unwrap();
+    app.record_answer(&id, "/data/member[2]/age", "7").unwrap();
+    app.complete_interview(&id).unwrap();
+    let out = db.dir.path().join("household");
+    export_data(
+        &app,
+        &DataExportOptions::new("household", DataFormat::Csv),
+        &out,
+    )
+    .unwrap();
+    let main = std::fs::read_to_string(out.join("household.csv")).unwrap();
+    let mut lines = main.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "interview_id,status,created_at,updated_at,completed_at,pets,meta-instanceID"
+    );
+    let row = lines.next().unwrap();
+    assert!(row.starts_with(&format!("{id},completed,")), "{row}");
+    assert!(
+        row.contains(",2,uuid:"),
+        "instanceID is filled in by the engine: {row}"
+    );
+    let members = std::fs::read_to_string(out.join("household-member.csv")).unwrap();
+    assert_eq!(
+        members,
+        format!("parent_key,key,name,age\n{id},{id}/member[1],Ann,40\n{id},{id}/member[2],Ben,7\n")
+    );
+}

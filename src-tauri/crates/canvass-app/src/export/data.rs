@@ -530,10 +530,16 @@ fn utc(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// True when nothing in the form can hide a stored answer or add one the store lacks.
+/// True when nothing in the form can hide a stored answer or add one the store lacks:
+/// no relevance, calculation or default, and no value the engine fills in itself
+/// (metadata preloads and model-only values such as `meta/instanceID`).
 fn record_is_stored_answers(form: &Questionnaire) -> bool {
     form.nodes.iter().all(|n| {
-        n.binds.relevant.is_none() && n.binds.calculation.is_none() && n.binds.default.is_none()
+        n.binds.relevant.is_none()
+            && n.binds.calculation.is_none()
+            && n.binds.default.is_none()
+            && n.question_type()
+                .is_none_or(|t| t.preload().is_none() && !matches!(t, QuestionType::ModelValue))
     })
 }
 

@@ -64,8 +64,8 @@ pub(crate) fn write(
     h.extend_from_slice(b"</map>");
     map[2] = h.len() as u64;
     h.extend_from_slice(b"<variable_types>");
-    for c in 0..k {
-        let t = if cols[c].numeric() {
+    for (c, col) in cols.iter().enumerate() {
+        let t = if col.numeric() {
             DOUBLE
         } else {
             width(c) as u16
@@ -85,8 +85,8 @@ pub(crate) fn write(
     h.extend_from_slice(b"</sortlist>");
     map[5] = h.len() as u64;
     h.extend_from_slice(b"<formats>");
-    for c in 0..k {
-        let f = if cols[c].numeric() {
+    for (c, col) in cols.iter().enumerate() {
+        let f = if col.numeric() {
             "%10.0g".to_owned()
         } else {
             format!("%{}s", width(c).min(244))
