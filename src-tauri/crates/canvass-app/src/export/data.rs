@@ -394,7 +394,7 @@ pub(crate) struct Record {
 pub(crate) fn record_of(
     schema: &Schema,
     row: &InterviewRow,
-    values: &[(String, String)],
+    values: Vec<(String, String)>,
 ) -> Record {
     let mut rows: Vec<Vec<Row>> = schema.levels.iter().map(|_| Vec::new()).collect();
     let mut main = vec![String::new(); schema.levels[0].columns.len()];
@@ -411,9 +411,15 @@ pub(crate) fn record_of(
     let mut instances: HashMap<String, usize> = HashMap::new();
     let mut template = String::new();
     for (path, value) in values {
-        template.clear();
-        strip_positions(path, &mut template);
-        let Some(&(level, col)) = schema.lookup.get(template.as_str()) else {
+        // Most answers sit outside repeats, and their path is already the template path.
+        let key: &str = if path.contains('[') {
+            template.clear();
+            strip_positions(&path, &mut template);
+            &template
+        } else {
+            &path
+        };
+        let Some(&(level, col)) = schema.lookup.get(key) else {
             continue;
         };
         let target = if level == 0 {
@@ -422,7 +428,7 @@ pub(crate) fn record_of(
             let prefix = if col == usize::MAX {
                 path.as_str()
             } else {
-                repeat_prefix(path)
+                repeat_prefix(&path)
             };
             match instances.get(prefix) {
                 Some(&i) => i,
@@ -449,7 +455,6 @@ pub(crate) fn record_of(
             continue;
         }
         let cells = &mut rows[level][target].cells;
-        cells[col] = value.clone();
         if let ColKind::SelectMultiple { .. } = schema.levels[level].columns[col].kind {
             let chosen: Vec<&str> = value.split_whitespace().collect();
             for (c, column) in schema.levels[level]
@@ -472,6 +477,7 @@ pub(crate) fn record_of(
                 }
             }
         }
+        cells[col] = value;
     }
     // A repeat instance with no answer (the engine's first, untouched instance,
     // or a member added and left empty) is no data: drop it unless a deeper
@@ -881,31 +887,30 @@ fn run(
                 })?;
             page.into_iter().zip(answers).collect::<Vec<_>>()
         };
-        for (row, answers) in &page {
+        let last_id = page.last().map(|(r, _)| r.id.clone());
+        for (row, answers) in page {
             let version = &row.questionnaire_version;
             if !form_cache.contains_key(version) {
-                let form = crate::interview::find_form(forms, row)?;
+                let form = crate::interview::find_form(forms, &row)?;
                 let plain = record_is_stored_answers(&form);
                 form_cache.insert(version.clone(), (form, plain));
             }
             let (form, plain) = &form_cache[version];
-            let rebuilt;
-            let values: &[(String, String)] = if *plain {
+            let values: Vec<(String, String)> = if *plain {
                 // Empty rows mark repeat instances; they make rows but are not answers.
                 answers
             } else {
                 let now = row.completed_at.unwrap_or(row.updated_at);
                 let ctx = crate::runner::context(now, 0, &row.id, None);
-                rebuilt = crate::runner::rebuild(form, ctx, answers).record();
-                &rebuilt
+                crate::runner::rebuild(form, ctx, &answers).record()
             };
-            let record = record_of(schema, row, values);
             summary.answers += values.iter().filter(|(_, v)| !v.is_empty()).count();
+            let record = record_of(schema, &row, values);
             summary.rows += record.rows.iter().map(Vec::len).sum::<usize>();
             sink.interview(schema, &record).map_err(io)?;
             summary.interviews += 1;
         }
-        after = page.last().map(|(r, _)| r.id.clone());
+        after = last_id;
         if !progress(summary.interviews, total) {
             return Err(Error::ExportCancelled);
         }
