@@ -699,12 +699,11 @@ impl JsonlSink {
             let name = l.name.rsplit('-').next().unwrap_or(&l.name);
             key(out, name)?;
             out.push(b'[');
-            let mut n = 0;
-            for r in record.rows[child].iter().filter(|r| &r.cells[0] == own_key) {
+            let children = record.rows[child].iter().filter(|r| &r.cells[0] == own_key);
+            for (n, r) in children.enumerate() {
                 if n > 0 {
                     out.push(b',');
                 }
-                n += 1;
                 self.object(out, schema, record, child, r)?;
             }
             out.push(b']');
