@@ -36,6 +36,12 @@ canvass_deps() {
     # Builds go to a warm folder outside the clone, so a fresh clone rebuilds only what changed.
     export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/canvass-target}"
     export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+    # The data-export tests read .sav and .dta files back with pyreadstat, an independent reader.
+    if [ "$want" = test ] && ! python3 -c 'import pyreadstat' 2>/dev/null; then
+        echo "canvass: installing pyreadstat"
+        python3 -m pip install --user --quiet pyreadstat 2>/dev/null \
+            || python3 -m pip install --user --quiet --break-system-packages pyreadstat
+    fi
 }
 
 # Installs ODK's own form engine for the conformance test (tests/it/conformance.rs): Node from

@@ -18,6 +18,8 @@ mod lifecycle;
 mod paradata;
 // Session-log exports (audit.csv, CSV, JSON Lines, paradata.tab) pinned by golden files.
 mod paradata_export;
+// Data exports: CSV and JSON Lines golden files, XLSX, .sav and .dta read back by other readers.
+mod data_export;
 // Rotating backups, the start-up integrity check, and restore from the CLI.
 mod backup;
 // SIGKILL at random moments, 200 times: nothing reported saved is lost, and resume is exact.

@@ -17,6 +17,7 @@ use clap::{Parser, Subcommand};
 
 mod capi_cmd;
 mod cati_cmd;
+mod export_cmd;
 mod sync_cmd;
 
 /// Canvass: offline-first CATI/CAPI interviewing, from the command line.
@@ -100,6 +101,8 @@ enum ExportCommand {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// Export a study's interviews: one table per level (repeats with parent_key/key) as CSV, XLSX, SPSS .sav, Stata .dta or JSON Lines.
+    Data(export_cmd::DataArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -267,6 +270,7 @@ where
             out: dir,
             interviews,
         }) => export_paradata(&db, &format, &dir, &interviews, out),
+        Command::Export(ExportCommand::Data(args)) => export_cmd::export_data(&args, out),
         Command::Form(FormCommand::Check { form }) => form_check(&form, out),
         Command::Form(FormCommand::Install { db, form }) => form_install(&db, &form, out),
         Command::Interview(InterviewCommand::Run {

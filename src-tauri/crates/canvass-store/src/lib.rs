@@ -14,6 +14,7 @@ mod backup;
 mod capi;
 mod cati;
 mod error;
+mod export;
 mod interviews;
 mod lifecycle;
 mod migrate;
@@ -34,6 +35,7 @@ pub use cati::{
     QueueCounts, QuotaRow,
 };
 pub use error::{Error, Result};
+pub use export::ExportFilter;
 pub use interviews::{AnswerRow, InterviewRow, NewInterview, OutboxRow};
 pub use migrate::{Migration, MIGRATIONS};
 pub use open::{inspect, DbReport, Store};

@@ -1,5 +1,6 @@
 //! Exports for supervisors and analysts: pure writers over rows, and the use case that feeds them.
 
+pub mod data;
 pub mod paradata;
 
 use std::path::{Path, PathBuf};
