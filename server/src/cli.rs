@@ -59,6 +59,15 @@ enum Command {
     /// Publish questionnaire versions to devices.
     #[command(subcommand)]
     Questionnaire(QuestionnaireCommand),
+    /// Teams: who supervises and who interviews in each (a team is named when users are added).
+    #[command(subcommand)]
+    Team(TeamCommand),
+}
+
+#[derive(Subcommand)]
+enum TeamCommand {
+    /// List teams as JSON lines: name, supervisors, interviewers (enabled accounts only).
+    List,
 }
 
 #[derive(Subcommand)]
@@ -231,6 +240,31 @@ async fn execute(
                 Err(e) => return Err(chain(&e)),
             }
             .map_err(|e| e.to_string())?;
+            Ok(())
+        }
+        Command::Team(TeamCommand::List) => {
+            // Teams have no table of their own: they are the team names users carry.
+            let mut teams: std::collections::BTreeMap<String, (Vec<String>, Vec<String>)> =
+                std::collections::BTreeMap::new();
+            for u in db.list_users().await.map_err(|e| chain(&e))? {
+                let (Some(team), false) = (u.team.clone(), u.disabled) else {
+                    continue;
+                };
+                let entry = teams.entry(team).or_default();
+                match u.role.as_str() {
+                    "supervisor" => entry.0.push(u.name),
+                    "interviewer" => entry.1.push(u.name),
+                    _ => {}
+                }
+            }
+            for (name, (supervisors, interviewers)) in teams {
+                let line = serde_json::json!({
+                    "team": name,
+                    "supervisors": supervisors,
+                    "interviewers": interviewers,
+                });
+                writeln!(out, "{line}").map_err(|e| e.to_string())?;
+            }
             Ok(())
         }
         Command::User(UserCommand::List) => {

@@ -175,6 +175,24 @@ async fn the_commands_run_a_whole_day(b: Backend, name: &str) {
         "the password hash never leaves the server: {out}"
     );
 
+    // Teams are read off the accounts: ines interviews in north.
+    let (code, out, err) = server_cli(with(strings(&["team", "list"])), None).await;
+    assert_eq!(code, 0, "{err}");
+    let north: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|t: &Value| t["team"] == "north")
+        .collect();
+    assert_eq!(north.len(), 1, "{out}");
+    assert!(
+        north[0]["interviewers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n == "ines"),
+        "{out}"
+    );
+
     // A questionnaire published from the command line: checked first, then sent to devices.
     let form = crate::support::repo_root().join("tests/data/forms/household_v1.xml");
     let (code, out, err) = server_cli(

@@ -605,6 +605,43 @@ impl Instance {
     }
 
     /// Sets a question's value (its XForms string; `""` clears) and re-evaluates what depends on it.
+    /// Loads stored answers in one go, as resuming an interview does: values are placed
+    /// without re-evaluating after each one, then the whole form is evaluated once, which
+    /// gives the same state as setting them one by one (the full re-evaluation is the
+    /// oracle the incremental path is tested against).
+    ///
+    /// Answers whose node does not exist yet (inside a counted repeat that the loaded
+    /// answers themselves create) and answers that fire `trigger` calculations are
+    /// returned, for the caller to set one by one with [`Instance::set_answer`] afterwards.
+    pub fn load_answers<'a>(
+        &mut self,
+        answers: &'a [(String, String)],
+    ) -> Vec<&'a (String, String)> {
+        let mut later = Vec::new();
+        for a in answers {
+            let Some((id, m)) = self
+                .find(&a.0)
+                .and_then(|id| Some((id, self.model_of(id)?)))
+            else {
+                later.push(a);
+                continue;
+            };
+            let Some(ty) = self.form.nodes[m].question_type().cloned() else {
+                // Groups and repeat instances hold no value (e.g. a stored instance marker).
+                continue;
+            };
+            if matches!(ty, QuestionType::Note | QuestionType::Calculate)
+                || self.triggers.contains_key(&self.form.nodes[m].path)
+            {
+                later.push(a);
+                continue;
+            }
+            self.nodes[id.0 as usize].value = normalize(&ty, &a.1);
+        }
+        self.recompute_all();
+        later
+    }
+
     pub fn set_answer(&mut self, path: &str, value: &str) -> Result<Changes> {
         let id = self
             .find(path)
