@@ -39,6 +39,10 @@ canvass_deps() {
     # The data-export tests read .sav and .dta files back with pyreadstat, an independent reader.
     if [ "$want" = test ] && ! python3 -c 'import pyreadstat' 2>/dev/null; then
         echo "canvass: installing pyreadstat"
+        if ! python3 -m pip --version >/dev/null 2>&1; then
+            # A fresh Debian 12 has Python but not pip.
+            $sudo apt-get install -y -qq --no-install-recommends python3-pip
+        fi
         python3 -m pip install --user --quiet pyreadstat 2>/dev/null \
             || python3 -m pip install --user --quiet --break-system-packages pyreadstat
     fi
