@@ -508,9 +508,7 @@ impl App {
             instances,
         } = &mut *inner;
         // The new instance is the last one of its range.
-        let count = (1..)
-            .take_while(|k| added.find(&format!("{range_path}[{k}]")).is_some())
-            .count();
+        let count = runner::instance_count(&added, range_path);
         let instance_path = format!("{range_path}[{count}]");
         let w = store.write(interview_id)?;
         let session = self.session(&w, sessions, &row)?;
@@ -728,6 +726,7 @@ impl App {
     pub fn list_interviews(&self) -> Result<Vec<InterviewSummary>> {
         let mut inner = self.lock();
         let rows = inner.store.list_interviews()?;
+        let forms = self.forms();
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let answered = inner
@@ -736,7 +735,7 @@ impl App {
                 .iter()
                 .filter(|a| !a.value.is_empty())
                 .count();
-            let form = find_form(&self.forms(), &row).ok();
+            let form = find_form(&forms, &row).ok();
             let (position, total) = if row.status == "completed" || form.is_none() {
                 (None, 0)
             } else {
@@ -750,13 +749,7 @@ impl App {
             let newer_version = if row.status == "completed" {
                 None
             } else {
-                // Forms are in installation order: the last of the study is the newest.
-                self.forms()
-                    .iter()
-                    .rev()
-                    .find(|f| f.id == row.questionnaire_id)
-                    .map(|f| version_of(f))
-                    .filter(|v| *v != row.questionnaire_version)
+                crate::lifecycle::newer_versions_in(&forms, &row).pop()
             };
             out.push(InterviewSummary {
                 newer_version,

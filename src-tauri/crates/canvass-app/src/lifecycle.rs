@@ -5,10 +5,11 @@
 //! only then applied to the cached instance.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use canvass_form::model::{NodeKind, RepeatCount};
 use canvass_form::{Instance, Questionnaire};
-use canvass_store::NewEvent;
+use canvass_store::{InterviewRow, NewEvent};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -96,16 +97,10 @@ impl App {
                 path: instance_path.to_owned(),
                 reason: reason.to_owned(),
             };
-            let id = inst
-                .find(instance_path)
-                .ok_or_else(|| not_removable("the interview has no such instance"))?;
-            let count = match inst.model_of(id) {
-                Some(m) => inst.instances_of(m).len(),
-                None => 0,
-            };
-            let siblings = (1..=count + 1)
-                .take_while(|k| inst.find(&format!("{range}[{k}]")).is_some())
-                .count();
+            if inst.find(instance_path).is_none() {
+                return Err(not_removable("the interview has no such instance"));
+            }
+            let siblings = runner::instance_count(inst, &range);
             let mut trial = inst.clone();
             trial
                 .remove_repeat(instance_path)
@@ -341,19 +336,24 @@ impl App {
     pub fn newer_versions(&self, interview_id: &str) -> Result<Vec<String>> {
         let forms = self.forms();
         let row = self.lock().store.interview(interview_id)?;
-        let mut seen = false;
-        let mut out = Vec::new();
-        // Forms are kept in installation order, so "newer" means installed later.
-        for f in forms.iter().filter(|f| f.id == row.questionnaire_id) {
-            let v = version_of(f);
-            if seen && v != row.questionnaire_version && !out.contains(&v) {
-                out.push(v);
-            } else if v == row.questionnaire_version {
-                seen = true;
-            }
-        }
-        Ok(out)
+        Ok(newer_versions_in(&forms, &row))
     }
+}
+
+/// Versions of `row`'s study installed after the one it is pinned to, newest last.
+pub(crate) fn newer_versions_in(forms: &[Arc<Questionnaire>], row: &InterviewRow) -> Vec<String> {
+    let mut seen = false;
+    let mut out = Vec::new();
+    // Forms are kept in installation order, so "newer" means installed later.
+    for f in forms.iter().filter(|f| f.id == row.questionnaire_id) {
+        let v = version_of(f);
+        if seen && v != row.questionnaire_version && !out.contains(&v) {
+            out.push(v);
+        } else if v == row.questionnaire_version {
+            seen = true;
+        }
+    }
+    out
 }
 
 /// `/data/hh[1]/member[2]` → (`/data/hh[1]/member`, 2).

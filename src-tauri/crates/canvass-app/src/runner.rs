@@ -223,9 +223,7 @@ fn repeat_view(inst: &Instance, id: NodeId, path: &str) -> Option<RepeatView> {
             continue;
         }
         let index: usize = path[open + 1..close].parse().ok()?;
-        let count = (1..)
-            .take_while(|k| inst.find(&format!("{range_path}[{k}]")).is_some())
-            .count();
+        let count = instance_count(inst, range_path);
         let prefix = format!("{instance_path}/");
         let last_in_instance = screens(inst)
             .into_iter()
@@ -389,6 +387,13 @@ pub fn rebuild_with_preload(
         let _ = inst.set_answer(path, value);
     }
     inst
+}
+
+/// How many instances the repeat range at `range_path` (`/data/hh[1]/member`) has now.
+pub fn instance_count(inst: &Instance, range_path: &str) -> usize {
+    (1..)
+        .take_while(|k| inst.find(&format!("{range_path}[{k}]")).is_some())
+        .count()
 }
 
 /// Adds repeat instances until every `[k]` step of `path` exists.
