@@ -173,7 +173,7 @@ CREATE TABLE interviews (
     created_at            INTEGER NOT NULL,
     updated_at            INTEGER NOT NULL,
     completed_at          INTEGER
-);
+, interviewer TEXT, revision INTEGER NOT NULL DEFAULT 1 CHECK (revision >= 1), origin TEXT NOT NULL DEFAULT 'device' CHECK (origin IN ('device', 'server')));
 CREATE TABLE outbox (
     id              TEXT PRIMARY KEY NOT NULL,
     kind            TEXT NOT NULL,

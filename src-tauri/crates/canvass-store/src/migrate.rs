@@ -48,6 +48,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0007_capi",
         sql: include_str!("../../../../migrations/0007_capi.sql"),
     },
+    Migration {
+        name: "0008_interview_owner",
+        sql: include_str!("../../../../migrations/0008_interview_owner.sql"),
+    },
 ];
 
 /// Brings `conn` to the latest schema in `migrations`, all or nothing.
