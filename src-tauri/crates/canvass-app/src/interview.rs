@@ -352,7 +352,14 @@ impl App {
         let w = store.write(interview_id)?;
         let session = self.session(&w, sessions, &row)?;
         let stored_old = w.set_answer(&path, &canonical, now)?;
-        w.set_current_item(Some(&path), now)?;
+        // Answering the question already on screen (the usual case) leaves the
+        // resume position as it is, so the interview row and its status index
+        // are not rewritten: each rewritten page is more data for the commit's
+        // fsync, and that is what a durable save's latency is made of. The row's
+        // `updated_at` then moves on the next navigation instead.
+        if row.current_item.as_deref() != Some(path.as_str()) {
+            w.set_current_item(Some(&path), now)?;
+        }
         if stored_old.as_deref().unwrap_or("") != canonical {
             let kind = if canonical.is_empty() {
                 "answer_removed"
