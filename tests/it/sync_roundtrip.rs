@@ -595,3 +595,60 @@ async fn the_sync_log_keeps_the_latest_passes() {
         ((keep + 4) as i64, 5)
     );
 }
+
+async fn progress_counts_every_batch_and_every_split(b: Backend, name: &str) {
+    // The same squeeze as the 413 test: one planned batch that the server refuses and
+    // the device splits, so the plan grows while the pass runs.
+    let dev = Device::new();
+    dev.complete(8);
+    let limits = Limits {
+        max_body_bytes: 3 * largest_payload(&dev) + 600,
+        max_items: 1000,
+    };
+    let server = TestServer::start_with(b, name, limits).await;
+    server.add_user("ines", "interviewer", Some("north")).await;
+    dev.login(&server.url, "ines").await;
+
+    let seen = std::sync::Mutex::new(Vec::<canvass_app::SyncProgress>::new());
+    let report = |p: &canvass_app::SyncProgress| seen.lock().unwrap().push(p.clone());
+    let opts = canvass_app::SyncOptions {
+        seed: 42,
+        timeout: std::time::Duration::from_secs(20),
+        ..canvass_app::SyncOptions::default()
+    };
+    let s = dev.app.sync_reporting(opts, &report).await.unwrap();
+    assert_eq!((s.outcome, s.accepted), (SyncOutcome::Ok, 8), "{s:?}");
+    let seen = seen.into_inner().unwrap();
+
+    let first = &seen[0];
+    assert_eq!(
+        (first.stage, first.batches_done, first.batches_planned),
+        (canvass_app::SyncStage::Pushing, 0, 1)
+    );
+    assert_eq!((first.items_done, first.items_planned), (0, 8));
+    for pair in seen.windows(2) {
+        assert!(
+            pair[1].batches_done >= pair[0].batches_done
+                && pair[1].items_done >= pair[0].items_done
+                && pair[1].batches_planned >= pair[0].batches_planned,
+            "progress never goes backwards: {seen:#?}"
+        );
+    }
+    let pushed = seen
+        .iter()
+        .rfind(|p| p.stage == canvass_app::SyncStage::Pushing)
+        .unwrap();
+    assert!(
+        pushed.batches_planned > 1,
+        "the split grew the plan: {seen:#?}"
+    );
+    assert_eq!(pushed.batches_done, pushed.batches_planned);
+    assert_eq!(pushed.items_done, 8);
+    assert_eq!(pushed.bytes_sent, s.bytes_sent);
+    let last = seen.last().unwrap();
+    assert_eq!(
+        (last.stage, last.changes),
+        (canvass_app::SyncStage::Pulling, s.changes)
+    );
+}
+both_backends!(progress, progress_counts_every_batch_and_every_split);

@@ -23,6 +23,10 @@ addMessages({
     "sync.signed_in_ok": (user) => `Signed in as ${user}. Sync runs by itself whenever the server can be reached.`,
     "sync.now": "Sync now",
     "sync.running": "Sending finished work and fetching what is new…",
+    "sync.progress_push": (done, planned, items, total) =>
+      `Sending batch ${formatNumber(Math.min(done + 1, planned))} of ${formatNumber(planned)} · ${formatNumber(items)} of ${formatNumber(total)} items on the server`,
+    "sync.progress_pull": (n) => plural(n, { one: "Receiving what is new · {n} change so far", other: "Receiving what is new · {n} changes so far" }),
+    "sync.progress_label": "Sync progress",
     "sync.counts": (pending, acked, rejected) =>
       `Waiting: ${formatNumber(pending)} · On the server: ${formatNumber(acked)} · Refused: ${formatNumber(rejected)}`,
     "sync.last_pass": (when) => `Last sync: ${when}`,
@@ -77,6 +81,10 @@ addMessages({
     "sync.signed_in_ok": (user) => `Ви увійшли як ${user}. Синхронізація запускається сама, щойно сервер доступний.`,
     "sync.now": "Синхронізувати зараз",
     "sync.running": "Надсилаємо завершену роботу й отримуємо нове…",
+    "sync.progress_push": (done, planned, items, total) =>
+      `Надсилаємо пакет ${formatNumber(Math.min(done + 1, planned))} з ${formatNumber(planned)} · ${formatNumber(items)} з ${formatNumber(total)} записів уже на сервері`,
+    "sync.progress_pull": (n) => plural(n, { one: "Отримуємо нове · поки {n} зміна", few: "Отримуємо нове · поки {n} зміни", many: "Отримуємо нове · поки {n} змін", other: "Отримуємо нове · поки {n} зміни" }),
+    "sync.progress_label": "Хід синхронізації",
     "sync.counts": (pending, acked, rejected) =>
       `Очікує: ${formatNumber(pending)} · На сервері: ${formatNumber(acked)} · Відхилено: ${formatNumber(rejected)}`,
     "sync.last_pass": (when) => `Остання синхронізація: ${when}`,
@@ -131,6 +139,10 @@ addMessages({
     "sync.signed_in_ok": (user) => `Вы вошли как ${user}. Синхронизация запускается сама, как только сервер доступен.`,
     "sync.now": "Синхронизировать сейчас",
     "sync.running": "Отправляем завершённую работу и получаем новое…",
+    "sync.progress_push": (done, planned, items, total) =>
+      `Отправляем пакет ${formatNumber(Math.min(done + 1, planned))} из ${formatNumber(planned)} · ${formatNumber(items)} из ${formatNumber(total)} записей уже на сервере`,
+    "sync.progress_pull": (n) => plural(n, { one: "Получаем новое · пока {n} изменение", few: "Получаем новое · пока {n} изменения", many: "Получаем новое · пока {n} изменений", other: "Получаем новое · пока {n} изменения" }),
+    "sync.progress_label": "Ход синхронизации",
     "sync.counts": (pending, acked, rejected) =>
       `Ожидает: ${formatNumber(pending)} · На сервере: ${formatNumber(acked)} · Отклонено: ${formatNumber(rejected)}`,
     "sync.last_pass": (when) => `Последняя синхронизация: ${when}`,

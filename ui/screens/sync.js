@@ -17,6 +17,10 @@ function renderSyncIndicator(s) {
   if (s && s.signed_in) {
     state = s.syncing || syncUi.running ? "syncing" : s.online === null ? "checking" : s.online ? "online" : "offline";
     text = t(`sync.${state}`);
+    const p = s.progress;
+    if (state === "syncing" && p && p.stage === "pushing" && p.items_planned > 0) {
+      text += ` ${formatNumber(p.items_done)}/${formatNumber(p.items_planned)}`;
+    }
   }
   const pending = s ? s.pending : 0;
   const button = el("button", {
@@ -33,6 +37,34 @@ async function refreshSyncIndicator() {
   } catch (_) {
     // The indicator is a hint; a failing status call must not raise banners every few seconds.
   }
+}
+
+/**
+ * What a running pass has done, from the status's `progress` (absent before the
+ * pass reports): the batch being sent and the items already answered for, then
+ * the changes received. The bar is determinate only while sending, where the
+ * total is known.
+ */
+function syncProgress(p) {
+  let text = t("sync.running");
+  let bar = el("progress", { id: "sync-progress-bar", "aria-label": t("sync.progress_label") });
+  if (p && p.stage === "pushing" && p.items_planned > 0) {
+    text = t("sync.progress_push", p.batches_done, p.batches_planned, p.items_done, p.items_planned);
+    bar = el("progress", {
+      id: "sync-progress-bar", max: p.items_planned, value: p.items_done, "aria-label": t("sync.progress_label"),
+    });
+  } else if (p && p.stage === "pulling") {
+    text = t("sync.progress_pull", p.changes);
+  }
+  return el("div", { class: "notice", id: "sync-progress", "data-stage": p ? p.stage : "" },
+    el("p", { role: "status", id: "sync-progress-text" }, text), bar);
+}
+
+/** Refreshes the indicator and, on the sync screen, the progress block in place (no re-render, focus stays). */
+async function pollSyncProgress() {
+  await refreshSyncIndicator();
+  const block = document.getElementById("sync-progress");
+  if (block && syncUi.status) block.replaceWith(syncProgress(syncUi.status.progress));
 }
 
 function syncLogTable(entries) {
@@ -121,7 +153,7 @@ async function renderSync() {
   return el("section", { id: "sync", "aria-labelledby": "sync-title" },
     el("h1", { id: "sync-title" }, t("sync.title")),
     message ? el("p", { class: "notice", role: "status", id: "sync-message" }, message) : null,
-    syncUi.running ? el("p", { class: "notice", role: "status", id: "sync-progress" }, t("sync.running")) : null,
+    syncUi.running || s.syncing ? syncProgress(s.progress) : null,
     summary,
     buttons,
     showForm ? signInForm(s) : null,
@@ -136,10 +168,13 @@ async function syncNow() {
   syncUi.running = true;
   renderSyncIndicator(syncUi.status);
   if (currentScreen() === "sync") await attempt(() => go("sync"));
+  // A pass of many batches takes a while on a slow line; the bar follows it.
+  const poll = setInterval(pollSyncProgress, 300);
   try {
     const summary = await attempt(() => api.syncNow());
     if (summary) syncUi.message = t("sync.result", summary);
   } finally {
+    clearInterval(poll);
     syncUi.running = false;
   }
   await refreshSyncIndicator();
@@ -178,4 +213,4 @@ registerHomeAction({ id: "sync", key: "S", label: () => t("sync.action"), run: (
 
 // The indicator follows the background sync: a few seconds' delay is fine for a hint.
 refreshSyncIndicator();
-setInterval(refreshSyncIndicator, 5000);
+setInterval(pollSyncProgress, 5000);

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use canvass_app::{utc_text, App, SyncError, SyncLogEntry, SyncSignIn, SyncSummary};
+use canvass_app::{utc_text, App, SyncError, SyncLogEntry, SyncProgress, SyncSignIn, SyncSummary};
 use serde::Serialize;
 use tauri::State;
 
@@ -34,6 +34,8 @@ pub struct SyncMonitor {
     syncing: AtomicBool,
     /// Held for the duration of a pass.
     running: tokio::sync::Mutex<()>,
+    /// How far the running pass got; `None` between passes.
+    progress: std::sync::Mutex<Option<SyncProgress>>,
 }
 
 impl SyncMonitor {
@@ -42,6 +44,18 @@ impl SyncMonitor {
             0 => None,
             r => Some(r == 2),
         }
+    }
+
+    fn set_progress(&self, p: Option<SyncProgress>) {
+        // A poisoned lock only means a reporter panicked mid-write; the value is still a whole Option.
+        *self.progress.lock().unwrap_or_else(|e| e.into_inner()) = p;
+    }
+
+    fn progress(&self) -> Option<SyncProgress> {
+        self.progress
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn set_online(&self, online: bool) -> bool {
@@ -54,11 +68,9 @@ impl SyncMonitor {
     async fn pass(&self, app: &App, manual: bool) -> Result<SyncSummary, SyncError> {
         let _running = self.running.lock().await;
         self.syncing.store(true, Ordering::SeqCst);
-        let r = if manual {
-            app.sync_now().await
-        } else {
-            app.sync_due().await
-        };
+        let report = |p: &SyncProgress| self.set_progress(Some(p.clone()));
+        let r = app.sync_pass_reporting(manual, &report).await;
+        self.set_progress(None);
         self.syncing.store(false, Ordering::SeqCst);
         if let Ok(s) = &r {
             // A pass that reached the server proves it is online; one that could not says little.
@@ -202,6 +214,8 @@ pub struct SyncStatusView {
     /// `None` until the first check.
     pub online: Option<bool>,
     pub syncing: bool,
+    /// How far the running pass got, while one runs.
+    pub progress: Option<SyncProgress>,
     pub pending: i64,
     pub acked: i64,
     pub rejected: i64,
@@ -233,6 +247,7 @@ pub async fn sync_status(
         user: s.user,
         online: monitor.online(),
         syncing: monitor.syncing.load(Ordering::SeqCst),
+        progress: monitor.progress(),
         pending: s.pending,
         acked: s.acked,
         rejected: s.rejected,

@@ -29,8 +29,8 @@ pub use maintenance::{backup_database, backup_dir, restore_database, KEEP_BACKUP
 pub use runner::{ChoiceView, QuestionView, RepeatView};
 pub use sync::{
     utc_text, PassOptions as SyncOptions, ReceivedAssignment, ReceivedDecision,
-    ReceivedQuestionnaire, SyncError, SyncLogEntry, SyncOutboxEntry, SyncOutcome, SyncSignIn,
-    SyncStatus, SyncSummary,
+    ReceivedQuestionnaire, SyncError, SyncLogEntry, SyncOutboxEntry, SyncOutcome, SyncProgress,
+    SyncSignIn, SyncStage, SyncStatus, SyncSummary,
 };
 
 /// Checks a database file without changing it (integrity and schema version), for `canvass db check`.

@@ -11,7 +11,10 @@ pub use canvass_store::{
     OutboxEntry as SyncOutboxEntry, ReceivedAssignment, ReceivedDecision, ReceivedQuestionnaire,
     SyncLogEntry,
 };
-pub use canvass_sync::{Outcome as SyncOutcome, PassOptions, PassSummary as SyncSummary};
+pub use canvass_sync::{
+    Outcome as SyncOutcome, PassOptions, PassSummary as SyncSummary, Progress as SyncProgress,
+    ProgressSink, Stage as SyncStage,
+};
 
 use crate::interview::App;
 
@@ -102,23 +105,31 @@ impl App {
     /// One pass because a person asked ("sync now", `canvass sync`): push every
     /// pending row, rows in backoff included, apply the answers, pull changes, log.
     pub async fn sync_now(&self) -> Result<SyncSummary, SyncError> {
-        // Any seed spreads retries; one taken from the injected clock keeps tests exact.
-        let seed = self.clock.now_ms() as u64;
-        self.sync_with(PassOptions {
-            seed,
-            retry_now: true,
-            ..PassOptions::default()
-        })
-        .await
+        self.sync_pass_reporting(true, &|_| {}).await
     }
 
     /// One automatic pass (a timer, the network coming back): rows in backoff wait their turn.
     pub async fn sync_due(&self) -> Result<SyncSummary, SyncError> {
+        self.sync_pass_reporting(false, &|_| {}).await
+    }
+
+    /// A pass asked for by a person (`manual`, as [`App::sync_now`]) or by a timer
+    /// (as [`App::sync_due`]), reporting its progress for the window's progress bar.
+    pub async fn sync_pass_reporting(
+        &self,
+        manual: bool,
+        progress: ProgressSink<'_>,
+    ) -> Result<SyncSummary, SyncError> {
+        // Any seed spreads retries; one taken from the injected clock keeps tests exact.
         let seed = self.clock.now_ms() as u64;
-        self.sync_with(PassOptions {
-            seed,
-            ..PassOptions::default()
-        })
+        self.sync_reporting(
+            PassOptions {
+                seed,
+                retry_now: manual,
+                ..PassOptions::default()
+            },
+            progress,
+        )
         .await
     }
 
@@ -145,10 +156,19 @@ impl App {
     /// Questionnaire versions the pass received are installed right after it,
     /// so a version published on the server can be interviewed offline at once.
     pub async fn sync_with(&self, opts: PassOptions) -> Result<SyncSummary, SyncError> {
+        self.sync_reporting(opts, &|_| {}).await
+    }
+
+    /// [`App::sync_with`], telling `progress` how far the pass got after every batch and page.
+    pub async fn sync_reporting(
+        &self,
+        opts: PassOptions,
+        progress: ProgressSink<'_>,
+    ) -> Result<SyncSummary, SyncError> {
         let mut store = self.sync_store()?;
         let clock = self.clock.clone();
         let now = move || clock.now_ms();
-        let summary = canvass_sync::sync_pass(&mut store, &now, &opts).await?;
+        let summary = canvass_sync::sync_pass_reporting(&mut store, &now, &opts, progress).await?;
         drop(store);
         self.install_received()?;
         Ok(summary)

@@ -16,7 +16,10 @@ mod plan;
 
 pub use client::{Server, DEFAULT_TIMEOUT};
 pub use error::{chain, Error, Result};
-pub use pass::{login, new_id, sync_pass, Clock, Outcome, PassOptions, PassSummary, Rejection};
+pub use pass::{
+    login, new_id, sync_pass, sync_pass_reporting, Clock, Outcome, PassOptions, PassSummary,
+    Progress, ProgressSink, Rejection, Stage,
+};
 pub use plan::{backoff_ms, item_bytes, plan, split, Batch, Limits};
 
 /// Runs a future to completion on a fresh single-threaded runtime, for callers without one (the CLI).

@@ -50,6 +50,37 @@ impl Default for PassOptions {
     }
 }
 
+/// Which part of a pass is running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Batches of outbox rows are going to the server.
+    Pushing,
+    /// Pages of changes are coming from the server.
+    Pulling,
+}
+
+/// Where a running pass is, for a progress bar.
+///
+/// A pass reports once before its first batch, after every batch and after
+/// every page of changes. `batches_planned` can grow during a pass: a batch the
+/// server finds too large is split in two and both halves are counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub stage: Stage,
+    pub batches_done: usize,
+    pub batches_planned: usize,
+    /// Outbox rows the server has answered for (or that were settled without sending).
+    pub items_done: usize,
+    pub items_planned: usize,
+    pub bytes_sent: usize,
+    /// Changes pulled so far.
+    pub changes: usize,
+}
+
+/// Receives a pass's progress; it must return quickly, since the pass waits for it.
+pub type ProgressSink<'a> = &'a (dyn Fn(&Progress) + Send + Sync);
+
 /// How a pass ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -167,9 +198,19 @@ pub async fn sync_pass(
     clock: Clock<'_>,
     opts: &PassOptions,
 ) -> Result<PassSummary> {
+    sync_pass_reporting(store, clock, opts, &|_| {}).await
+}
+
+/// [`sync_pass`], telling `progress` how far it got after every batch and page.
+pub async fn sync_pass_reporting(
+    store: &mut Store,
+    clock: Clock<'_>,
+    opts: &PassOptions,
+    progress: ProgressSink<'_>,
+) -> Result<PassSummary> {
     let started = clock();
     let mut s = PassSummary::new();
-    let result = push_and_pull(store, started, opts, &mut s).await;
+    let result = push_and_pull(store, started, opts, &mut s, progress).await;
     if let Err(e) = result {
         if let Error::Store(_) = e {
             return Err(e);
@@ -209,6 +250,7 @@ async fn push_and_pull(
     now: i64,
     opts: &PassOptions,
     s: &mut PassSummary,
+    progress: ProgressSink<'_>,
 ) -> Result<()> {
     let settings = store.sync_settings(&new_id(now))?;
     let due_by = if opts.retry_now { i64::MAX } else { now };
@@ -219,7 +261,18 @@ async fn push_and_pull(
     };
     let server = Server::new(url, opts.timeout)?;
     let mut queue: VecDeque<Batch> = plan(&store.due_outbox(due_by)?, opts.limits).into();
+    let mut at = Progress {
+        stage: Stage::Pushing,
+        batches_done: 0,
+        batches_planned: queue.len(),
+        items_done: 0,
+        items_planned: queue.iter().map(|b| b.items.len()).sum(),
+        bytes_sent: 0,
+        changes: 0,
+    };
+    progress(&at);
     while let Some(mut batch) = queue.pop_front() {
+        let items = batch.items.len();
         let (body, unsendable) = request_body(&settings.device_id, now, &batch);
         if !unsendable.is_empty() {
             // Rows rejected here are settled; the rest of the batch is what the server will answer for.
@@ -228,12 +281,22 @@ async fn push_and_pull(
                 .retain(|e| !unsendable.iter().any(|u| u.id == e.id));
             reject(store, s, unsendable)?;
         }
-        let Some(body) = body else { continue };
+        let Some(body) = body else {
+            // Every row of the batch was settled here; nothing goes out for it.
+            at.batches_done += 1;
+            at.items_done += items;
+            progress(&at);
+            continue;
+        };
         match server.push(token, &body).await {
             Ok((resp, sent)) => {
                 s.batches += 1;
                 s.bytes_sent += sent;
                 apply(store, s, &batch, &resp, now, opts.seed)?;
+                at.batches_done += 1;
+                at.items_done += items;
+                at.bytes_sent = s.bytes_sent;
+                progress(&at);
             }
             Err(Error::TooLarge { message }) => {
                 s.batches += 1;
@@ -242,6 +305,8 @@ async fn push_and_pull(
                     Some((a, b)) => {
                         queue.push_front(b);
                         queue.push_front(a);
+                        // The refused batch became two; its items are still to come.
+                        at.batches_planned += 1;
                     }
                     None => {
                         let one = ids.into_iter().map(|id| Rejection {
@@ -250,6 +315,9 @@ async fn push_and_pull(
                             reason: format!("larger than the server accepts: {message}"),
                         });
                         reject(store, s, one.collect())?;
+                        at.batches_done += 1;
+                        at.items_done += items;
+                        progress(&at);
                     }
                 }
             }
@@ -293,6 +361,9 @@ async fn push_and_pull(
         s.changes += n;
         // The page and its cursor in one local transaction: a crash keeps both or neither.
         store.apply_received(&received(&changes, now), &changes.cursor)?;
+        at.stage = Stage::Pulling;
+        at.changes = s.changes;
+        progress(&at);
         if n == 0 || cursor.as_deref() == Some(changes.cursor.as_str()) {
             break;
         }
