@@ -319,39 +319,16 @@ async fn execute(
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             // The same importer the devices run: a form they would refuse is never published.
-            let imported = canvass_form::import_form(&bytes, &name);
-            let problems: Vec<String> = imported.errors().map(|d| d.to_string()).collect();
-            let form = match imported.form {
-                Some(form) if problems.is_empty() => form,
-                _ => {
-                    return Err(format!(
-                        "{name} was not published; it has errors:\n{}",
-                        problems.join("\n")
-                    ))
-                }
-            };
-            let version = form.version.clone().unwrap_or_else(|| "1".to_owned());
-            let published = canvass_protocol::QuestionnaireVersion {
-                questionnaire_id: form.id.clone(),
-                version: version.clone(),
-                definition: serde_json::json!({ "title": form.title }),
-                file_name: Some(name),
-                source_base64: Some(base64::Engine::encode(
-                    &base64::engine::general_purpose::STANDARD,
-                    &bytes,
-                )),
-            };
+            let published = crate::forms::compile(&bytes, &name).map_err(|e| e.to_string())?;
+            let version = published.version.clone();
+            let form_id = published.questionnaire_id.clone();
             let text = serde_json::to_string(&published).map_err(|e| e.to_string())?;
             let seq = db
                 .publish_change("questionnaire_version", team.as_deref(), &text)
                 .await
                 .map_err(|e| chain(&e))?;
-            writeln!(
-                out,
-                "published {} version {version} (change {seq})",
-                form.id
-            )
-            .map_err(|e| e.to_string())?;
+            writeln!(out, "published {form_id} version {version} (change {seq})")
+                .map_err(|e| e.to_string())?;
             Ok(())
         }
         Command::Export(ExportCommand::Interviews { format }) => {

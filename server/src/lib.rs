@@ -17,6 +17,7 @@ pub mod auth;
 pub mod cli;
 pub mod db;
 pub mod error;
+pub mod forms;
 pub mod ingest;
 mod routes;
 pub mod throttle;

@@ -6,6 +6,7 @@ use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
+use base64::Engine as _;
 use canvass_protocol::{
     Assignment, Changes, Decision, InterviewList, ItemResult, ItemStatus, LoginRequest,
     LoginResponse, PublishAssignment, Published, PushBatch, PushResponse, QuestionnaireVersion,
@@ -252,13 +253,42 @@ pub async fn publish_questionnaire(
     Body(q): Body<QuestionnaireVersion>,
 ) -> Result<Json<Published>, ApiError> {
     caller.require(&[Role::Admin], "publish questionnaires")?;
-    if q.questionnaire_id.is_empty() || q.version.is_empty() {
+    let (Some(name), Some(b64)) = (q.file_name.as_deref(), q.source_base64.as_deref()) else {
         return Err(ApiError::BadRequest {
             code: "bad_questionnaire",
-            message: "questionnaire_id and version are required".into(),
+            message: "file_name and source_base64 (the form file itself) are required: \
+                      devices install a version from its file, and the server checks it first"
+                .into(),
         });
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|e| ApiError::BadRequest {
+            code: "bad_questionnaire",
+            message: format!("source_base64 is not standard base64: {e}"),
+        })?;
+    // The same importer the devices run, so a form they would refuse never reaches them.
+    let compiled = crate::forms::compile(&bytes, name).map_err(|e| ApiError::BadRequest {
+        code: "invalid_questionnaire",
+        message: e.to_string(),
+    })?;
+    // The id and version are the form's own; a request that names others is a mistake to report.
+    for (field, asked, found) in [
+        (
+            "questionnaire_id",
+            &q.questionnaire_id,
+            &compiled.questionnaire_id,
+        ),
+        ("version", &q.version, &compiled.version),
+    ] {
+        if !asked.is_empty() && asked != found {
+            return Err(ApiError::BadRequest {
+                code: "bad_questionnaire",
+                message: format!("{field} {asked:?} does not match the form file's {found:?}"),
+            });
+        }
     }
-    publish(&s, "questionnaire_version", None, &q).await
+    publish(&s, "questionnaire_version", None, &compiled).await
 }
 
 /// Hands a case to a team: supervisors to their own team, admins to any (or to everyone).

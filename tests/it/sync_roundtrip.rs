@@ -507,17 +507,51 @@ async fn decisions_and_assignments_flow_back_to_the_right_team(b: Backend, name:
         post("sue", "/v1/assignments", assignment).await,
         StatusCode::OK
     );
-    let q = serde_json::json!({"questionnaire_id": "nps", "version": "2", "definition": {}});
+    use base64::Engine as _;
+    let b64 = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+    let form = include_str!("../data/forms/visit_v1.xml");
+    let q = serde_json::json!({"questionnaire_id": "", "version": "", "definition": {},
+        "file_name": "visit.xml", "source_base64": b64(form)});
     assert_eq!(
         post("sam", "/v1/questionnaires", q.clone()).await,
         StatusCode::FORBIDDEN
     );
+    // The server runs the devices' importer first: a broken form, a missing file or
+    // a version that contradicts the file never reaches a device.
+    let broken = serde_json::json!({"questionnaire_id": "", "version": "", "definition": {},
+        "file_name": "visit.xml", "source_base64": b64(&form.replace("</h:body>", ""))});
+    let no_file =
+        serde_json::json!({"questionnaire_id": "store_visit", "version": "1", "definition": {}});
+    let wrong_version = serde_json::json!({"questionnaire_id": "store_visit", "version": "9", "definition": {},
+        "file_name": "visit.xml", "source_base64": b64(form)});
+    for bad in [broken, no_file, wrong_version] {
+        assert_eq!(
+            post("ada", "/v1/questionnaires", bad).await,
+            StatusCode::BAD_REQUEST
+        );
+    }
     assert_eq!(post("ada", "/v1/questionnaires", q).await, StatusCode::OK);
 
     // North hears of the decision and the questionnaire; south of the assignment and the questionnaire.
     assert_eq!(north.sync().await.changes, 2);
     assert_eq!(south.sync().await.changes, 2);
     assert_eq!(north.sync().await.outcome, SyncOutcome::NothingToDo);
+    // What arrived is installable: the compiled summary came with the file.
+    let got = south.app.received_questionnaires().unwrap();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        (
+            got[0].questionnaire_id.as_str(),
+            got[0].version.as_str(),
+            got[0].state.as_str()
+        ),
+        ("store_visit", "1", "installed")
+    );
+    let definition: serde_json::Value = serde_json::from_str(&got[0].definition).unwrap();
+    assert_eq!(definition["title"], "Store visit");
+    assert!(definition["nodes"]
+        .as_array()
+        .is_some_and(|n| !n.is_empty()));
 }
 both_backends!(
     flow_back,
