@@ -122,8 +122,9 @@ function buildCard(c, notice) {
       el("span", { id: "cati-timer", class: "mono", role: "timer" }, "00:00")),
     el("h2", {}, t("cati.intro_title")),
     el("p", { class: "read-aloud", id: "cati-intro" }, t("cati.intro", c.name)),
+    c.partial_interview ? el("p", { class: "notice", id: "cati-partial", "data-interview": c.partial_interview }, t("cati.partial_waiting")) : null,
     el("button", { type: "button", id: "cati-start", class: "primary", "data-autofocus": true, onclick: () => attempt(startQuestionnaire) },
-      t("cati.start_interview"), el("kbd", {}, "Enter")),
+      t(c.partial_interview ? "cati.resume_interview" : "cati.start_interview"), el("kbd", {}, "Enter")),
     el("h2", {}, t("cati.outcomes")),
     el("div", { class: "actions", id: "cati-outcomes" }, keyed.map((o) =>
       el("button", { type: "button", id: `outcome-${o.name}`, "data-outcome": o.name, onclick: () => attempt(() => recordOutcome(o)) },

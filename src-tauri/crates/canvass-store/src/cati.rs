@@ -583,6 +583,22 @@ impl Store {
             .optional()?)
     }
 
+    /// The newest unfinished interview (in progress, paused or broken off) started on this
+    /// device for a case, if any: the partial a callback resumes instead of starting anew.
+    pub fn case_open_interview(&self, study_id: &str, case_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT i.id FROM cati_interviews AS l JOIN interviews AS i ON i.id = l.interview_id
+                 WHERE l.study_id = ?1 AND l.case_id = ?2 AND i.origin = 'device'
+                   AND i.status IN ('created', 'in_progress', 'paused', 'broken_off')
+                 ORDER BY i.created_at DESC, i.id DESC LIMIT 1",
+                [study_id, case_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// Begins one CATI write transaction, taking the write lock at once.
     pub fn cati_write(&mut self) -> Result<CatiWrite<'_>> {
         let tx = self

@@ -9,6 +9,7 @@
 pub mod export;
 pub mod import;
 pub mod outcomes;
+pub mod phone_zone;
 pub mod quota;
 pub mod rates;
 pub mod schedule;
@@ -75,6 +76,8 @@ pub struct CaseCard {
     pub notes: String,
     pub history: Vec<AttemptView>,
     pub appointment_at: Option<i64>,
+    /// An unfinished interview of this case (a partial): the hand-over resumes it where it stopped.
+    pub partial_interview: Option<String>,
 }
 
 /// One past attempt on the case card and in exports.
@@ -371,6 +374,7 @@ fn card(store: &Store, c: &CaseRow, now: i64) -> Result<CaseCard> {
             .map(|a| attempt_view(a, &table))
             .collect(),
         appointment_at: c.state.appointment_at,
+        partial_interview: store.case_open_interview(&c.study_id, &c.id)?,
     })
 }
 
@@ -807,12 +811,23 @@ impl App {
 
     /// Starts the questionnaire for a case (the hand-over from the call screen):
     /// the study's newest form, with the case's preload values as `${case.NAME}`.
+    ///
+    /// When the case already has an unfinished interview (a partial broken off
+    /// on an earlier call), that interview is resumed instead, on its own
+    /// version, question, roster member and language: a callback to finish an
+    /// interview must never start the respondent over.
     pub fn start_case_interview(&self, study_id: &str, case_id: &str) -> Result<crate::Screen> {
-        let preload = {
+        let (preload, partial) = {
             let inner = self.lock();
             let row = resolve_case(&inner.store, Some(study_id), case_id)?;
-            preload_of(&row)
+            (
+                preload_of(&row),
+                inner.store.case_open_interview(&row.study_id, &row.id)?,
+            )
         };
+        if let Some(id) = partial {
+            return self.resume_interview(&id);
+        }
         self.start_interview_for(
             study_id,
             Some((crate::interview::CaseLink::Case(case_id), &preload)),

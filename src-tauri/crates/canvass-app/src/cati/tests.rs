@@ -683,6 +683,50 @@ fn case_lists_report_every_bad_row_and_column() {
     );
 }
 
+#[test]
+fn a_row_without_a_zone_takes_it_from_its_phone_then_the_default() {
+    let csv = "id,phone,timezone\n\
+               a,+1 808 555 0101,\n\
+               b,+1 808 555 0102,Europe/Kyiv\n\
+               c,+7 916 123 4567,\n\
+               d,0441234567,\n\
+               e,+380 44 123 4567,\n";
+    let table = read_table(csv.as_bytes(), "cases.csv").expect("reads");
+    // With a default: the phone settles a and e, the column wins for b, the default fills c and d.
+    let cases = check_cases(&table, Some("Europe/Berlin")).expect("valid");
+    let zones: Vec<(&str, &str)> = cases
+        .iter()
+        .map(|c| (c.id.as_str(), c.timezone.as_str()))
+        .collect();
+    assert_eq!(
+        zones,
+        [
+            ("a", "Pacific/Honolulu"),
+            ("b", "Europe/Kyiv"),
+            ("c", "Europe/Berlin"),
+            ("d", "Europe/Berlin"),
+            ("e", "Europe/Kyiv"),
+        ]
+    );
+    // Without a default: the rows the phone cannot settle are named, with the reason.
+    let problems = check_cases(&table, None).expect_err("two rows unsettled");
+    let got: Vec<(usize, &str)> = problems
+        .iter()
+        .map(|p| (p.row, p.column.as_str()))
+        .collect();
+    assert_eq!(got, [(4, "timezone"), (5, "timezone")]);
+    assert!(
+        problems[0].message.contains("+7 spans several time zones"),
+        "{}",
+        problems[0].message
+    );
+    assert!(
+        problems[1].message.contains("not in international form"),
+        "{}",
+        problems[1].message
+    );
+}
+
 /// An XLSForm reading `${case.NAME}` preload values in a label, a relevance and a calculation.
 fn preload_form() -> canvass_form::Questionnaire {
     let mut wb = rust_xlsxwriter::Workbook::new();
