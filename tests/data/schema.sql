@@ -147,9 +147,22 @@ CREATE TABLE cati_quotas (
     server_count_at  INTEGER,
     PRIMARY KEY (study_id, name)
 ) WITHOUT ROWID;
+CREATE TABLE cati_received (
+    id          TEXT PRIMARY KEY NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('case_list', 'outcome_table')),
+    study_id    TEXT NOT NULL,
+    -- The change as the server sent it (JSON of canvass-protocol's CaseList or OutcomeTable).
+    body        TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'received' CHECK (state IN ('received', 'imported', 'refused')),
+    problem     TEXT
+) WITHOUT ROWID;
 CREATE TABLE cati_rules (
     study_id TEXT PRIMARY KEY NOT NULL,
     settings TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE cati_server_studies (
+    study_id TEXT PRIMARY KEY NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE cati_zones (
     study_id TEXT NOT NULL,

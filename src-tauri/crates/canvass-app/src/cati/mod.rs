@@ -13,6 +13,7 @@ pub mod phone_zone;
 pub mod quota;
 pub mod rates;
 pub mod schedule;
+pub mod server;
 
 use std::collections::BTreeMap;
 
@@ -227,8 +228,10 @@ fn parse_tz(name: &str) -> Tz {
     name.parse().unwrap_or(Tz::UTC)
 }
 
-fn candidate(c: &CaseRow) -> Candidate {
+/// A stored case as the scheduler sees it; `servers` are the server-managed studies.
+fn candidate(c: &CaseRow, servers: &[String]) -> Candidate {
     Candidate {
+        server_managed: servers.contains(&c.study_id),
         study_id: c.study_id.clone(),
         case_id: c.id.clone(),
         priority: c.priority,
@@ -439,6 +442,7 @@ impl App {
         let inner = self.lock();
         let store = &inner.store;
         let device = device_of(store)?;
+        let servers = store.server_studies()?;
         let caller = Caller {
             interviewer,
             device: &device,
@@ -472,7 +476,7 @@ impl App {
             let mut cases = Vec::new();
             for a in &due {
                 if let Some(c) = store.case(&a.study_id, &a.case_id)? {
-                    cases.push(candidate(&c));
+                    cases.push(candidate(&c, &servers));
                 }
             }
             // Appointment cases always have `appointment_at` set, so the queue
@@ -522,7 +526,8 @@ impl App {
                         .find(|(_, cond)| quota::in_cell(cond, v, now))
                         .map(|(name, _)| name.clone())
                 };
-                let candidates: Vec<Candidate> = page.iter().map(candidate).collect();
+                let candidates: Vec<Candidate> =
+                    page.iter().map(|c| candidate(c, &servers)).collect();
                 let d = schedule::next_case(
                     &candidates,
                     &[],
@@ -741,6 +746,8 @@ impl App {
                 "note": attempt.note,
                 "appointment_id": attempt.appointment_id,
                 "interview_id": attempt.interview_id,
+                // The quota cells a complete counts in, so the server can total them over devices.
+                "quota_cells": cells,
             }),
             now,
         ))?;

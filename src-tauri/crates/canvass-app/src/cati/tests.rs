@@ -54,6 +54,7 @@ fn case_with(
             &Rules::default(),
         ),
         lease: None,
+        server_managed: false,
     }
 }
 
@@ -493,6 +494,74 @@ fn a_case_leased_to_another_device_is_never_offered() {
         hard: true,
     };
     assert_eq!(chosen(&pick(&[c], &[a], now, ANN)), None);
+}
+
+#[test]
+fn in_a_server_managed_study_only_this_devices_live_lease_makes_a_case_callable() {
+    let now = utc(2026, 11, 23, 12, 0);
+    let managed = |lease: Option<(&str, Option<i64>)>| Candidate {
+        lease: lease.map(|(d, e)| (d.to_owned(), e)),
+        server_managed: true,
+        ..case("c", "UTC", &[])
+    };
+    // (situation, case, offered?, reason when not)
+    let table: Vec<(&str, Candidate, bool, &str)> = vec![
+        ("no_lease_yet", managed(None), false, "not_leased"),
+        (
+            "own_live_lease",
+            managed(Some(("laptop-1", Some(now + 1)))),
+            true,
+            "",
+        ),
+        (
+            "own_lease_expired",
+            managed(Some(("laptop-1", Some(now)))),
+            false,
+            "not_leased",
+        ),
+        (
+            "other_devices_live_lease",
+            managed(Some(("laptop-2", Some(now + 60_000)))),
+            false,
+            "leased_elsewhere",
+        ),
+        (
+            "other_devices_lease_expired",
+            managed(Some(("laptop-2", Some(now - 1)))),
+            false,
+            "not_leased",
+        ),
+    ];
+    for (name, c, ok, reason) in table {
+        let d = pick(std::slice::from_ref(&c), &[], now, ANN);
+        assert_eq!(chosen(&d).is_some(), ok, "{name}: {d:?}");
+        if !ok {
+            assert_eq!(check(&c, now).unwrap_err().code(), reason, "{name}");
+        }
+    }
+    // A due appointment on a managed case still needs this device's lease.
+    let mut c = managed(None);
+    c.state.appointment_at = Some(now);
+    let a = DueAppointment {
+        id: "a".into(),
+        study_id: "s".into(),
+        case_id: "c".into(),
+        starts_at: now,
+        ends_at: now,
+        interviewer: "ann".into(),
+        hard: false,
+    };
+    assert_eq!(
+        chosen(&pick(
+            std::slice::from_ref(&c),
+            std::slice::from_ref(&a),
+            now,
+            ANN
+        )),
+        None
+    );
+    c.lease = Some(("laptop-1".into(), Some(now + 1)));
+    assert_eq!(chosen(&pick(&[c], &[a], now, ANN)), Some("c"));
 }
 
 #[test]
