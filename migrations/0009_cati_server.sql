@@ -18,3 +18,6 @@ CREATE TABLE cati_received (
 CREATE TABLE cati_server_studies (
     study_id TEXT PRIMARY KEY NOT NULL
 ) WITHOUT ROWID;
+
+-- The call screen looks up a case's unfinished interview (a partial to resume) on every card.
+CREATE INDEX cati_interviews_by_case ON cati_interviews (study_id, case_id);

@@ -8,6 +8,7 @@ CREATE INDEX cati_attempts_by_case ON cati_attempts (study_id, case_id, started_
 CREATE INDEX cati_cases_queue ON cati_cases
     (status, study_id, timezone, priority DESC, last_call_at, id, next_allowed_at, appointment_at);
 CREATE INDEX cati_events_by_case ON cati_events (study_id, case_id, seq);
+CREATE INDEX cati_interviews_by_case ON cati_interviews (study_id, case_id);
 CREATE INDEX consents_by_interview ON consents (interview_id, recorded_at);
 CREATE INDEX interviews_by_status ON interviews (status, updated_at);
 CREATE INDEX outbox_pending ON outbox (state, created_at, id);

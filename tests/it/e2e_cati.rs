@@ -86,6 +86,7 @@ async fn an_interviewer_works_a_call_list_by_keyboard() -> TestResult {
             ..Rules::default()
         };
         app.set_cati_rules("panel", &rules)?;
+        app.set_quota("panel", "firms", "${case.company} != ''", 10)?;
     }
 
     let driver = Driver::start(data.path())?;
@@ -162,6 +163,13 @@ async fn an_interviewer_works_a_call_list_by_keyboard() -> TestResult {
         db_rows(&db, "SELECT count(*) FROM cati_interviews AS l JOIN interviews AS i ON i.id = l.interview_id WHERE i.status = 'completed'"),
         [["3"]]
     );
+    assert_eq!(
+        db_rows(
+            &db,
+            "SELECT local_count FROM cati_quotas WHERE name = 'firms'"
+        ),
+        [["3"]]
+    );
     // The callback finished the same interview: c07 has one, with both answers.
     assert_eq!(
         db_rows(
@@ -214,6 +222,13 @@ async fn steps(client: &fantoccini::Client) -> TestResult {
             .await?
             .as_deref()
             == Some("tel:+380440000001")
+    );
+    // The quota cell with its local count; no server total until a sync brings one.
+    let quota = wait_css(client, "#cati-quotas li[data-quota='firms']").await?;
+    assert!(
+        quota.text().await?.contains("0 of 10"),
+        "{}",
+        quota.text().await?
     );
     screenshot(client, "cati-call-screen.png").await?;
     press(client, &['n']).await?;

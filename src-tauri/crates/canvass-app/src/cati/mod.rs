@@ -30,8 +30,10 @@ use schedule::{
     Status,
 };
 
-/// How many queue rows of a zone are read first while looking for a callable case.
-const PAGE_FIRST: i64 = 4;
+/// How many queue rows of a zone are read first while looking for a callable case:
+/// the head of an open zone's queue is nearly always callable, so one row, and
+/// growing pages only for zones whose head is held back (quota, lease).
+const PAGE_FIRST: i64 = 1;
 /// The largest page read at once.
 const PAGE_MAX: i64 = 1024;
 
@@ -147,6 +149,22 @@ pub struct RecordedCall {
     pub case_status: String,
     pub disposition: Option<String>,
     pub next_allowed_at: i64,
+}
+
+/// A quota cell as the call screen shows it: this device's completes plus the
+/// server's last total of the other devices, with when the server counted it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuotaView {
+    pub name: String,
+    pub target: i64,
+    pub local_count: i64,
+    /// `None` until a sync brought a total.
+    pub server_count: Option<i64>,
+    /// When the server counted (Unix ms); the screen shows its age.
+    pub server_count_at: Option<i64>,
+    /// Local plus server: what the full-cell check uses.
+    pub total: i64,
+    pub full: bool,
 }
 
 /// Rates and effort figures for one group of cases.
@@ -441,6 +459,7 @@ impl App {
         let now = self.clock.now_ms();
         let inner = self.lock();
         let store = &inner.store;
+        store.keep_cati_statements();
         let device = device_of(store)?;
         let servers = store.server_studies()?;
         let caller = Caller {
@@ -798,8 +817,14 @@ impl App {
             .map(past)
             .collect();
         let appointment_at = w.pending_appointment_at(&row.study_id, &row.id)?;
-        let derived =
+        let mut derived =
             schedule::derive_state(phones.len(), &history, appointment_at, &table, &rules);
+        // A case closed by its outcome keeps no callback: the appointment would only
+        // be read (and refused) by every later choice of the queue.
+        if derived.status == Status::Final && appointment_at.is_some() {
+            w.close_appointments(&row.study_id, &row.id, "cancelled")?;
+            derived = schedule::derive_state(phones.len(), &history, None, &table, &rules);
+        }
         let new_row = state_row(&derived);
         w.set_case_state(&row.study_id, &row.id, &new_row)?;
         w.commit()?;
@@ -884,6 +909,26 @@ impl App {
     /// Every quota cell of a study with its counts.
     pub fn quotas(&self, study_id: &str) -> Result<Vec<canvass_store::QuotaRow>> {
         Ok(self.lock().store.quotas(study_id)?)
+    }
+
+    /// Every quota cell of a study as the call screen shows it.
+    pub fn quota_views(&self, study_id: &str) -> Result<Vec<QuotaView>> {
+        Ok(self
+            .quotas(study_id)?
+            .into_iter()
+            .map(|q| {
+                let total = q.local_count + q.server_count.unwrap_or(0);
+                QuotaView {
+                    full: total >= q.target,
+                    name: q.name,
+                    target: q.target,
+                    local_count: q.local_count,
+                    server_count: q.server_count,
+                    server_count_at: q.server_count_at,
+                    total,
+                }
+            })
+            .collect())
     }
 
     /// Sets a study's calling rules.
