@@ -244,6 +244,20 @@ async fn lists_leases_and_quota_totals(b: Backend, name: &str) {
     assert_eq!(refused.len(), 1);
     let why = refused[0].problem.as_deref().unwrap();
     assert!(why.contains("row 3 column `phone`"), "{why}");
+    // The CLI says the same.
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let db = b2.db.path.to_str().unwrap().to_owned();
+    let code = canvass_cli::run(
+        ["canvass", "cases", "received", "--db", &db],
+        &mut out,
+        &mut err,
+    );
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    assert!(out.contains("imported case_list for study panel"), "{out}");
+    assert!(out.contains("refused case_list for study panel"), "{out}");
+    assert!(out.contains("row 3 column `phone`"), "{out}");
 }
 both_backends!(lists_leases_and_quotas, lists_leases_and_quota_totals);
 
