@@ -213,6 +213,14 @@ async fn lists_leases_and_quota_totals(b: Backend, name: &str) {
     let (none, why) = next_case(&a, "ines");
     assert_eq!(none, None, "{why}");
     assert!(why.contains("leased_elsewhere"), "{why}");
+    // Its completed case, now pushed, was given back: A holds nothing any more.
+    assert_eq!(
+        count(
+            &a,
+            &format!("SELECT count(*) FROM cati_cases WHERE lease_device = '{a_device}'")
+        ),
+        0
+    );
 
     // B's next sync brings the server's quota total: A's complete, with the server's time.
     b2.sync().await;

@@ -30,6 +30,10 @@ pub struct LeaseCandidate {
     pub case_id: String,
     /// The case has call attempts not yet pushed to the server.
     pub unsynced: bool,
+    /// This device holds the case's lease (as last heard from the server).
+    pub own: bool,
+    /// The case is still open (not final).
+    pub open: bool,
 }
 
 impl Store {
@@ -112,8 +116,13 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<LeaseCandidate>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT c.id, EXISTS (SELECT 1 FROM outbox AS o WHERE o.kind = 'call_attempt' AND o.state = 'pending'
-                    AND json_extract(o.payload, '$.study_id') = c.study_id AND json_extract(o.payload, '$.case_id') = c.id)
+            // The unpushed attempts are found in one pass over the outbox (an uncorrelated
+            // subquery, evaluated once), not once per case.
+            "SELECT c.id,
+                    c.id IN (SELECT json_extract(o.payload, '$.case_id') FROM outbox AS o
+                             WHERE o.kind = 'call_attempt' AND o.state = 'pending'
+                               AND json_extract(o.payload, '$.study_id') = ?1),
+                    c.lease_device IS NOT NULL AND c.lease_device = ?2, c.status = 'open'
              FROM cati_cases AS c
              WHERE c.study_id = ?1 AND (c.lease_device = ?2
                 OR (c.status = 'open' AND (c.lease_device IS NULL OR c.lease_expires_at <= ?3)))
@@ -125,10 +134,27 @@ impl Store {
                 Ok(LeaseCandidate {
                     case_id: r.get(0)?,
                     unsynced: r.get(1)?,
+                    own: r.get(2)?,
+                    open: r.get(3)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// Forgets this device's leases on cases it gave back to the server.
+    pub fn clear_leases(&mut self, study_id: &str, case_ids: &[String]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut update = tx.prepare_cached(
+                "UPDATE cati_cases SET lease_device = NULL, lease_expires_at = NULL WHERE study_id = ?1 AND id = ?2",
+            )?;
+            for case in case_ids {
+                update.execute(params![study_id, case])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Writes the server's answers to a lease request in one transaction: each case's holder and expiry.

@@ -134,19 +134,28 @@ impl App {
                 .lock()
                 .store
                 .lease_candidates(&study, &device, now, LEASE_BATCH)?;
-            if wanted.is_empty() {
+            // A final case whose attempts all reached the server is given back; open cases,
+            // and final ones with attempts still to push, are leased or extended.
+            let (keep, release): (Vec<_>, Vec<_>) =
+                wanted.into_iter().partition(|c| c.open || c.unsynced);
+            let release: Vec<String> = release
+                .into_iter()
+                .filter(|c| c.own)
+                .map(|c| c.case_id)
+                .collect();
+            if keep.is_empty() && release.is_empty() {
                 continue;
             }
             let req = LeaseRequest {
                 device_id: device.clone(),
                 study_id: study.clone(),
-                unsynced: wanted
+                unsynced: keep
                     .iter()
                     .filter(|c| c.unsynced)
                     .map(|c| c.case_id.clone())
                     .collect(),
-                case_ids: wanted.into_iter().map(|c| c.case_id).collect(),
-                release: Vec::new(),
+                case_ids: keep.into_iter().map(|c| c.case_id).collect(),
+                release: release.clone(),
             };
             let resp = server.leases(&token, &req).await?;
             let rows: Vec<(String, String, i64)> = resp
@@ -156,7 +165,9 @@ impl App {
                 .collect();
             summary.leased += resp.leases.iter().filter(|l| l.granted).count();
             summary.held_elsewhere += resp.leases.iter().filter(|l| !l.granted).count();
-            self.lock().store.set_leases(&study, &rows)?;
+            let mut inner = self.lock();
+            inner.store.set_leases(&study, &rows)?;
+            inner.store.clear_leases(&study, &release)?;
         }
         Ok(summary)
     }
