@@ -252,6 +252,11 @@ async fn lists_leases_and_quota_totals(b: Backend, name: &str) {
     assert_eq!(refused.len(), 1);
     let why = refused[0].problem.as_deref().unwrap();
     assert!(why.contains("row 3 column `phone`"), "{why}");
+    // The sync log says so.
+    let log = b2.app.sync_log(1).unwrap();
+    assert_eq!(log[0].outcome, "failed");
+    let logged = log[0].error.as_deref().unwrap();
+    assert!(logged.contains("row 3 column `phone`"), "{logged}");
     // The CLI says the same.
     let mut out = Vec::new();
     let mut err = Vec::new();

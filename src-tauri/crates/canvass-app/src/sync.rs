@@ -151,13 +151,8 @@ impl App {
         let summary = canvass_sync::sync_pass(&mut store, &now, &opts).await?;
         drop(store);
         self.install_received()?;
-        // CATI lists, leases and quota totals. A failed lease or quota call leaves the
-        // cases unleased (the call screen says so) and is tried again on the next pass.
-        if let Err(e) = self.cati_after_sync().await {
-            if let SyncError::Store(_) = e {
-                return Err(e);
-            }
-        }
+        // CATI lists, leases and quota totals; a refused list or a failed call is logged.
+        self.cati_after_sync_logged().await?;
         Ok(summary)
     }
 

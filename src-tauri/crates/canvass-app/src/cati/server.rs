@@ -208,6 +208,39 @@ impl App {
         Ok(summary)
     }
 
+    /// [`App::cati_after_sync`], with its problems in the sync log: a refused list
+    /// (`failed`: sending it again will not fix it) or a lease or quota call the
+    /// server or network did not answer (`retry_later`: the next pass tries again,
+    /// and meanwhile the call screen counts the cases waiting for a lease). Only a
+    /// failing local database stops it.
+    pub async fn cati_after_sync_logged(&self) -> Result<(), SyncError> {
+        let started = self.clock.now_ms();
+        let (outcome, error) = match self.cati_after_sync().await {
+            Ok(s) if s.refused.is_empty() => return Ok(()),
+            Ok(s) => (
+                "failed",
+                format!(
+                    "CATI list refused, nothing of it imported: {}",
+                    s.refused.join("; ")
+                ),
+            ),
+            Err(SyncError::Store(e)) => return Err(SyncError::Store(e)),
+            Err(e) => (
+                "retry_later",
+                format!("CATI leases or quota totals: {}", canvass_sync::chain(&e)),
+            ),
+        };
+        let entry = canvass_store::SyncLogEntry {
+            started_at: started,
+            finished_at: self.clock.now_ms(),
+            outcome: outcome.into(),
+            error: Some(error),
+            ..Default::default()
+        };
+        self.lock().store.add_sync_log(&entry)?;
+        Ok(())
+    }
+
     /// Received case lists and outcome tables with their state and problem: what the server sent and what became of it.
     pub fn cati_received(&self) -> crate::Result<Vec<CatiReceived>> {
         Ok(self.lock().store.cati_received(None)?)
