@@ -4,7 +4,8 @@
 //! `DIR/canvass-server.sqlite`); `--database postgres://...` serves on PostgreSQL.
 //! `user add NAME --role R [--team T]` takes the password from `CANVASS_PASSWORD`
 //! so it never lands in shell history; `export interviews --format jsonl` writes to stdout;
-//! `questionnaire publish FILE [--team T]` checks a form and sends it to devices.
+//! `questionnaire publish FILE [--team T]` checks a form and sends it to devices;
+//! `cases import --study S --team T FILE` publishes a CATI case list to a team's devices.
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -62,6 +63,25 @@ enum Command {
     /// Teams: who supervises and who interviews in each (a team is named when users are added).
     #[command(subcommand)]
     Team(TeamCommand),
+    /// CATI case lists: publish a study's sample to a team's devices.
+    #[command(subcommand)]
+    Cases(CasesCommand),
+}
+
+#[derive(Subcommand)]
+enum CasesCommand {
+    /// Publish a case list (.csv, .xlsx) for a study to a team: its devices import it on their next
+    /// sync, checking every row, and call its cases only under a lease from this server.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        study: String,
+        #[arg(long)]
+        team: String,
+        /// Zone for rows without one that their phone number does not settle.
+        #[arg(long)]
+        timezone: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -329,6 +349,39 @@ async fn execute(
                 .map_err(|e| chain(&e))?;
             writeln!(out, "published {form_id} version {version} (change {seq})")
                 .map_err(|e| e.to_string())?;
+            Ok(())
+        }
+        Command::Cases(CasesCommand::Import {
+            file,
+            study,
+            team,
+            timezone,
+        }) => {
+            let bytes =
+                std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let list = canvass_protocol::CaseList {
+                id: String::new(),
+                study_id: study.clone(),
+                team: None,
+                file_name: name.clone(),
+                source_base64: base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD,
+                    &bytes,
+                ),
+                default_timezone: timezone,
+            };
+            let seq = crate::cases::publish_case_list_to(db.as_ref(), list, Some(team.clone()))
+                .await
+                .map_err(|e| format!("{name} was not published: {e}"))?;
+            writeln!(
+                out,
+                "published case list {name} for study {study} to team {team} (change {seq})"
+            )
+            .map_err(|e| e.to_string())?;
             Ok(())
         }
         Command::Export(ExportCommand::Interviews { format }) => {

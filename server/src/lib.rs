@@ -6,7 +6,9 @@
 //! `POST /v1/login`, `POST /v1/logout`, `POST /v1/batches`, `GET /v1/changes?since=CURSOR`,
 //! `GET /v1/interviews[?team=T]`, `POST /v1/questionnaires` (admins), `POST /v1/assignments`
 //! and `POST /v1/decisions` (supervisors for their team, admins for any), `GET /v1/devices`, `POST /v1/devices/{id}/revoke`
-//! (a lost laptop: admins any device, supervisors their team's), and `GET /v1/health`.
+//! (a lost laptop: admins any device, supervisors their team's), `POST /v1/cases` and `POST /v1/outcomes`
+//! (CATI case lists and outcome tables for a team), `POST /v1/leases` (CATI case leases for the
+//! caller's device), `GET /v1/quotas?study=S` (quota totals), and `GET /v1/health`.
 //!
 //! Invariants: every endpoint but login and health authenticates through
 //! [`auth::Caller`] and checks role and team; invalid input gets a 4xx
@@ -14,6 +16,7 @@
 //! server never depends on client crates (store, sync, app).
 
 pub mod auth;
+pub mod cases;
 pub mod cli;
 pub mod db;
 pub mod error;
@@ -102,6 +105,10 @@ pub fn app(state: AppState) -> Router {
             "/v1/devices/{device_id}/revoke",
             post(routes::revoke_device),
         )
+        .route("/v1/cases", post(cases::publish_case_list))
+        .route("/v1/outcomes", post(cases::publish_outcomes))
+        .route("/v1/leases", post(cases::leases))
+        .route("/v1/quotas", get(cases::quota_totals))
         .fallback(routes::not_found)
         // The limit applies to the decompressed body, so a small gzip bomb cannot blow past it.
         .layer(DefaultBodyLimit::max(limit))

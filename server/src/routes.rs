@@ -202,6 +202,12 @@ pub async fn changes(
             "decision" => out
                 .decisions
                 .push(serde_json::from_str::<Decision>(&r.body).map_err(bad)?),
+            "case_list" => out
+                .case_lists
+                .push(serde_json::from_str(&r.body).map_err(bad)?),
+            "outcome_table" => out
+                .outcome_tables
+                .push(serde_json::from_str(&r.body).map_err(bad)?),
             other => {
                 return Err(ApiError::Internal(format!(
                     "change {} has unknown kind {other}",

@@ -8,6 +8,7 @@ CREATE INDEX cati_attempts_by_case ON cati_attempts (study_id, case_id, started_
 CREATE INDEX cati_cases_queue ON cati_cases
     (status, study_id, timezone, priority DESC, last_call_at, id, next_allowed_at, appointment_at);
 CREATE INDEX cati_events_by_case ON cati_events (study_id, case_id, seq);
+CREATE INDEX cati_interviews_by_case ON cati_interviews (study_id, case_id);
 CREATE INDEX consents_by_interview ON consents (interview_id, recorded_at);
 CREATE INDEX interviews_by_status ON interviews (status, updated_at);
 CREATE INDEX outbox_pending ON outbox (state, created_at, id);
@@ -147,9 +148,22 @@ CREATE TABLE cati_quotas (
     server_count_at  INTEGER,
     PRIMARY KEY (study_id, name)
 ) WITHOUT ROWID;
+CREATE TABLE cati_received (
+    id          TEXT PRIMARY KEY NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('case_list', 'outcome_table')),
+    study_id    TEXT NOT NULL,
+    -- The change as the server sent it (JSON of canvass-protocol's CaseList or OutcomeTable).
+    body        TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'received' CHECK (state IN ('received', 'imported', 'refused')),
+    problem     TEXT
+) WITHOUT ROWID;
 CREATE TABLE cati_rules (
     study_id TEXT PRIMARY KEY NOT NULL,
     settings TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE cati_server_studies (
+    study_id TEXT PRIMARY KEY NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE cati_zones (
     study_id TEXT NOT NULL,

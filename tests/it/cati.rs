@@ -598,3 +598,101 @@ fn an_interview_for_a_case_reads_its_preload_and_keeps_it_after_a_restart() {
         0
     );
 }
+
+#[test]
+fn a_callback_resumes_the_partial_interview_where_it_stopped() {
+    let db = TempDb::new();
+    let (app, clock) = db.app();
+    let form = std::fs::read(crate::support::repo_root().join("tests/data/forms/household_v1.xml"))
+        .unwrap();
+    app.install_form(&form, "household_v1.xml").unwrap();
+    app.import_cases(
+        "household",
+        "id,phone,name\nh1,0441000001,Olena\nh2,0441000002,Petro\n".as_bytes(),
+        "c.csv",
+        Some("UTC"),
+    )
+    .unwrap();
+    let first = app.cati_next("ann").unwrap();
+    let case_id = first.case.as_ref().unwrap().case_id.clone();
+    assert_eq!(first.case.as_ref().unwrap().partial_interview, None);
+    let started = app.start_case_interview("household", &case_id).unwrap();
+    let id = started.interview_id.clone();
+    app.record_answer(&id, "/data/pets", "2").unwrap();
+    app.set_language(&id, "Ukrainian (uk)").unwrap();
+    app.record_answer(&id, "/data/member[1]/name", "Ann")
+        .unwrap();
+    app.record_answer(&id, "/data/member[1]/age", "40").unwrap();
+    app.add_repeat(&id, "/data/member").unwrap();
+    app.record_answer(&id, "/data/member[2]/name", "Bob")
+        .unwrap();
+    let stopped = app.next_item(&id).unwrap();
+    let stopped_at = stopped.question.as_ref().unwrap().path.clone();
+    assert_eq!(stopped_at, "/data/member[2]/age");
+    // The respondent must stop: a break-off, then a partial with an appointment in two hours.
+    app.break_off_interview(&id, "respondent busy").unwrap();
+    let now = canvass_app::Clock::now_ms(clock.as_ref());
+    let rec = app
+        .cati_record(&RecordCall {
+            study_id: Some("household".into()),
+            case_id: case_id.clone(),
+            outcome: "partial".into(),
+            interviewer: "ann".into(),
+            started_at: None,
+            phone_index: None,
+            note: String::new(),
+            appointment: Some(AppointmentRequest {
+                starts_at: now + 2 * 3_600_000,
+                ends_at: None,
+                hard: false,
+            }),
+            interview_id: Some(id.clone()),
+        })
+        .unwrap();
+    assert_eq!(rec.case_status, "open");
+    assert!(rec.appointment_id.is_some());
+
+    // Before the appointment the other case is offered; the partial's case is held back.
+    let other = app.cati_next("ann").unwrap();
+    assert_ne!(other.case.as_ref().unwrap().case_id, case_id);
+
+    // A new process at the appointment's time: the case comes back with its partial,
+    // and the hand-over reopens that interview, not a new one.
+    drop(app);
+    let (app, clock) = db.app();
+    clock.set_wall(now + 2 * 3_600_000 + 60_000);
+    let due = app.cati_next("bob").unwrap();
+    let card = due.case.as_ref().unwrap();
+    assert_eq!(card.case_id, case_id);
+    assert_eq!(card.partial_interview.as_deref(), Some(id.as_str()));
+    assert!(serde_json::to_string(&due.decision)
+        .unwrap()
+        .contains(rec.appointment_id.as_deref().unwrap()));
+    let resumed = app.start_case_interview("household", &case_id).unwrap();
+    assert_eq!(
+        resumed.interview_id, id,
+        "the same interview, not a new one"
+    );
+    assert_eq!(resumed.question.as_ref().unwrap().path, stopped_at);
+    assert_eq!(resumed.language.as_deref(), Some("Ukrainian (uk)"));
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM cati_interviews WHERE case_id = 'h1' OR case_id = 'h2'"
+        ),
+        1
+    );
+    // Finishing it: the answers from before the break-off are all there.
+    app.record_answer(&id, &stopped_at, "38").unwrap();
+    app.complete_interview(&id).unwrap();
+    let detail = app.interview_detail(&id).unwrap();
+    assert_eq!(detail.answers["/data/member[1]/name"], "Ann");
+    assert_eq!(detail.answers["/data/member[2]/age"], "38");
+    // Once completed, a later hand-over on the case would start afresh (no partial left).
+    assert_eq!(
+        app.case_card(Some("household"), &case_id)
+            .unwrap()
+            .partial_interview,
+        None
+    );
+}

@@ -2,6 +2,8 @@
 //!
 //! Outcomes by their keys (no answer, busy, a hard refusal with its note, an
 //! appointment), two hand-overs into the questionnaire that end in completes,
+//! one that the respondent breaks off (a partial with an appointment), which a
+//! second session resumes at the same question once the appointment is due;
 //! then the database and the AAPOR report are checked against what was done.
 
 use std::sync::Arc;
@@ -19,12 +21,14 @@ fn form() -> Vec<u8> {
         (
             "survey",
             &[
-                &["type", "name", "label"],
+                &["type", "name", "label", "relevant"],
                 &[
                     "select_one yn",
                     "agree",
                     "Would ${case.company} take part in the panel?",
+                    "",
                 ],
+                &["text", "why_not", "Why not?", "${agree} = 'no'"],
             ],
         ),
         (
@@ -82,12 +86,43 @@ async fn an_interviewer_works_a_call_list_by_keyboard() -> TestResult {
             ..Rules::default()
         };
         app.set_cati_rules("panel", &rules)?;
+        app.set_quota("panel", "firms", "${case.company} != ''", 10)?;
     }
 
     let driver = Driver::start(data.path())?;
     let client = driver.session().await?;
     if let Err(e) = steps(&client).await {
         let _ = screenshot(&client, "e2e_cati-failure.png").await;
+        return Err(e);
+    }
+    drop(client);
+    drop(driver);
+
+    // The window runs on the system clock, so instead of waiting an hour the
+    // test moves c07's callback (booked an hour ahead) into the past: it is due.
+    {
+        let conn = rusqlite::Connection::open(&db)?;
+        let hour = 3_600_000i64;
+        conn.execute(
+            "UPDATE cati_appointments SET starts_at = starts_at - 2 * ?1, ends_at = ends_at - 2 * ?1
+             WHERE case_id = 'c07' AND state = 'pending'",
+            [hour],
+        )?;
+        conn.execute(
+            "UPDATE cati_cases SET appointment_at = appointment_at - 2 * ?1 WHERE id = 'c07'",
+            [hour],
+        )?;
+    }
+    let partial = db_rows(
+        &db,
+        "SELECT l.interview_id FROM cati_interviews AS l JOIN interviews AS i ON i.id = l.interview_id
+         WHERE l.case_id = 'c07' AND i.status = 'broken_off'",
+    );
+    assert_eq!(partial.len(), 1, "the break-off left one partial interview");
+    let driver = Driver::start(data.path())?;
+    let client = driver.session().await?;
+    if let Err(e) = resume_steps(&client, &partial[0][0]).await {
+        let _ = screenshot(&client, "e2e_cati-resume-failure.png").await;
         return Err(e);
     }
     drop(client);
@@ -109,6 +144,8 @@ async fn an_interviewer_works_a_call_list_by_keyboard() -> TestResult {
         ("c04", "appointment"),
         ("c05", "complete"),
         ("c06", "complete"),
+        ("c07", "partial"),
+        ("c07", "complete"),
     ]
     .map(|(a, b)| (a.to_owned(), b.to_owned()))
     .into();
@@ -124,23 +161,48 @@ async fn an_interviewer_works_a_call_list_by_keyboard() -> TestResult {
     );
     assert_eq!(
         db_rows(&db, "SELECT count(*) FROM cati_interviews AS l JOIN interviews AS i ON i.id = l.interview_id WHERE i.status = 'completed'"),
-        [["2"]]
+        [["3"]]
+    );
+    assert_eq!(
+        db_rows(
+            &db,
+            "SELECT local_count FROM cati_quotas WHERE name = 'firms'"
+        ),
+        [["3"]]
+    );
+    // The callback finished the same interview: c07 has one, with both answers.
+    assert_eq!(
+        db_rows(
+            &db,
+            "SELECT count(*) FROM cati_interviews WHERE case_id = 'c07'"
+        ),
+        [["1"]]
+    );
+    assert_eq!(
+        db_rows(
+            &db,
+            &format!(
+                "SELECT item_path, value FROM answers WHERE interview_id = '{}' ORDER BY item_path",
+                partial[0][0]
+            )
+        ),
+        [["/data/agree", "no"], ["/data/why_not", "later"]]
     );
     assert_eq!(
         db_rows(
             &db,
             "SELECT count(*) FROM outbox WHERE kind = 'call_attempt'"
         ),
-        [["6"]]
+        [["8"]]
     );
 
-    // The AAPOR report: 2 completes, 2 refusals (the appointment counts as R, as queXS does), 16 unknown.
+    // The AAPOR report: 3 completes, 2 refusals (the appointment counts as R, as queXS does), 15 unknown.
     let app = canvass_app::App::open(&db, Arc::new(canvass_app::SystemClock::new()))?;
     let report = &app.cati_report(Some("panel"), Some(1.0))?[0];
     let c = report.overall.counts;
-    assert_eq!((c.i, c.r, c.uh), (2, 2, 16));
-    assert_eq!(report.overall.rates.rr1, Some(0.1));
-    assert_eq!(report.overall.rates.coop1, Some(0.5));
+    assert_eq!((c.i, c.r, c.uh), (3, 2, 15));
+    assert_eq!(report.overall.rates.rr1, Some(0.15));
+    assert_eq!(report.overall.rates.coop1, Some(0.6));
     Ok(())
 }
 
@@ -160,6 +222,13 @@ async fn steps(client: &fantoccini::Client) -> TestResult {
             .await?
             .as_deref()
             == Some("tel:+380440000001")
+    );
+    // The quota cell with its local count; no server total until a sync brings one.
+    let quota = wait_css(client, "#cati-quotas li[data-quota='firms']").await?;
+    assert!(
+        quota.text().await?.contains("0 of 10"),
+        "{}",
+        quota.text().await?
     );
     screenshot(client, "cati-call-screen.png").await?;
     press(client, &['n']).await?;
@@ -191,7 +260,61 @@ async fn steps(client: &fantoccini::Client) -> TestResult {
         press(client, &['c']).await?;
         on_case(client, next).await?;
     }
+    // c07 agrees, then says no and must stop at the follow-up: Alt+B breaks off,
+    // and back on the call screen the partial is recorded with an appointment.
+    press(client, &[ENTER]).await?;
+    on_question(client, "agree").await?;
+    press(client, &['2']).await?;
+    wait_css(client, ".option[data-value='no'][aria-pressed='true']").await?;
+    press(client, &[ENTER]).await?;
+    on_question(client, "why_not").await?;
+    alt(client, 'b').await?;
+    wait_css(client, "#confirm-break-off-input").await?;
+    type_text(client, "callback").await?;
+    press(client, &[ENTER]).await?;
+    wait_css(client, "#home").await?;
+    press(client, &['c']).await?;
+    wait_css(client, "#cati-appointment-theirs").await?;
+    press(client, &[ENTER]).await?;
+    on_case(client, "c08").await?;
     press(client, &[ESCAPE]).await?;
     wait_css(client, "#home").await?;
+    Ok(())
+}
+
+/// A new session once c07's callback is due: the call screen offers it with its
+/// partial, and Enter reopens that interview at the question where it stopped.
+async fn resume_steps(client: &fantoccini::Client, interview_id: &str) -> TestResult {
+    wait_css(client, "#action-cati").await?;
+    press(client, &['c']).await?;
+    on_case(client, "c07").await?;
+    wait_css(client, "#cati-appointment-due").await?;
+    wait_css(
+        client,
+        &format!("#cati-partial[data-interview='{interview_id}']"),
+    )
+    .await?;
+    press(client, &[ENTER]).await?;
+    assert_eq!(on_question(client, "why_not").await?, "Why not?");
+    type_text(client, "later").await?;
+    press(client, &[ENTER]).await?;
+    wait_css(client, "#home").await?;
+    // Back on the call screen the complete is recorded and the queue moves on.
+    press(client, &['c']).await?;
+    on_case(client, "c08").await?;
+    press(client, &[ESCAPE]).await?;
+    wait_css(client, "#home").await?;
+    Ok(())
+}
+
+/// Alt plus a letter, as a keyboard sends it.
+async fn alt(client: &fantoccini::Client, key: char) -> TestResult {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let actions = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: ALT })
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key })
+        .then(KeyAction::Up { value: ALT });
+    client.perform_actions(actions).await?;
     Ok(())
 }

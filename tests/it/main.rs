@@ -64,3 +64,5 @@ mod e2e_sync;
 mod e2e_cati;
 // Differential conformance: corpus forms replayed through Canvass and ODK's own engine, snapshots compared.
 mod conformance;
+// CATI with the real server: case lists, leases and quota totals on both backends.
+mod cati_server;

@@ -394,6 +394,13 @@ impl Database for FaultyDb {
     ) -> db::DbResult<Vec<db::ChangeRow>> {
         self.inner.changes_since(since, team, all).await
     }
+
+    async fn lease_cases(
+        &self,
+        batch: db::LeaseBatch,
+    ) -> db::DbResult<Vec<canvass_protocol::LeaseGrant>> {
+        self.inner.lease_cases(batch).await
+    }
 }
 
 /// What the proxy does with the next connections.

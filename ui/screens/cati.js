@@ -5,6 +5,7 @@ const cati = {
   card: null, // the case card from Rust (CaseCard) of the call in progress
   decision: null, // the scheduler's decision that chose it
   outcomes: [], // the study's outcome table
+  quotas: [], // the study's quota cells (QuotaView): local and last server counts
   interviewer: "",
   startedAt: null, // when the card was shown: the call's start
   timer: null,
@@ -70,6 +71,7 @@ async function renderCati() {
   if (!cati.card) return renderNoCase(next, notice);
   const setup = await api.catiSetup(cati.card.study_id);
   cati.outcomes = setup.outcomes;
+  cati.quotas = setup.quotas || [];
   cati.interviewer = setup.interviewer;
   cati.startedAt = Date.now();
   if (!cati.timer) cati.timer = setInterval(tickTimer, 1000);
@@ -122,8 +124,9 @@ function buildCard(c, notice) {
       el("span", { id: "cati-timer", class: "mono", role: "timer" }, "00:00")),
     el("h2", {}, t("cati.intro_title")),
     el("p", { class: "read-aloud", id: "cati-intro" }, t("cati.intro", c.name)),
+    c.partial_interview ? el("p", { class: "notice", id: "cati-partial", "data-interview": c.partial_interview }, t("cati.partial_waiting")) : null,
     el("button", { type: "button", id: "cati-start", class: "primary", "data-autofocus": true, onclick: () => attempt(startQuestionnaire) },
-      t("cati.start_interview"), el("kbd", {}, "Enter")),
+      t(c.partial_interview ? "cati.resume_interview" : "cati.start_interview"), el("kbd", {}, "Enter")),
     el("h2", {}, t("cati.outcomes")),
     el("div", { class: "actions", id: "cati-outcomes" }, keyed.map((o) =>
       el("button", { type: "button", id: `outcome-${o.name}`, "data-outcome": o.name, onclick: () => attempt(() => recordOutcome(o)) },
@@ -132,9 +135,27 @@ function buildCard(c, notice) {
     history,
     c.notes ? el("h2", {}, t("cati.notes")) : null,
     c.notes ? el("p", { id: "cati-notes", class: "notes" }, c.notes) : null,
+    cati.quotas.length ? el("h2", {}, t("cati.quotas")) : null,
+    cati.quotas.length ? el("ul", { id: "cati-quotas" }, cati.quotas.map(quotaLine)) : null,
     preload.length ? el("h2", {}, t("cati.case_data")) : null,
     preload.length ? el("dl", { id: "cati-preload" }, preload.map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])) : null,
     el("button", { type: "button", id: "cati-home", onclick: () => showHome() }, t("cati.home"), el("kbd", {}, "Esc")));
+}
+
+/** How long ago the server counted, in words ("5 min", "3 h", "2 days"). */
+function ageText(ms) {
+  const min = Math.max(0, Math.round((Date.now() - ms) / 60000));
+  if (min < 60) return t("cati.age_min", min);
+  if (min < 48 * 60) return t("cati.age_h", Math.round(min / 60));
+  return t("cati.age_days", Math.round(min / (24 * 60)));
+}
+
+/** One quota cell: local plus the server's last total (with its age) against the target. */
+function quotaLine(q) {
+  const server = q.server_count_at == null ? t("cati.quota_no_server")
+    : t("cati.quota_server", q.server_count, ageText(q.server_count_at));
+  return el("li", { "data-quota": q.name, "data-full": String(q.full) },
+    t("cati.quota_line", q.name, q.total, q.target, q.local_count, server));
 }
 
 async function copyNumber(phone) {

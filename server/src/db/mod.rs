@@ -166,6 +166,22 @@ pub struct ChangeRow {
     pub body: String,
 }
 
+/// One lease request of a device, decided case by case in one transaction (see `crate::cases::decide`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseBatch {
+    pub study_id: String,
+    pub team: Option<String>,
+    pub device_id: String,
+    pub user: String,
+    pub case_ids: Vec<String>,
+    /// Of `case_ids`, those with attempts the device has not pushed yet.
+    pub unsynced: Vec<String>,
+    /// Cases the device gives back (only its own leases are removed).
+    pub release: Vec<String>,
+    pub now: i64,
+    pub ttl_ms: i64,
+}
+
 /// Server storage. Both backends pass the same test suite.
 #[async_trait]
 pub trait Database: Send + Sync + 'static {
@@ -206,4 +222,6 @@ pub trait Database: Send + Sync + 'static {
         team: Option<&str>,
         all_teams: bool,
     ) -> DbResult<Vec<ChangeRow>>;
+    /// Releases and leases cases for one device in one transaction; one answer per `case_ids` entry.
+    async fn lease_cases(&self, batch: LeaseBatch) -> DbResult<Vec<canvass_protocol::LeaseGrant>>;
 }

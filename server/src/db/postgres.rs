@@ -13,15 +13,21 @@ use tokio::sync::Mutex;
 use tokio_postgres::{Client, Config};
 
 use super::{
-    ChangeRow, Database, DbError, DbResult, DeviceRow, IngestBatch, Migration, NewUser, Stored,
-    StoredRecord, TokenOwner, UserRow,
+    ChangeRow, Database, DbError, DbResult, DeviceRow, IngestBatch, LeaseBatch, Migration, NewUser,
+    Stored, StoredRecord, TokenOwner, UserRow,
 };
 
 /// PostgreSQL migrations, in order; tracked in `schema_migrations`.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    name: "0001_init",
-    sql: include_str!("../../migrations/postgres/0001_init.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "0001_init",
+        sql: include_str!("../../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        name: "0002_cati",
+        sql: include_str!("../../migrations/postgres/0002_cati.sql"),
+    },
+];
 
 /// Any fixed number works; it only has to be the same in every canvass-server.
 const MIGRATION_LOCK: i64 = 0x0063_616e_7661_7373;
@@ -424,5 +430,69 @@ impl Database for PgDb {
                 body: r.get(3),
             })
             .collect())
+    }
+
+    async fn lease_cases(&self, b: LeaseBatch) -> DbResult<Vec<canvass_protocol::LeaseGrant>> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        // Lease requests are few and small; taking them one at a time keeps the
+        // read-decide-write of each case free of races between two devices.
+        tx.batch_execute("LOCK TABLE cati_leases IN SHARE ROW EXCLUSIVE MODE")
+            .await?;
+        for case in &b.release {
+            tx.execute(
+                "DELETE FROM cati_leases WHERE study_id = $1 AND case_id = $2 AND device_id = $3",
+                &[&b.study_id, case, &b.device_id],
+            )
+            .await?;
+        }
+        let read = tx
+            .prepare("SELECT device_id, expires_at, unsynced FROM cati_leases WHERE study_id = $1 AND case_id = $2")
+            .await?;
+        let write = tx
+            .prepare(
+                "INSERT INTO cati_leases (study_id, case_id, team, device_id, user_name, expires_at, unsynced)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (study_id, case_id) DO UPDATE SET team = excluded.team, device_id = excluded.device_id,
+                    user_name = excluded.user_name, expires_at = excluded.expires_at, unsynced = excluded.unsynced",
+            )
+            .await?;
+        let mut out = Vec::with_capacity(b.case_ids.len());
+        for case in &b.case_ids {
+            let existing =
+                tx.query_opt(&read, &[&b.study_id, case])
+                    .await?
+                    .map(|r| crate::cases::Lease {
+                        device_id: r.get(0),
+                        expires_at: r.get(1),
+                        unsynced: r.get(2),
+                    });
+            let unsynced = b.unsynced.contains(case);
+            let (lease, granted) =
+                crate::cases::decide(existing.as_ref(), &b.device_id, unsynced, b.now, b.ttl_ms);
+            if granted {
+                tx.execute(
+                    &write,
+                    &[
+                        &b.study_id,
+                        case,
+                        &b.team,
+                        &b.device_id,
+                        &b.user,
+                        &lease.expires_at,
+                        &lease.unsynced,
+                    ],
+                )
+                .await?;
+            }
+            out.push(canvass_protocol::LeaseGrant {
+                case_id: case.clone(),
+                granted,
+                holder: lease.device_id,
+                expires_at: lease.expires_at,
+            });
+        }
+        tx.commit().await?;
+        Ok(out)
     }
 }

@@ -13,15 +13,21 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{
-    ChangeRow, Database, DbError, DbResult, DeviceRow, IngestBatch, Migration, NewUser, Stored,
-    StoredRecord, TokenOwner, UserRow,
+    ChangeRow, Database, DbError, DbResult, DeviceRow, IngestBatch, LeaseBatch, Migration, NewUser,
+    Stored, StoredRecord, TokenOwner, UserRow,
 };
 
 /// SQLite migrations, in order; migration N sets `PRAGMA user_version = N`.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    name: "0001_init",
-    sql: include_str!("../../migrations/sqlite/0001_init.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "0001_init",
+        sql: include_str!("../../migrations/sqlite/0001_init.sql"),
+    },
+    Migration {
+        name: "0002_cati",
+        sql: include_str!("../../migrations/sqlite/0002_cati.sql"),
+    },
+];
 
 /// The database file inside the data folder.
 pub const FILE_NAME: &str = "canvass-server.sqlite";
@@ -348,6 +354,69 @@ impl Database for SqliteDb {
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
+        })
+        .await
+    }
+
+    async fn lease_cases(&self, b: LeaseBatch) -> DbResult<Vec<canvass_protocol::LeaseGrant>> {
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut out = Vec::with_capacity(b.case_ids.len());
+            {
+                let mut release = tx.prepare_cached(
+                    "DELETE FROM cati_leases WHERE study_id = ?1 AND case_id = ?2 AND device_id = ?3",
+                )?;
+                for case in &b.release {
+                    release.execute(params![b.study_id, case, b.device_id])?;
+                }
+                let mut read = tx.prepare_cached(
+                    "SELECT device_id, expires_at, unsynced FROM cati_leases WHERE study_id = ?1 AND case_id = ?2",
+                )?;
+                let mut write = tx.prepare_cached(
+                    "INSERT INTO cati_leases (study_id, case_id, team, device_id, user_name, expires_at, unsynced)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT (study_id, case_id) DO UPDATE SET team = excluded.team, device_id = excluded.device_id,
+                        user_name = excluded.user_name, expires_at = excluded.expires_at, unsynced = excluded.unsynced",
+                )?;
+                for case in &b.case_ids {
+                    let existing = read
+                        .query_row(params![b.study_id, case], |r| {
+                            Ok(crate::cases::Lease {
+                                device_id: r.get(0)?,
+                                expires_at: r.get(1)?,
+                                unsynced: r.get(2)?,
+                            })
+                        })
+                        .optional()?;
+                    let unsynced = b.unsynced.contains(case);
+                    let (lease, granted) = crate::cases::decide(
+                        existing.as_ref(),
+                        &b.device_id,
+                        unsynced,
+                        b.now,
+                        b.ttl_ms,
+                    );
+                    if granted {
+                        write.execute(params![
+                            b.study_id,
+                            case,
+                            b.team,
+                            b.device_id,
+                            b.user,
+                            lease.expires_at,
+                            lease.unsynced
+                        ])?;
+                    }
+                    out.push(canvass_protocol::LeaseGrant {
+                        case_id: case.clone(),
+                        granted,
+                        holder: lease.device_id,
+                        expires_at: lease.expires_at,
+                    });
+                }
+            }
+            tx.commit()?;
+            Ok(out)
         })
         .await
     }

@@ -2,7 +2,7 @@
 
 use canvass_app::cati::outcomes::Outcome;
 use canvass_app::cati::{
-    AppointmentRequest, AppointmentView, CaseCard, NextCase, RecordCall, RecordedCall,
+    AppointmentRequest, AppointmentView, CaseCard, NextCase, QuotaView, RecordCall, RecordedCall,
 };
 use canvass_app::Screen;
 use serde::Serialize;
@@ -17,6 +17,8 @@ use crate::state::AppState;
 pub struct CatiSetup {
     pub interviewer: String,
     pub outcomes: Vec<Outcome>,
+    /// The study's quota cells: local counts and the server's last totals with their time.
+    pub quotas: Vec<QuotaView>,
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -29,6 +31,7 @@ pub async fn cati_setup(
         Ok(CatiSetup {
             interviewer: app.cati_interviewer()?,
             outcomes: app.outcomes(&study_id)?,
+            quotas: app.quota_views(&study_id)?,
         })
     })
     .await

@@ -77,10 +77,42 @@ fn main() {
     let app = App::open(&db, clock.clone()).unwrap();
     let mut times = Vec::with_capacity(calls);
     let mut none = 0;
+    // Where the time goes: the store reads one choice makes, timed one by one on a
+    // second connection right after each choice (same data, same cache state).
+    let probe = Store::open(&db).unwrap();
+    let mut steps: std::collections::BTreeMap<&str, Vec<Duration>> = Default::default();
     for n in 0..calls {
         let t = Instant::now();
         let next = app.cati_next("ann").unwrap();
         times.push(t.elapsed());
+        let now = clock.now_ms();
+        let mut step = |name: &'static str, f: &mut dyn FnMut()| {
+            let t = Instant::now();
+            f();
+            steps.entry(name).or_default().push(t.elapsed());
+        };
+        step("due_appointments", &mut || {
+            probe.due_appointments(now).unwrap();
+        });
+        step("zones + 5 queue pages", &mut || {
+            for (study, zone) in probe.cati_zones().unwrap() {
+                probe.queue_page(&study, &zone, now, 0, 4).unwrap();
+            }
+        });
+        if let Some(c) = &next.case {
+            step("case card reads", &mut || {
+                probe.case(&c.study_id, &c.case_id).unwrap();
+                probe.case_attempts(&c.study_id, &c.case_id).unwrap();
+                probe.outcome_overrides(&c.study_id).unwrap();
+                probe.case_open_interview(&c.study_id, &c.case_id).unwrap();
+            });
+        }
+        step("settings, rules, quotas", &mut || {
+            probe.read_sync_settings().unwrap();
+            probe.server_studies().unwrap();
+            probe.cati_rules("s").unwrap();
+            probe.quotas("s").unwrap();
+        });
         match next.case {
             Some(c) => {
                 let outcome = OUTCOMES[n % OUTCOMES.len()];
@@ -100,6 +132,10 @@ fn main() {
             None => none += 1,
         }
         clock.advance(43_000);
+    }
+    for (name, t) in &steps {
+        let (p50, p99, max) = percentiles(t);
+        println!("  store reads, {name}: p50 {p50} µs, p99 {p99} µs, max {max} µs");
     }
     let (p50, p99, max) = percentiles(&times);
     println!(
@@ -165,9 +201,10 @@ fn fill(db: &Path, cases: usize) -> usize {
                 interviewer: "ann".into(),
             });
         }
-        // One case in a hundred has an appointment somewhere in the next day.
+        // One case in a hundred has an appointment somewhere in the next day; a
+        // final case keeps none (recording its final outcome cancels it).
         let appointment_at =
-            (rng.below(100) == 0).then(|| START_MS + rng.below(24 * 60) as i64 * MIN);
+            (rng.below(100) == 0 && !finished).then(|| START_MS + rng.below(24 * 60) as i64 * MIN);
         if let Some(a) = appointment_at {
             appointments.push(AppointmentRow {
                 id: format!("a{i:06}"),

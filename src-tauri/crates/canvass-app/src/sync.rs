@@ -171,6 +171,8 @@ impl App {
         let summary = canvass_sync::sync_pass_reporting(&mut store, &now, &opts, progress).await?;
         drop(store);
         self.install_received()?;
+        // CATI lists, leases and quota totals; a refused list or a failed call is logged.
+        self.cati_after_sync_logged().await?;
         Ok(summary)
     }
 

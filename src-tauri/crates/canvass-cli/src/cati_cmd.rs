@@ -29,6 +29,12 @@ pub(crate) enum CasesCommand {
         /// The case list, .csv or .xlsx.
         cases: PathBuf,
     },
+    /// Case lists and outcome tables the server sent, with what became of each:
+    /// imported, or refused with every problem (row and column).
+    Received {
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -138,6 +144,19 @@ pub(crate) fn cases(cmd: CasesCommand, out: &mut dyn Write) -> Result<u8, String
                 }
             )
             .map_err(|e| e.to_string())?;
+            Ok(0)
+        }
+        CasesCommand::Received { db } => {
+            let app = open(&db, None, false)?;
+            for r in app.cati_received().map_err(|e| describe(&e))? {
+                let why = r.problem.map(|p| format!(": {p}")).unwrap_or_default();
+                writeln!(
+                    out,
+                    "{} {} for study {} ({}){why}",
+                    r.state, r.kind, r.study_id, r.id
+                )
+                .map_err(|e| e.to_string())?;
+            }
             Ok(0)
         }
     }

@@ -114,6 +114,12 @@ pub struct Changes {
     pub assignments: Vec<Assignment>,
     #[serde(default)]
     pub decisions: Vec<Decision>,
+    /// CATI case lists published to the device's team.
+    #[serde(default)]
+    pub case_lists: Vec<CaseList>,
+    /// CATI outcome tables (a study's overrides of the AAPOR defaults).
+    #[serde(default)]
+    pub outcome_tables: Vec<OutcomeTable>,
 }
 
 /// A questionnaire version published to a team (or to everyone).
@@ -195,6 +201,80 @@ pub struct ApiError {
     /// e.g. `unauthorized`, `forbidden`, `too_large`, `bad_request`, `internal`.
     pub code: String,
     pub message: String,
+}
+
+/// A CATI case list for one study, as a supervisor uploaded it (`POST /v1/cases`, `canvass-server cases import`).
+///
+/// The file travels as uploaded; devices check every row with the same rules as a
+/// local import and import all of it or nothing, logging why when they refuse it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseList {
+    /// A fresh id per upload, so a device imports each list once.
+    pub id: String,
+    pub study_id: String,
+    /// The team that receives it; a supervisor may leave it out (their team).
+    #[serde(default)]
+    pub team: Option<String>,
+    /// `cases.csv` or `cases.xlsx`: the extension says how to read it.
+    pub file_name: String,
+    /// The file itself, standard base64.
+    pub source_base64: String,
+    /// Zone for rows without one that their phone number does not settle.
+    #[serde(default)]
+    pub default_timezone: Option<String>,
+}
+
+/// A study's CATI outcome table (overrides of the default AAPOR table), as uploaded (`POST /v1/outcomes`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeTable {
+    pub id: String,
+    pub study_id: String,
+    #[serde(default)]
+    pub team: Option<String>,
+    /// A JSON array of outcomes in the device's outcome shape (name, aapor, delay, ...).
+    pub outcomes: serde_json::Value,
+}
+
+/// `POST /v1/leases` request: a device asks for (or keeps, or gives back) the cases it is about to call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseRequest {
+    pub device_id: String,
+    pub study_id: String,
+    /// Cases to lease or extend.
+    pub case_ids: Vec<String>,
+    /// Of those, the cases with call attempts this device has not pushed yet: never given to another device.
+    #[serde(default)]
+    pub unsynced: Vec<String>,
+    /// Cases this device gives back.
+    #[serde(default)]
+    pub release: Vec<String>,
+}
+
+/// `POST /v1/leases` response: one answer per asked case, in request order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseResponse {
+    pub leases: Vec<LeaseGrant>,
+}
+
+/// Whether a case is this device's to call, and until when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseGrant {
+    pub case_id: String,
+    pub granted: bool,
+    /// The device that holds the case now (this one when granted).
+    pub holder: String,
+    /// Unix milliseconds UTC when the holder's lease ends.
+    pub expires_at: i64,
+}
+
+/// `GET /v1/quotas?study=S` response: quota-cell counts summed over the call attempts the server received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaTotals {
+    pub study_id: String,
+    /// Completes per quota cell name.
+    pub cells: std::collections::BTreeMap<String, i64>,
+    /// Unix milliseconds UTC when the server counted.
+    pub counted_at: i64,
 }
 
 #[cfg(test)]

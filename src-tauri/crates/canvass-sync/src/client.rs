@@ -93,6 +93,42 @@ impl Server {
 }
 
 /// Gzip of `bytes`; writing to a Vec cannot fail, so the fallback to the plain bytes never happens in practice.
+impl Server {
+    /// `POST /v1/leases`: asks for, extends or gives back CATI case leases for this device.
+    pub async fn leases(
+        &self,
+        token: &str,
+        req: &canvass_protocol::LeaseRequest,
+    ) -> Result<canvass_protocol::LeaseResponse> {
+        let resp = self
+            .http
+            .post(format!("{}/v1/leases", self.base))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .json(req)
+            .send()
+            .await
+            .map_err(Error::Network)?;
+        json(check(resp).await?).await
+    }
+
+    /// `GET /v1/quotas?study=S`: the server's quota-cell totals of a study.
+    pub async fn quota_totals(
+        &self,
+        token: &str,
+        study_id: &str,
+    ) -> Result<canvass_protocol::QuotaTotals> {
+        let resp = self
+            .http
+            .get(format!("{}/v1/quotas", self.base))
+            .query(&[("study", study_id)])
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .send()
+            .await
+            .map_err(Error::Network)?;
+        json(check(resp).await?).await
+    }
+}
+
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(
         Vec::with_capacity(bytes.len() / 4),

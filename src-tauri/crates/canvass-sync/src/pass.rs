@@ -357,8 +357,12 @@ async fn push_and_pull(
         };
         let n = changes.questionnaire_versions.len()
             + changes.assignments.len()
-            + changes.decisions.len();
+            + changes.decisions.len()
+            + changes.case_lists.len()
+            + changes.outcome_tables.len();
         s.changes += n;
+        // CATI lists first, idempotent by id: a crash before the cursor moves only brings them again.
+        store.keep_cati_received(&cati_received(&changes, now))?;
         // The page and its cursor in one local transaction: a crash keeps both or neither.
         store.apply_received(&received(&changes, now), &changes.cursor)?;
         at.stage = Stage::Pulling;
@@ -439,6 +443,33 @@ fn received(c: &canvass_protocol::Changes, now: i64) -> ReceivedChanges {
         assignments,
         decisions,
     }
+}
+
+/// The CATI case lists and outcome tables of one page of changes, as the store keeps them.
+fn cati_received(c: &canvass_protocol::Changes, now: i64) -> Vec<canvass_store::CatiReceived> {
+    let row = |id: &str, kind: &str, study_id: &str, body: String| canvass_store::CatiReceived {
+        id: id.to_owned(),
+        kind: kind.to_owned(),
+        study_id: study_id.to_owned(),
+        body,
+        received_at: now,
+        state: "received".into(),
+        problem: None,
+    };
+    // Serializing a value that was just deserialized cannot fail.
+    let mut out: Vec<_> = c
+        .case_lists
+        .iter()
+        .map(|l| {
+            let body = serde_json::to_string(l).unwrap_or_default();
+            row(&l.id, "case_list", &l.study_id, body)
+        })
+        .collect();
+    out.extend(c.outcome_tables.iter().map(|t| {
+        let body = serde_json::to_string(t).unwrap_or_default();
+        row(&t.id, "outcome_table", &t.study_id, body)
+    }));
+    out
 }
 
 /// Most pages of changes one pass pulls.

@@ -150,7 +150,9 @@ fn is_phone_column(h: &str) -> bool {
 
 /// Checks every row of a case list; returns the cases, or every problem found.
 ///
-/// `default_timezone` is used for rows without a `timezone` value.
+/// A row without a `timezone` value takes the zone its first phone number
+/// settles ([`super::phone_zone`]), else `default_timezone`; with neither, the
+/// row's `timezone` column is reported.
 pub fn check_cases(
     table: &Table,
     default_timezone: Option<&str>,
@@ -256,23 +258,33 @@ pub fn check_cases(
             bad("phone", "the case has no phone number".into());
         }
         let tz_raw = tz_col.map(get).filter(|v| !v.is_empty());
-        let timezone = match (tz_raw, default_timezone) {
-            (Some(v), _) => match check_timezone(v) {
+        // Without a zone on the row, the first number written in international
+        // form may settle it; otherwise the study's default applies.
+        let from_phone = || match phones.first() {
+            Some(p) => super::phone_zone::zone_for_phone(p),
+            None => Err("the case has no phone number".to_owned()),
+        };
+        let timezone = match tz_raw {
+            Some(v) => match check_timezone(v) {
                 Ok(tz) => tz.name().to_owned(),
                 Err(m) => {
                     bad("timezone", m);
                     String::new()
                 }
             },
-            (None, Some(d)) => d.to_owned(),
-            (None, None) => {
-                bad(
-                    "timezone",
-                    "the time zone is missing and the study has no default (pass --timezone)"
-                        .into(),
-                );
-                String::new()
-            }
+            None => match (from_phone(), default_timezone) {
+                (Ok(zone), _) => zone.to_owned(),
+                (Err(_), Some(d)) => d.to_owned(),
+                (Err(why), None) => {
+                    bad(
+                        "timezone",
+                        format!(
+                            "the time zone is missing, the phone number does not settle it ({why}), and the study has no default (pass --timezone)"
+                        ),
+                    );
+                    String::new()
+                }
+            },
         };
         let priority = match prio_col.map(get).filter(|v| !v.is_empty()) {
             None => 50,

@@ -9,9 +9,11 @@
 pub mod export;
 pub mod import;
 pub mod outcomes;
+pub mod phone_zone;
 pub mod quota;
 pub mod rates;
 pub mod schedule;
+pub mod server;
 
 use std::collections::BTreeMap;
 
@@ -28,8 +30,10 @@ use schedule::{
     Status,
 };
 
-/// How many queue rows of a zone are read first while looking for a callable case.
-const PAGE_FIRST: i64 = 4;
+/// How many queue rows of a zone are read first while looking for a callable case:
+/// the head of an open zone's queue is nearly always callable, so one row, and
+/// growing pages only for zones whose head is held back (quota, lease).
+const PAGE_FIRST: i64 = 1;
 /// The largest page read at once.
 const PAGE_MAX: i64 = 1024;
 
@@ -75,6 +79,8 @@ pub struct CaseCard {
     pub notes: String,
     pub history: Vec<AttemptView>,
     pub appointment_at: Option<i64>,
+    /// An unfinished interview of this case (a partial): the hand-over resumes it where it stopped.
+    pub partial_interview: Option<String>,
 }
 
 /// One past attempt on the case card and in exports.
@@ -143,6 +149,22 @@ pub struct RecordedCall {
     pub case_status: String,
     pub disposition: Option<String>,
     pub next_allowed_at: i64,
+}
+
+/// A quota cell as the call screen shows it: this device's completes plus the
+/// server's last total of the other devices, with when the server counted it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuotaView {
+    pub name: String,
+    pub target: i64,
+    pub local_count: i64,
+    /// `None` until a sync brought a total.
+    pub server_count: Option<i64>,
+    /// When the server counted (Unix ms); the screen shows its age.
+    pub server_count_at: Option<i64>,
+    /// Local plus server: what the full-cell check uses.
+    pub total: i64,
+    pub full: bool,
 }
 
 /// Rates and effort figures for one group of cases.
@@ -224,8 +246,10 @@ fn parse_tz(name: &str) -> Tz {
     name.parse().unwrap_or(Tz::UTC)
 }
 
-fn candidate(c: &CaseRow) -> Candidate {
+/// A stored case as the scheduler sees it; `servers` are the server-managed studies.
+fn candidate(c: &CaseRow, servers: &[String]) -> Candidate {
     Candidate {
+        server_managed: servers.contains(&c.study_id),
         study_id: c.study_id.clone(),
         case_id: c.id.clone(),
         priority: c.priority,
@@ -371,6 +395,7 @@ fn card(store: &Store, c: &CaseRow, now: i64) -> Result<CaseCard> {
             .map(|a| attempt_view(a, &table))
             .collect(),
         appointment_at: c.state.appointment_at,
+        partial_interview: store.case_open_interview(&c.study_id, &c.id)?,
     })
 }
 
@@ -434,7 +459,9 @@ impl App {
         let now = self.clock.now_ms();
         let inner = self.lock();
         let store = &inner.store;
+        store.keep_cati_statements();
         let device = device_of(store)?;
+        let servers = store.server_studies()?;
         let caller = Caller {
             interviewer,
             device: &device,
@@ -468,7 +495,7 @@ impl App {
             let mut cases = Vec::new();
             for a in &due {
                 if let Some(c) = store.case(&a.study_id, &a.case_id)? {
-                    cases.push(candidate(&c));
+                    cases.push(candidate(&c, &servers));
                 }
             }
             // Appointment cases always have `appointment_at` set, so the queue
@@ -518,7 +545,8 @@ impl App {
                         .find(|(_, cond)| quota::in_cell(cond, v, now))
                         .map(|(name, _)| name.clone())
                 };
-                let candidates: Vec<Candidate> = page.iter().map(candidate).collect();
+                let candidates: Vec<Candidate> =
+                    page.iter().map(|c| candidate(c, &servers)).collect();
                 let d = schedule::next_case(
                     &candidates,
                     &[],
@@ -737,6 +765,8 @@ impl App {
                 "note": attempt.note,
                 "appointment_id": attempt.appointment_id,
                 "interview_id": attempt.interview_id,
+                // The quota cells a complete counts in, so the server can total them over devices.
+                "quota_cells": cells,
             }),
             now,
         ))?;
@@ -787,8 +817,14 @@ impl App {
             .map(past)
             .collect();
         let appointment_at = w.pending_appointment_at(&row.study_id, &row.id)?;
-        let derived =
+        let mut derived =
             schedule::derive_state(phones.len(), &history, appointment_at, &table, &rules);
+        // A case closed by its outcome keeps no callback: the appointment would only
+        // be read (and refused) by every later choice of the queue.
+        if derived.status == Status::Final && appointment_at.is_some() {
+            w.close_appointments(&row.study_id, &row.id, "cancelled")?;
+            derived = schedule::derive_state(phones.len(), &history, None, &table, &rules);
+        }
         let new_row = state_row(&derived);
         w.set_case_state(&row.study_id, &row.id, &new_row)?;
         w.commit()?;
@@ -807,12 +843,23 @@ impl App {
 
     /// Starts the questionnaire for a case (the hand-over from the call screen):
     /// the study's newest form, with the case's preload values as `${case.NAME}`.
+    ///
+    /// When the case already has an unfinished interview (a partial broken off
+    /// on an earlier call), that interview is resumed instead, on its own
+    /// version, question, roster member and language: a callback to finish an
+    /// interview must never start the respondent over.
     pub fn start_case_interview(&self, study_id: &str, case_id: &str) -> Result<crate::Screen> {
-        let preload = {
+        let (preload, partial) = {
             let inner = self.lock();
             let row = resolve_case(&inner.store, Some(study_id), case_id)?;
-            preload_of(&row)
+            (
+                preload_of(&row),
+                inner.store.case_open_interview(&row.study_id, &row.id)?,
+            )
         };
+        if let Some(id) = partial {
+            return self.resume_interview(&id);
+        }
         self.start_interview_for(
             study_id,
             Some((crate::interview::CaseLink::Case(case_id), &preload)),
@@ -862,6 +909,26 @@ impl App {
     /// Every quota cell of a study with its counts.
     pub fn quotas(&self, study_id: &str) -> Result<Vec<canvass_store::QuotaRow>> {
         Ok(self.lock().store.quotas(study_id)?)
+    }
+
+    /// Every quota cell of a study as the call screen shows it.
+    pub fn quota_views(&self, study_id: &str) -> Result<Vec<QuotaView>> {
+        Ok(self
+            .quotas(study_id)?
+            .into_iter()
+            .map(|q| {
+                let total = q.local_count + q.server_count.unwrap_or(0);
+                QuotaView {
+                    full: total >= q.target,
+                    name: q.name,
+                    target: q.target,
+                    local_count: q.local_count,
+                    server_count: q.server_count,
+                    server_count_at: q.server_count_at,
+                    total,
+                }
+            })
+            .collect())
     }
 
     /// Sets a study's calling rules.

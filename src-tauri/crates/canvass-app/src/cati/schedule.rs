@@ -242,6 +242,9 @@ pub struct Candidate {
     pub state: DerivedState,
     /// The device the case is leased to, and until when (`None`: no expiry).
     pub lease: Option<(String, Option<i64>)>,
+    /// The case belongs to a study the server manages: it is callable only under
+    /// an unexpired lease this device holds.
+    pub server_managed: bool,
 }
 
 /// A pending appointment.
@@ -280,6 +283,8 @@ pub enum Reason {
     NoNumber,
     /// The case is leased to another device.
     LeasedElsewhere { device: String },
+    /// The server manages the case's study and this device holds no live lease on it (yet).
+    NotLeased,
     /// The respondent's quota cell is full.
     QuotaFull { cell: String },
     /// A hard appointment belongs to another interviewer.
@@ -296,6 +301,7 @@ impl Reason {
             Reason::OutsideWindow { .. } => "outside_window",
             Reason::NoNumber => "no_number",
             Reason::LeasedElsewhere { .. } => "leased_elsewhere",
+            Reason::NotLeased => "not_leased",
             Reason::QuotaFull { .. } => "quota_full",
             Reason::OtherInterviewersAppointment { .. } => "other_interviewers_appointment",
         }
@@ -309,15 +315,20 @@ pub fn local_time(tz: Tz, now_ms: i64) -> DateTime<Tz> {
         .with_timezone(&tz)
 }
 
+/// Whether a lease keeps `caller` from the case: another device's live lease
+/// always does; in a server-managed study, so does the lack of a live lease of
+/// this device (an expired own lease must be renewed by the server first, since
+/// the server may have given the case to another device once it ran out).
 fn lease_blocks(c: &Candidate, now_ms: i64, caller: Caller<'_>) -> Option<Reason> {
+    let live = |expires: &Option<i64>| expires.is_none_or(|e| e > now_ms);
     match &c.lease {
-        Some((device, expires))
-            if device != caller.device && expires.is_none_or(|e| e > now_ms) =>
-        {
+        Some((device, expires)) if device != caller.device && live(expires) => {
             Some(Reason::LeasedElsewhere {
                 device: device.clone(),
             })
         }
+        Some((device, expires)) if device == caller.device && live(expires) => None,
+        _ if c.server_managed => Some(Reason::NotLeased),
         _ => None,
     }
 }

@@ -54,6 +54,7 @@ fn case_with(
             &Rules::default(),
         ),
         lease: None,
+        server_managed: false,
     }
 }
 
@@ -496,6 +497,74 @@ fn a_case_leased_to_another_device_is_never_offered() {
 }
 
 #[test]
+fn in_a_server_managed_study_only_this_devices_live_lease_makes_a_case_callable() {
+    let now = utc(2026, 11, 23, 12, 0);
+    let managed = |lease: Option<(&str, Option<i64>)>| Candidate {
+        lease: lease.map(|(d, e)| (d.to_owned(), e)),
+        server_managed: true,
+        ..case("c", "UTC", &[])
+    };
+    // (situation, case, offered?, reason when not)
+    let table: Vec<(&str, Candidate, bool, &str)> = vec![
+        ("no_lease_yet", managed(None), false, "not_leased"),
+        (
+            "own_live_lease",
+            managed(Some(("laptop-1", Some(now + 1)))),
+            true,
+            "",
+        ),
+        (
+            "own_lease_expired",
+            managed(Some(("laptop-1", Some(now)))),
+            false,
+            "not_leased",
+        ),
+        (
+            "other_devices_live_lease",
+            managed(Some(("laptop-2", Some(now + 60_000)))),
+            false,
+            "leased_elsewhere",
+        ),
+        (
+            "other_devices_lease_expired",
+            managed(Some(("laptop-2", Some(now - 1)))),
+            false,
+            "not_leased",
+        ),
+    ];
+    for (name, c, ok, reason) in table {
+        let d = pick(std::slice::from_ref(&c), &[], now, ANN);
+        assert_eq!(chosen(&d).is_some(), ok, "{name}: {d:?}");
+        if !ok {
+            assert_eq!(check(&c, now).unwrap_err().code(), reason, "{name}");
+        }
+    }
+    // A due appointment on a managed case still needs this device's lease.
+    let mut c = managed(None);
+    c.state.appointment_at = Some(now);
+    let a = DueAppointment {
+        id: "a".into(),
+        study_id: "s".into(),
+        case_id: "c".into(),
+        starts_at: now,
+        ends_at: now,
+        interviewer: "ann".into(),
+        hard: false,
+    };
+    assert_eq!(
+        chosen(&pick(
+            std::slice::from_ref(&c),
+            std::slice::from_ref(&a),
+            now,
+            ANN
+        )),
+        None
+    );
+    c.lease = Some(("laptop-1".into(), Some(now + 1)));
+    assert_eq!(chosen(&pick(&[c], &[a], now, ANN)), Some("c"));
+}
+
+#[test]
 fn full_quota_cells_hold_back_cases_by_their_preload() {
     let now = utc(2026, 11, 23, 12, 0);
     let north = parse_condition("${case.region} = 'north'").expect("parses");
@@ -680,6 +749,50 @@ fn case_lists_report_every_bad_row_and_column() {
     assert_eq!(
         (problems[0].row, problems[0].column.as_str()),
         (2, "timezone")
+    );
+}
+
+#[test]
+fn a_row_without_a_zone_takes_it_from_its_phone_then_the_default() {
+    let csv = "id,phone,timezone\n\
+               a,+1 808 555 0101,\n\
+               b,+1 808 555 0102,Europe/Kyiv\n\
+               c,+7 916 123 4567,\n\
+               d,0441234567,\n\
+               e,+380 44 123 4567,\n";
+    let table = read_table(csv.as_bytes(), "cases.csv").expect("reads");
+    // With a default: the phone settles a and e, the column wins for b, the default fills c and d.
+    let cases = check_cases(&table, Some("Europe/Berlin")).expect("valid");
+    let zones: Vec<(&str, &str)> = cases
+        .iter()
+        .map(|c| (c.id.as_str(), c.timezone.as_str()))
+        .collect();
+    assert_eq!(
+        zones,
+        [
+            ("a", "Pacific/Honolulu"),
+            ("b", "Europe/Kyiv"),
+            ("c", "Europe/Berlin"),
+            ("d", "Europe/Berlin"),
+            ("e", "Europe/Kyiv"),
+        ]
+    );
+    // Without a default: the rows the phone cannot settle are named, with the reason.
+    let problems = check_cases(&table, None).expect_err("two rows unsettled");
+    let got: Vec<(usize, &str)> = problems
+        .iter()
+        .map(|p| (p.row, p.column.as_str()))
+        .collect();
+    assert_eq!(got, [(4, "timezone"), (5, "timezone")]);
+    assert!(
+        problems[0].message.contains("+7 spans several time zones"),
+        "{}",
+        problems[0].message
+    );
+    assert!(
+        problems[1].message.contains("not in international form"),
+        "{}",
+        problems[1].message
     );
 }
 
