@@ -18,6 +18,7 @@ pub mod cli;
 pub mod db;
 pub mod error;
 pub mod ingest;
+pub mod review;
 mod routes;
 pub mod throttle;
 

@@ -64,3 +64,5 @@ mod e2e_sync;
 mod e2e_cati;
 // Differential conformance: corpus forms replayed through Canvass and ODK's own engine, snapshots compared.
 mod conformance;
+// Revisions and the review workflow: every revision stored, decisions checked and resent safely, reject → revision 2 → approve.
+mod review;

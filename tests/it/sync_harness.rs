@@ -394,6 +394,9 @@ impl Database for FaultyDb {
     ) -> db::DbResult<Vec<db::ChangeRow>> {
         self.inner.changes_since(since, team, all).await
     }
+    async fn record_decision(&self, d: db::NewDecision) -> db::DbResult<(db::Stored, i64)> {
+        self.inner.record_decision(d).await
+    }
 }
 
 /// What the proxy does with the next connections.

@@ -91,6 +91,9 @@ impl App {
             canvass_sync::DEFAULT_TIMEOUT,
         )
         .await?;
+        drop(store);
+        // Supervisor mode depends on the role; it is remembered for offline use.
+        self.remember_role(&r.role)?;
         Ok(SyncSignIn {
             server: server_url.trim_end_matches('/').to_owned(),
             user: user.to_owned(),
@@ -151,6 +154,17 @@ impl App {
         let summary = canvass_sync::sync_pass(&mut store, &now, &opts).await?;
         drop(store);
         self.install_received()?;
+        // Pulled decisions reopen rejected interviews here, once the page holding them is stored.
+        self.apply_review_decisions()?;
+        let mut summary = summary;
+        if self.is_supervisor()? && summary.outcome != SyncOutcome::Unauthorized {
+            match self.pull_team_interviews().await {
+                Ok(n) => summary.changes += n,
+                // The pass itself went through; the list is pulled again on the next one.
+                Err(e) if summary.error.is_none() => summary.error = Some(e.to_string()),
+                Err(_) => {}
+            }
+        }
         Ok(summary)
     }
 

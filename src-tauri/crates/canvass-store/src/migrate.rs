@@ -52,6 +52,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0008_interview_owner",
         sql: include_str!("../../../../migrations/0008_interview_owner.sql"),
     },
+    Migration {
+        name: "0011_review",
+        sql: include_str!("../../../../migrations/0011_review.sql"),
+    },
 ];
 
 /// Brings `conn` to the latest schema in `migrations`, all or nothing.

@@ -13,11 +13,13 @@ mod client;
 mod error;
 mod pass;
 mod plan;
+mod review;
 
 pub use client::{Server, DEFAULT_TIMEOUT};
 pub use error::{chain, Error, Result};
 pub use pass::{login, new_id, sync_pass, Clock, Outcome, PassOptions, PassSummary, Rejection};
 pub use plan::{backoff_ms, item_bytes, plan, split, Batch, Limits};
+pub use review::{pull_team_interviews, DECISION_KIND};
 
 /// Runs a future to completion on a fresh single-threaded runtime, for callers without one (the CLI).
 pub fn block_on<F: std::future::Future>(f: F) -> std::io::Result<F::Output> {
