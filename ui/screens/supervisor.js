@@ -9,6 +9,7 @@ const desk = {
   answerAt: 0,
   marked: new Set(), // question paths the rejection comment is about
   rejecting: false,
+  pulls: 0, // finished pulls, shown on the screen so that tests and tools can tell a fresh list
 };
 
 const REVIEW_STATES = ["waiting", "approved", "rejected"];
@@ -43,7 +44,7 @@ function dayStartMs(value) {
 
 async function renderSupervisor() {
   const supervisor = await api.reviewIsSupervisor();
-  const section = el("section", { id: "supervisor", "aria-labelledby": "supervisor-title" },
+  const section = el("section", { id: "supervisor", "aria-labelledby": "supervisor-title", "data-pulls": String(desk.pulls) },
     el("h1", { id: "supervisor-title" }, t("supervisor.title")));
   if (!supervisor) {
     section.append(el("p", { class: "muted", id: "supervisor-not" }, t("supervisor.not_supervisor")));
@@ -113,7 +114,8 @@ async function renderSupervisor() {
 
 async function pullTeam() {
   const summary = await attempt(() => api.syncNow());
-  if (summary) await attempt(() => go("supervisor"));
+  if (summary) desk.pulls += 1;
+  if (summary && currentScreen() === "supervisor") await attempt(() => go("supervisor"));
   document.getElementById("review-pull")?.focus();
 }
 
