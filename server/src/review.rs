@@ -80,7 +80,7 @@ pub async fn publish_decision(
             ),
         });
     }
-    if d.decision == "rejected" && d.comment.as_deref().map_or(true, |c| c.trim().is_empty()) {
+    if d.decision == "rejected" && d.comment.as_deref().is_none_or(|c| c.trim().is_empty()) {
         return Err(ApiError::BadRequest {
             code: "bad_decision",
             message: "a rejection needs a comment that tells the interviewer what to correct"

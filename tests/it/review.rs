@@ -462,3 +462,44 @@ both_backends!(
     round_trip,
     a_rejected_interview_comes_back_as_revision_2_and_is_approved
 );
+
+async fn a_decision_made_offline_waits_in_the_outbox(b: Backend, name: &str) {
+    let srv = server(b, name).await;
+    let (field, desk) = (Device::new(), Device::new());
+    let id = field.complete(1).remove(0);
+    field.login(&srv.url, "ines").await;
+    desk.login(&srv.url, "sam").await;
+    field.sync().await;
+    desk.sync().await;
+    // An interviewer's device refuses to decide, before anything is queued.
+    let err = field.app.decide(&id, "approved", None, &[]).unwrap_err();
+    assert_eq!(err.kind(), canvass_app::ErrorKind::Validation);
+    assert!(field
+        .app
+        .outbox()
+        .unwrap()
+        .iter()
+        .all(|o| o.kind != "decision"));
+    // A per-study speeding threshold changes the flag; a bad one is refused with its value.
+    desk.app.set_speeding_threshold("demo_nps", 0.1).unwrap();
+    let flags = &desk.app.review_list(&ReviewFilter::default()).unwrap()[0].flags;
+    assert!(!flags.contains(&"speeding".to_owned()), "{flags:?}");
+    assert!(desk.app.set_speeding_threshold("demo_nps", -1.0).is_err());
+
+    // The server goes away: the decision is kept, pending, and retried later.
+    drop(srv);
+    desk.app
+        .decide(&id, "rejected", Some("check the comment"), &[])
+        .unwrap();
+    let s = desk.sync().await;
+    assert_eq!(s.outcome, canvass_app::SyncOutcome::RetryLater, "{s:?}");
+    let out = desk.app.outbox().unwrap();
+    assert_eq!(
+        (out[0].kind.as_str(), out[0].state.as_str(), out[0].attempts),
+        ("decision", "pending", 1)
+    );
+    let detail = desk.app.review_detail(&id).unwrap();
+    assert!(detail.decisions[0].pending);
+    assert_eq!(detail.row.review, "rejected");
+}
+both_backends!(offline, a_decision_made_offline_waits_in_the_outbox);

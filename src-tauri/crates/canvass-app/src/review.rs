@@ -165,11 +165,12 @@ fn measure(events: &[ParadataEvent]) -> Measures {
                 shown.insert(node);
             }
             "back" => m.back += 1,
-            "answer_set" | "answer_removed" => {
-                if !answered.insert(node) || e.kind == "answer_removed" {
-                    m.corrections += 1;
-                    *m.corrections_by_node.entry(node.to_owned()).or_default() += 1;
-                }
+            // The first answer a question gets is no correction; every later change or clearing is.
+            "answer_set" | "answer_removed"
+                if !answered.insert(node) || e.kind == "answer_removed" =>
+            {
+                m.corrections += 1;
+                *m.corrections_by_node.entry(node.to_owned()).or_default() += 1;
             }
             _ => {}
         }
@@ -258,6 +259,14 @@ impl App {
             return Err(Error::InvalidReview {
                 message: "a rejection needs a comment that tells the interviewer what to correct"
                     .into(),
+            });
+        }
+        // The server checks again; refusing here spares an outbox row that could only be refused.
+        if !self.is_supervisor()? {
+            return Err(Error::InvalidReview {
+                message:
+                    "only a supervisor signed in on this device can approve or reject interviews"
+                        .into(),
             });
         }
         let now = self.clock.now_ms();
@@ -707,5 +716,71 @@ impl App {
     /// [`App::pull_team_interviews`] for callers without an async runtime.
     pub fn pull_team_interviews_blocking(&self) -> std::result::Result<usize, crate::SyncError> {
         canvass_sync::block_on(self.pull_team_interviews()).map_err(crate::SyncError::Runtime)?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(kind: &str, node: &str, start: i64, end: Option<i64>) -> ParadataEvent {
+        ParadataEvent {
+            seq: 0,
+            session_id: "s".into(),
+            kind: kind.into(),
+            node: (!node.is_empty()).then(|| node.to_owned()),
+            start_ms: start,
+            end_ms: end,
+            end_estimated: false,
+            tz_offset_min: 0,
+            old_value: None,
+            new_value: None,
+        }
+    }
+
+    #[test]
+    fn a_careful_interview_has_no_flags() {
+        let log = [
+            ev("form_start", "", 0, None),
+            ev("question", "/d/a", 0, Some(40_000)),
+            ev("answer_set", "/d/a", 30_000, None),
+            ev("question", "/d/b", 40_000, Some(90_000)),
+            ev("answer_set", "/d/b", 80_000, None),
+            ev("finalize", "", 90_000, None),
+        ];
+        let m = measure(&log);
+        assert_eq!((m.duration_ms, m.questions, m.corrections), (90_000, 2, 0));
+        assert!(flags(&m, DEFAULT_SPEEDING_SECS).is_empty());
+    }
+
+    #[test]
+    fn each_flag_has_its_cause() {
+        // Two questions in four seconds: short and speeding; one answer changed three times.
+        let mut log = vec![
+            ev("question", "/d/a", 0, Some(2_000)),
+            ev("question", "/d/b", 2_000, Some(4_000)),
+        ];
+        for k in 0..4 {
+            log.push(ev("answer_set", "/d/a", 100 + k, None));
+        }
+        let m = measure(&log);
+        assert_eq!(m.corrections, 3);
+        assert_eq!(m.corrections_by_node.get("/d/a"), Some(&3));
+        assert_eq!(
+            flags(&m, DEFAULT_SPEEDING_SECS),
+            ["short", "corrections", "speeding"]
+        );
+        // A lower threshold for this study: two seconds a question is no longer speeding.
+        assert!(!flags(&m, 1.5).contains(&"speeding".to_owned()));
+        // A question left on screen for ten minutes is a long pause; so is a silent gap.
+        let m = measure(&[ev("question", "/d/a", 0, Some(600_000))]);
+        assert!(flags(&m, DEFAULT_SPEEDING_SECS).contains(&"long_pause".to_owned()));
+        let m = measure(&[
+            ev("answer_set", "/d/a", 0, None),
+            ev("answer_set", "/d/b", 400_000, None),
+        ]);
+        assert_eq!(m.longest_pause_ms, 400_000);
+        // Back navigation is counted.
+        assert_eq!(measure(&[ev("back", "/d/b", 0, None)]).back, 1);
     }
 }
