@@ -68,6 +68,7 @@ addMessages({
     "supervisor.key_move_answer": "Choose a question",
     "supervisor.key_mark": "Mark the question for the comment",
     "supervisor.key_back": "Back to the list",
+    "supervisor.speeding": "Speeding below (seconds per question)",
   },
   uk: {
     "supervisor.action": "Перевірка",
@@ -135,6 +136,7 @@ addMessages({
     "supervisor.key_move_answer": "Вибрати питання",
     "supervisor.key_mark": "Позначити питання для коментаря",
     "supervisor.key_back": "Назад до списку",
+    "supervisor.speeding": "Надто швидко, якщо менше ніж (секунд на питання)",
   },
   ru: {
     "supervisor.action": "Проверка",
@@ -202,5 +204,6 @@ addMessages({
     "supervisor.key_move_answer": "Выбрать вопрос",
     "supervisor.key_mark": "Отметить вопрос для комментария",
     "supervisor.key_back": "Назад к списку",
+    "supervisor.speeding": "Слишком быстро, если меньше (секунд на вопрос)",
   },
 });

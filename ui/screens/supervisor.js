@@ -83,7 +83,8 @@ async function renderSupervisor() {
     select("filter-study", t("supervisor.study"), f.study_id,
       uniq(all.map((r) => r.study_id)).map((v) => [v, (all.find((r) => r.study_id === v) || {}).study_title || v]), (v) => { f.study_id = v; }),
     date("filter-from", t("supervisor.from"), "from"),
-    date("filter-to", t("supervisor.to"), "to"));
+    date("filter-to", t("supervisor.to"), "to"),
+    f.study_id ? speedingInput(f.study_id, (all.find((r) => r.study_id === f.study_id) || {}).speeding_secs) : null);
 
   const body = desk.rows.map((r, k) =>
     el("tr", { class: "review-row", "data-id": r.interview_id, "data-review": r.review, "aria-selected": String(k === desk.selected), tabindex: k === desk.selected ? "0" : "-1",
@@ -110,6 +111,17 @@ async function renderSupervisor() {
     el("button", { type: "button", id: "review-pull", onclick: () => pullTeam() }, t("supervisor.pull"), el("kbd", {}, t("supervisor.key_pull"))),
     table);
   return section;
+}
+
+/** The chosen study's speeding threshold, in seconds per question; the flags follow it at once. */
+function speedingInput(studyId, current) {
+  const i = el("input", { id: "filter-speeding", type: "number", min: "0.1", step: "0.1", value: String(current ?? 3) });
+  i.addEventListener("change", async () => {
+    await attempt(() => api.reviewSetSpeeding(studyId, Number(i.value)));
+    await attempt(() => go("supervisor"));
+    document.getElementById("filter-speeding")?.focus();
+  });
+  return el("label", {}, t("supervisor.speeding"), " ", i);
 }
 
 async function pullTeam() {

@@ -49,6 +49,8 @@ pub struct ReviewRow {
     pub duration_ms: i64,
     pub questions: usize,
     pub flags: Vec<String>,
+    /// The study's speeding threshold the flags used, seconds per question.
+    pub speeding_secs: f64,
 }
 
 /// Filters of the supervisor's list; empty fields do not filter.
@@ -575,6 +577,7 @@ impl App {
             duration_ms: m.duration_ms,
             questions: m.questions,
             flags: flags(&m, speeding),
+            speeding_secs: speeding,
         })
     }
 
