@@ -347,7 +347,12 @@ async fn a_rejected_interview_comes_back_as_revision_2_and_is_approved(b: Backen
         .unwrap_err();
     assert_eq!(err.kind(), canvass_app::ErrorKind::Validation);
     desk.app
-        .decide(&id, "rejected", Some("NPS was 9, not 0"), &[nps.clone()])
+        .decide(
+            &id,
+            "rejected",
+            Some("NPS was 9, not 0"),
+            std::slice::from_ref(&nps),
+        )
         .unwrap();
     assert_eq!(desk.app.outbox().unwrap()[0].kind, "decision");
     assert!(
@@ -503,3 +508,50 @@ async fn a_decision_made_offline_waits_in_the_outbox(b: Backend, name: &str) {
     assert_eq!(detail.row.review, "rejected");
 }
 both_backends!(offline, a_decision_made_offline_waits_in_the_outbox);
+
+async fn the_viewer_marks_answers_hidden_by_relevance(b: Backend, name: &str) {
+    let srv = server(b, name).await;
+    let form =
+        std::fs::read(crate::support::repo_root().join("tests/data/forms/visit_v1.xml")).unwrap();
+    let (field, desk) = (Device::new(), Device::new());
+    for d in [&field, &desk] {
+        d.app.install_form(&form, "visit_v1.xml").unwrap();
+    }
+    // The rating is answered while relevant, then the visits change hides it.
+    let id = field
+        .app
+        .start_interview("store_visit")
+        .unwrap()
+        .interview_id;
+    field.app.record_answer(&id, "visits", "5").unwrap();
+    field.app.record_answer(&id, "rating", "4").unwrap();
+    field.app.record_answer(&id, "visits", "1").unwrap();
+    field.app.complete_interview(&id).unwrap();
+    field.login(&srv.url, "ines").await;
+    desk.login(&srv.url, "sam").await;
+    field.sync().await;
+    desk.sync().await;
+    let detail = desk.app.review_detail(&id).unwrap();
+    let by_path = |p: &str| detail.answers.iter().find(|a| a.path == p).unwrap();
+    let visits = by_path("/data/visits");
+    assert_eq!(
+        (
+            visits.label.as_str(),
+            visits.value.as_str(),
+            visits.hidden,
+            visits.corrections
+        ),
+        (
+            "How many times did you visit the store this month?",
+            "1",
+            false,
+            1
+        )
+    );
+    let rating = by_path("/data/rating");
+    assert_eq!(
+        (rating.label.as_str(), rating.value.as_str(), rating.hidden),
+        ("Rate the store from 1 to 5", "4", true)
+    );
+}
+both_backends!(hidden, the_viewer_marks_answers_hidden_by_relevance);
