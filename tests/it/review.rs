@@ -553,5 +553,36 @@ async fn the_viewer_marks_answers_hidden_by_relevance(b: Backend, name: &str) {
         (rating.label.as_str(), rating.value.as_str(), rating.hidden),
         ("Rate the store from 1 to 5", "4", true)
     );
+
+    // The same desk from the command line: list, reject with a question path, show.
+    let db = desk.db.path.to_str().unwrap().to_owned();
+    let cli = |args: &[&str]| {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = canvass_cli::run(["canvass", "review"].iter().chain(args), &mut out, &mut err);
+        let err = String::from_utf8(err).unwrap();
+        assert_eq!(code, 0, "{err}");
+        String::from_utf8(out).unwrap()
+    };
+    let listed = cli(&["list", "--db", &db, "--state", "waiting"]);
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    let row: Value = serde_json::from_str(listed.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (row["interviewer"].as_str(), row["revision"].as_i64()),
+        (Some("ines"), Some(1))
+    );
+    cli(&[
+        "reject",
+        "--db",
+        &db,
+        &id,
+        "--comment",
+        "rating?",
+        "--path",
+        "/data/rating",
+    ]);
+    let shown: Value = serde_json::from_str(&cli(&["show", "--db", &db, &id])).unwrap();
+    assert_eq!(shown["decisions"][0]["paths"][0], "/data/rating");
+    assert_eq!(shown["row"]["review"], "rejected");
+    assert_eq!(cli(&["list", "--db", &db, "--state", "waiting"]), "");
 }
 both_backends!(hidden, the_viewer_marks_answers_hidden_by_relevance);
