@@ -109,5 +109,11 @@ const api = (() => {
     }),
     catiAppointments: (fromMs, toMs) => call("cati_appointments", { from_ms: fromMs, to_ms: toMs }),
     catiStartInterview: (studyId, caseId) => call("cati_start_interview", { study_id: studyId, case_id: caseId }),
+    reviewIsSupervisor: () => call("review_is_supervisor", {}),
+    reviewList: (filter) => call("review_list", { filter }),
+    reviewDetail: (interviewId) => call("review_detail", { interview_id: interviewId }),
+    reviewDecide: (interviewId, decision, comment, paths) => call("review_decide", { interview_id: interviewId, decision, comment, paths }),
+    reviewNotes: () => call("review_notes", {}),
+    reviewSetSpeeding: (studyId, seconds) => call("review_set_speeding", { study_id: studyId, seconds }),
   };
 })();

@@ -33,6 +33,9 @@ pub enum ApiError {
     /// A malformed request, e.g. a body that is not the expected JSON (400 with `code`).
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// The request contradicts what the server holds, e.g. a decision id resent with other content (409 `conflict`).
+    #[error("{0}")]
+    Conflict(String),
     /// Storage failed; the client sees only "internal error".
     #[error("storage failed")]
     Db(#[from] DbError),
@@ -54,6 +57,7 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::Db(_) | ApiError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }

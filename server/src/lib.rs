@@ -22,6 +22,7 @@ pub mod db;
 pub mod error;
 pub mod forms;
 pub mod ingest;
+pub mod review;
 mod routes;
 pub mod throttle;
 

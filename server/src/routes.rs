@@ -244,7 +244,8 @@ pub async fn interviews(
             Some(own)
         }
     };
-    let rows = s.db.records("interview", team).await?;
+    // Every revision is stored; the list shows each interview's latest.
+    let rows = crate::review::latest_revisions(s.db.records("interview", team).await?);
     let interviews = rows
         .into_iter()
         .map(received)
@@ -328,25 +329,9 @@ pub async fn publish_decision(
     caller: Caller,
     Body(d): Body<Decision>,
 ) -> Result<Json<Published>, ApiError> {
-    caller.require(&[Role::Supervisor, Role::Admin], "decide on interviews")?;
-    // A linear scan is fine at survey sizes; an indexed lookup comes with review screens.
-    let team = match caller.role {
-        Role::Admin => None,
-        _ => caller.team.as_deref(),
-    };
-    let found =
-        s.db.records("interview", team)
-            .await?
-            .into_iter()
-            .find(|r| r.id == d.interview_id);
-    let Some(found) = found else {
-        // Another team's interview answers like a missing one, so ids of other teams do not leak.
-        return Err(ApiError::NotFound(format!(
-            "no interview {} in your scope",
-            d.interview_id
-        )));
-    };
-    publish(&s, "decision", found.team.as_deref(), &d).await
+    crate::review::publish_decision(&s, &caller, d)
+        .await
+        .map(Json)
 }
 
 async fn publish<T: serde::Serialize>(
@@ -408,6 +393,7 @@ pub async fn revoke_device(
 }
 
 fn received(r: StoredRecord) -> Result<ReceivedInterview, ApiError> {
+    let (interview_id, revision) = crate::review::revision_of(&r);
     let payload = serde_json::from_str(&r.payload)
         .map_err(|e| ApiError::Internal(format!("stored record {} is not JSON: {e}", r.id)))?;
     Ok(ReceivedInterview {
@@ -419,6 +405,8 @@ fn received(r: StoredRecord) -> Result<ReceivedInterview, ApiError> {
         payload_hash: r.payload_hash,
         payload,
         received_at: r.received_at,
+        interview_id,
+        revision,
     })
 }
 

@@ -61,6 +61,12 @@ pub fn run() {
             commands::cati::cati_record,
             commands::cati::cati_appointments,
             commands::cati::cati_start_interview,
+            commands::review::review_is_supervisor,
+            commands::review::review_list,
+            commands::review::review_detail,
+            commands::review::review_decide,
+            commands::review::review_notes,
+            commands::review::review_set_speeding,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

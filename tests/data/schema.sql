@@ -13,6 +13,7 @@ CREATE INDEX consents_by_interview ON consents (interview_id, recorded_at);
 CREATE INDEX interviews_by_status ON interviews (status, updated_at);
 CREATE INDEX outbox_pending ON outbox (state, created_at, id);
 CREATE INDEX paradata_sessions_by_interview ON paradata_sessions (interview_id, started_at_ms);
+CREATE INDEX review_decisions_by_interview ON review_decisions (interview_id, decided_at);
 CREATE INDEX visits_by_assignment ON visits (assignment_id, visited_at);
 CREATE TABLE answers (
     interview_id TEXT NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
@@ -263,6 +264,31 @@ CREATE TABLE received_questionnaires (
     state            TEXT NOT NULL DEFAULT 'received' CHECK (state IN ('received', 'installed', 'refused')),
     problem          TEXT,
     PRIMARY KEY (questionnaire_id, version)
+);
+CREATE TABLE review_decisions (
+    id           TEXT PRIMARY KEY NOT NULL,
+    interview_id TEXT NOT NULL,
+    revision     INTEGER NOT NULL CHECK (revision >= 1),
+    decision     TEXT NOT NULL CHECK (decision IN ('approved', 'rejected')),
+    comment      TEXT,
+    -- JSON array of the question paths the comment is about.
+    paths        TEXT NOT NULL DEFAULT '[]',
+    decided_by   TEXT,
+    decided_at   INTEGER NOT NULL,
+    origin       TEXT NOT NULL CHECK (origin IN ('local', 'server')),
+    applied_at   INTEGER
+);
+CREATE TABLE review_records (
+    interview_id TEXT PRIMARY KEY NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+    record_id    TEXT NOT NULL,
+    device_id    TEXT NOT NULL,
+    team         TEXT,
+    payload      TEXT NOT NULL,
+    received_at  INTEGER NOT NULL
+);
+CREATE TABLE review_settings (
+    key   TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
 );
 CREATE TABLE sync_log (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,

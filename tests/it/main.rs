@@ -66,3 +66,7 @@ mod e2e_cati;
 mod conformance;
 // CATI with the real server: case lists, leases and quota totals on both backends.
 mod cati_server;
+// Revisions and the review workflow: every revision stored, decisions checked and resent safely, reject → revision 2 → approve.
+mod review;
+// The review workflow through two app windows and one server: returned with a comment, corrected, revision 2 approved.
+mod e2e_review;

@@ -401,6 +401,10 @@ impl Database for FaultyDb {
     ) -> db::DbResult<Vec<canvass_protocol::LeaseGrant>> {
         self.inner.lease_cases(batch).await
     }
+
+    async fn record_decision(&self, d: db::NewDecision) -> db::DbResult<(db::Stored, i64)> {
+        self.inner.record_decision(d).await
+    }
 }
 
 /// What the proxy does with the next connections.

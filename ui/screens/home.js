@@ -11,7 +11,7 @@ function noticeOnHome(text) {
 }
 
 async function renderHome() {
-  const [studies, interviews] = await Promise.all([api.listStudies(), api.listInterviews()]);
+  const [studies, interviews, notes] = await Promise.all([api.listStudies(), api.listInterviews(), api.reviewNotes()]);
   const unfinished = interviews.filter((i) => i.status !== "completed");
   const completed = interviews.filter((i) => i.status === "completed");
   setSave("idle");
@@ -33,7 +33,8 @@ async function renderHome() {
       el("div", { class: "card-main" },
         el("strong", {}, i.study_title, " ", el("span", { class: "status-tag" }, t(`home.status.${i.status}`))),
         el("span", { class: "muted" }, i.position ? t("home.resume_at", i.position, i.total) : ""),
-        i.newer_version ? el("span", { class: "muted" }, t("version.available", i.newer_version)) : null),
+        i.newer_version ? el("span", { class: "muted" }, t("version.available", i.newer_version)) : null,
+        reviewNoteFor(notes, i.id)),
       i.newer_version
         ? el("button", { type: "button", class: "move-version", id: `move-${i.id}`, onclick: () => moveDraft(i) }, t("version.move"))
         : null,

@@ -182,6 +182,25 @@ pub struct LeaseBatch {
     pub ttl_ms: i64,
 }
 
+/// A supervisor's decision, checked and ready to store and publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDecision {
+    /// The decision's id (device-made UUID v7, or derived from its content).
+    pub id: String,
+    pub interview_id: String,
+    pub revision: Option<i64>,
+    /// `approved` or `rejected`.
+    pub decision: String,
+    /// The `canvass_protocol::Decision` as JSON text: what the feed carries.
+    pub body: String,
+    /// Lowercase hex SHA-256 of `body`, to tell a resend from a different decision under the same id.
+    pub body_hash: String,
+    pub decided_by: String,
+    /// The interviewer's team: whose devices receive it.
+    pub team: Option<String>,
+    pub received_at: i64,
+}
+
 /// Server storage. Both backends pass the same test suite.
 #[async_trait]
 pub trait Database: Send + Sync + 'static {
@@ -224,4 +243,8 @@ pub trait Database: Send + Sync + 'static {
     ) -> DbResult<Vec<ChangeRow>>;
     /// Releases and leases cases for one device in one transaction; one answer per `case_ids` entry.
     async fn lease_cases(&self, batch: LeaseBatch) -> DbResult<Vec<canvass_protocol::LeaseGrant>>;
+    /// Stores a decision and publishes it to its team in one transaction; returns what
+    /// happened and the decision's place in the changes feed. A decision id already
+    /// stored is not published again (the stored one's `seq` is returned).
+    async fn record_decision(&self, d: NewDecision) -> DbResult<(Stored, i64)>;
 }

@@ -13,8 +13,8 @@ use tokio::sync::Mutex;
 use tokio_postgres::{Client, Config};
 
 use super::{
-    ChangeRow, Database, DbError, DbResult, DeviceRow, IngestBatch, LeaseBatch, Migration, NewUser,
-    Stored, StoredRecord, TokenOwner, UserRow,
+    ChangeRow, Database, DbError, DbResult, DeviceRow, IngestBatch, LeaseBatch, Migration,
+    NewDecision, NewUser, Stored, StoredRecord, TokenOwner, UserRow,
 };
 
 /// PostgreSQL migrations, in order; tracked in `schema_migrations`.
@@ -26,6 +26,10 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration {
         name: "0002_cati",
         sql: include_str!("../../migrations/postgres/0002_cati.sql"),
+    },
+    Migration {
+        name: "0003_review",
+        sql: include_str!("../../migrations/postgres/0003_review.sql"),
     },
 ];
 
@@ -494,5 +498,43 @@ impl Database for PgDb {
         }
         tx.commit().await?;
         Ok(out)
+    }
+
+    async fn record_decision(&self, d: NewDecision) -> DbResult<(Stored, i64)> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        // Two concurrent first sends of one id: the second insert fails on the key
+        // and the request is retried by the device, which then gets the duplicate.
+        let existing = tx
+            .query_opt(
+                "SELECT body_hash, seq FROM decisions WHERE id = $1",
+                &[&d.id],
+            )
+            .await?;
+        if let Some(row) = existing {
+            let hash: String = row.get(0);
+            let seq: i64 = row.get(1);
+            let stored = if hash == d.body_hash {
+                Stored::SameHash
+            } else {
+                Stored::OtherHash { stored_hash: hash }
+            };
+            return Ok((stored, seq));
+        }
+        let seq: i64 = tx
+            .query_one(
+                "INSERT INTO changes (kind, team, body) VALUES ('decision', $1, $2) RETURNING seq",
+                &[&d.team, &d.body],
+            )
+            .await?
+            .get(0);
+        tx.execute(
+            "INSERT INTO decisions (id, interview_id, revision, decision, body, body_hash, decided_by, team, received_at, seq)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &[&d.id, &d.interview_id, &d.revision, &d.decision, &d.body, &d.body_hash, &d.decided_by, &d.team, &d.received_at, &seq],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((Stored::Inserted, seq))
     }
 }

@@ -13,8 +13,8 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{
-    ChangeRow, Database, DbError, DbResult, DeviceRow, IngestBatch, LeaseBatch, Migration, NewUser,
-    Stored, StoredRecord, TokenOwner, UserRow,
+    ChangeRow, Database, DbError, DbResult, DeviceRow, IngestBatch, LeaseBatch, Migration,
+    NewDecision, NewUser, Stored, StoredRecord, TokenOwner, UserRow,
 };
 
 /// SQLite migrations, in order; migration N sets `PRAGMA user_version = N`.
@@ -26,6 +26,10 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration {
         name: "0002_cati",
         sql: include_str!("../../migrations/sqlite/0002_cati.sql"),
+    },
+    Migration {
+        name: "0003_review",
+        sql: include_str!("../../migrations/sqlite/0003_review.sql"),
     },
 ];
 
@@ -417,6 +421,40 @@ impl Database for SqliteDb {
             }
             tx.commit()?;
             Ok(out)
+        })
+        .await
+    }
+
+    async fn record_decision(&self, d: NewDecision) -> DbResult<(Stored, i64)> {
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let existing: Option<(String, i64)> = tx
+                .query_row(
+                    "SELECT body_hash, seq FROM decisions WHERE id = ?1",
+                    [&d.id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((hash, seq)) = existing {
+                let stored = if hash == d.body_hash {
+                    Stored::SameHash
+                } else {
+                    Stored::OtherHash { stored_hash: hash }
+                };
+                return Ok((stored, seq));
+            }
+            tx.execute(
+                "INSERT INTO changes (kind, team, body) VALUES ('decision', ?1, ?2)",
+                params![d.team, d.body],
+            )?;
+            let seq = tx.last_insert_rowid();
+            tx.execute(
+                "INSERT INTO decisions (id, interview_id, revision, decision, body, body_hash, decided_by, team, received_at, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![d.id, d.interview_id, d.revision, d.decision, d.body, d.body_hash, d.decided_by, d.team, d.received_at, seq],
+            )?;
+            tx.commit()?;
+            Ok((Stored::Inserted, seq))
         })
         .await
     }

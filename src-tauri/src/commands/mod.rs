@@ -5,6 +5,7 @@ pub mod cati;
 pub mod export;
 pub mod interview;
 pub mod lifecycle;
+pub mod review;
 pub mod sync;
 
 use crate::error::CommandError;

@@ -8,6 +8,12 @@ pub enum Error {
     /// The local database failed; the store error says how (disk full, read-only, newer file...).
     #[error(transparent)]
     Store(#[from] canvass_store::Error),
+    /// A review decision that cannot be made as asked, e.g. a rejection without a comment.
+    #[error("{message}")]
+    InvalidReview { message: String },
+    /// A review decision on an interview that is not waiting for one.
+    #[error("{message}")]
+    ReviewConflict { message: String },
     /// A value that does not fit its question, e.g. `nine` for a whole number or `11` on a 0–10 scale.
     #[error("{reason}")]
     InvalidAnswer { item: String, reason: String },
@@ -153,7 +159,9 @@ impl Error {
             | Error::AssignmentsInvalid { .. }
             | Error::InvalidFilter { .. }
             | Error::InvalidVisit { .. }
-            | Error::InvalidConsent { .. } => ErrorKind::Validation,
+            | Error::InvalidConsent { .. }
+            | Error::InvalidReview { .. } => ErrorKind::Validation,
+            Error::ReviewConflict { .. } => ErrorKind::Conflict,
             Error::SameVersion { .. } | Error::ExportCancelled => ErrorKind::Conflict,
             Error::UnknownCase { .. } | Error::Store(S::CaseNotFound { .. }) => ErrorKind::NotFound,
             Error::Store(S::CaseExists { .. }) => ErrorKind::Conflict,

@@ -604,8 +604,10 @@ impl App {
         // transaction, so the server never holds an interview without its paradata.
         let (sessions, events) = w.paradata_rows()?;
         let paradata = absolute_events(&sessions, events);
+        // A correction after a rejection is the next revision, set when the interview was reopened.
+        let (revision, _) = w.revision()?;
         w.complete(
-            &completion_outbox(row, record, assignment.as_deref(), &paradata, now),
+            &completion_outbox(row, revision, record, assignment.as_deref(), &paradata, now),
             now,
         )?;
         w.commit()?;
@@ -1042,6 +1044,7 @@ pub(crate) fn ensure_open(row: &InterviewRow) -> Result<()> {
 /// record as ODK defines it (relevant questions only, calculations included).
 fn completion_outbox(
     row: &InterviewRow,
+    revision: i64,
     record: &[(String, String)],
     assignment_id: Option<&str>,
     paradata: &[ParadataEvent],
@@ -1049,7 +1052,10 @@ fn completion_outbox(
 ) -> OutboxRow {
     #[derive(Serialize)]
     struct Payload<'a> {
+        /// The item id: each revision is its own record on the server.
         id: &'a str,
+        interview_id: &'a str,
+        revision: i64,
         questionnaire_id: &'a str,
         questionnaire_version: &'a str,
         created_at: i64,
@@ -1066,8 +1072,18 @@ fn completion_outbox(
         .filter(|(_, v)| !v.is_empty())
         .map(|(p, v)| (p.as_str(), v.as_str()))
         .collect();
+    // Revision 1 travels under the interview's own id, as interviews always have,
+    // so a resend from before revisions existed stays a duplicate; every later
+    // revision gets an id of its own and is never a conflict with the earlier ones.
+    let item_id = if revision <= 1 {
+        row.id.clone()
+    } else {
+        new_id(now)
+    };
     let payload = serde_json::to_string(&Payload {
-        id: &row.id,
+        id: &item_id,
+        interview_id: &row.id,
+        revision,
         questionnaire_id: &row.questionnaire_id,
         questionnaire_version: &row.questionnaire_version,
         created_at: row.created_at,
@@ -1084,7 +1100,7 @@ fn completion_outbox(
         .map(|b| format!("{b:02x}"))
         .collect();
     OutboxRow {
-        id: row.id.clone(),
+        id: item_id,
         kind: "interview".into(),
         payload,
         payload_hash: hash,
@@ -1094,7 +1110,7 @@ fn completion_outbox(
 }
 
 /// Events with absolute times: each session's wall-clock anchor plus the event's monotonic offset.
-fn absolute_events(
+pub(crate) fn absolute_events(
     sessions: &[canvass_store::SessionRow],
     events: Vec<canvass_store::EventRow>,
 ) -> Vec<ParadataEvent> {

@@ -15,6 +15,7 @@ pub mod export;
 mod interview;
 mod lifecycle;
 mod maintenance;
+pub mod review;
 pub mod runner;
 mod sync;
 

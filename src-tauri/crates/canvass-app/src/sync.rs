@@ -94,6 +94,9 @@ impl App {
             canvass_sync::DEFAULT_TIMEOUT,
         )
         .await?;
+        drop(store);
+        // Supervisor mode depends on the role; it is remembered for offline use.
+        self.remember_role(&r.role)?;
         Ok(SyncSignIn {
             server: server_url.trim_end_matches('/').to_owned(),
             user: user.to_owned(),
@@ -173,6 +176,17 @@ impl App {
         self.install_received()?;
         // CATI lists, leases and quota totals; a refused list or a failed call is logged.
         self.cati_after_sync_logged().await?;
+        // Pulled decisions reopen rejected interviews here, once the page holding them is stored.
+        self.apply_review_decisions()?;
+        let mut summary = summary;
+        if self.is_supervisor()? && summary.outcome != SyncOutcome::Unauthorized {
+            match self.pull_team_interviews().await {
+                Ok(n) => summary.changes += n,
+                // The pass itself went through; the list is pulled again on the next one.
+                Err(e) if summary.error.is_none() => summary.error = Some(e.to_string()),
+                Err(_) => {}
+            }
+        }
         Ok(summary)
     }
 

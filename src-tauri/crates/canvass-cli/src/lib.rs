@@ -18,6 +18,7 @@ use clap::{Parser, Subcommand};
 mod capi_cmd;
 mod cati_cmd;
 mod export_cmd;
+mod review_cmd;
 mod sync_cmd;
 
 /// Canvass: offline-first CATI/CAPI interviewing, from the command line.
@@ -72,6 +73,9 @@ enum Command {
     /// CAPI visits without an interview.
     #[command(subcommand)]
     Visit(capi_cmd::VisitCommand),
+    /// The supervisor's review desk: list, show, approve or reject the team's interviews.
+    #[command(subcommand)]
+    Review(review_cmd::ReviewCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -303,6 +307,7 @@ where
         }) => cati_cmd::export_calls(&db, &format, &dir, out),
         Command::Assignments(cmd) => capi_cmd::assignments(cmd, out),
         Command::Visit(cmd) => capi_cmd::visit(cmd, out),
+        Command::Review(cmd) => review_cmd::review(cmd, out),
     };
     match result {
         Ok(code) => code,

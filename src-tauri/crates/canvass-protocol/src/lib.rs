@@ -152,10 +152,24 @@ pub struct Assignment {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
     pub interview_id: String,
+    /// `approved` or `rejected`.
     pub decision: String,
     pub comment: Option<String>,
     /// Unix milliseconds UTC.
     pub decided_at: i64,
+    /// The decision's device-made UUID v7: a resend with the same id is a harmless duplicate.
+    /// Absent from older clients; the server then derives one from the decision's content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The interview revision decided on; absent means the latest the server holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<i64>,
+    /// Question paths the comment is about (`/data/nps`); a rejected interview reopens at the first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+    /// The supervisor who decided; set by the server from the caller's token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
 }
 
 /// `POST /v1/assignments` request: hand a case to a team (supervisors: always their own).
@@ -193,6 +207,16 @@ pub struct ReceivedInterview {
     pub payload: serde_json::Value,
     /// Unix milliseconds UTC when the server first stored it.
     pub received_at: i64,
+    /// The interview this record is a revision of (the payload's `interview_id`, else the record id).
+    #[serde(default)]
+    pub interview_id: String,
+    /// The payload's revision number; 1 for records sent before revisions existed.
+    #[serde(default = "first_revision")]
+    pub revision: i64,
+}
+
+fn first_revision() -> i64 {
+    1
 }
 
 /// Every 4xx and 5xx body: a machine code to branch on and a message for people.

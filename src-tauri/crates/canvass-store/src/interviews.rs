@@ -90,10 +90,11 @@ impl Store {
             .query_row("SELECT EXISTS (SELECT 1 FROM interviews)", [], |r| r.get(0))?)
     }
 
-    /// All interviews, most recently touched first.
+    /// All interviews made on this device, most recently touched first (a supervisor's
+    /// pulled interviews are listed by the review desk, `Store::review_interviews`).
     pub fn list_interviews(&self) -> Result<Vec<InterviewRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {INTERVIEW_COLUMNS} FROM interviews ORDER BY updated_at DESC, id DESC"
+            "SELECT {INTERVIEW_COLUMNS} FROM interviews WHERE origin = 'device' ORDER BY updated_at DESC, id DESC"
         ))?;
         let rows = stmt
             .query_map([], interview_from_row)?

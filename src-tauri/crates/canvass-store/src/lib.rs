@@ -24,6 +24,7 @@ mod outbox;
 mod paradata;
 mod questionnaires;
 mod received;
+mod review;
 mod sync_state;
 
 pub use backup::{list_backups, prune_backups, restore, BACKUP_PREFIX};
@@ -45,4 +46,5 @@ pub use outbox::{OutboxEntry, OutboxUpdate};
 pub use paradata::{EventRow, NewEvent, NewSession, SessionRow, Write};
 pub use questionnaires::QuestionnaireRow;
 pub use received::{ReceivedAssignment, ReceivedChanges, ReceivedDecision, ReceivedQuestionnaire};
+pub use review::{PulledInterview, ReviewDecisionRow, ReviewInterviewRow, ReviewRecord};
 pub use sync_state::{SyncLogEntry, SyncSettings, SYNC_LOG_KEEP};

@@ -56,6 +56,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0009_cati_server",
         sql: include_str!("../../../../migrations/0009_cati_server.sql"),
     },
+    Migration {
+        name: "0010_review",
+        sql: include_str!("../../../../migrations/0010_review.sql"),
+    },
 ];
 
 /// Brings `conn` to the latest schema in `migrations`, all or nothing.

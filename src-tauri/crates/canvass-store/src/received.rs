@@ -57,6 +57,8 @@ pub struct ReceivedChanges {
     pub questionnaires: Vec<ReceivedQuestionnaire>,
     pub assignments: Vec<ReceivedAssignment>,
     pub decisions: Vec<ReceivedDecision>,
+    /// The same decisions with their ids, revisions and question paths, for the review desk.
+    pub reviews: Vec<crate::review::ReviewDecisionRow>,
 }
 
 const Q_COLUMNS: &str =
@@ -130,6 +132,7 @@ impl Store {
                     r.received_at
                 ])?;
             }
+            crate::review::insert_server_decisions(&tx, &changes.reviews)?;
             tx.execute(
                 "UPDATE sync_settings SET changes_cursor = ?1 WHERE id = 1",
                 [cursor],

@@ -92,6 +92,35 @@ impl Server {
     }
 }
 
+impl Server {
+    /// `POST /v1/decisions` with a decision's stored JSON text (a supervisor's review).
+    pub async fn post_decision(&self, token: &str, body_json: &str) -> Result<()> {
+        let resp = self
+            .http
+            .post(format!("{}/v1/decisions", self.base))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .header(CONTENT_TYPE, "application/json")
+            .body(body_json.to_owned())
+            .send()
+            .await
+            .map_err(Error::Network)?;
+        check(resp).await?;
+        Ok(())
+    }
+
+    /// `GET /v1/interviews`: the latest revision of each interview of the caller's team.
+    pub async fn team_interviews(&self, token: &str) -> Result<canvass_protocol::InterviewList> {
+        let resp = self
+            .http
+            .get(format!("{}/v1/interviews", self.base))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .send()
+            .await
+            .map_err(Error::Network)?;
+        json(check(resp).await?).await
+    }
+}
+
 /// Gzip of `bytes`; writing to a Vec cannot fail, so the fallback to the plain bytes never happens in practice.
 impl Server {
     /// `POST /v1/leases`: asks for, extends or gives back CATI case leases for this device.

@@ -13,6 +13,7 @@ mod client;
 mod error;
 mod pass;
 mod plan;
+mod review;
 
 pub use client::{Server, DEFAULT_TIMEOUT};
 pub use error::{chain, Error, Result};
@@ -21,6 +22,7 @@ pub use pass::{
     Progress, ProgressSink, Rejection, Stage,
 };
 pub use plan::{backoff_ms, item_bytes, plan, split, Batch, Limits};
+pub use review::{pull_team_interviews, DECISION_KIND};
 
 /// Runs a future to completion on a fresh single-threaded runtime, for callers without one (the CLI).
 pub fn block_on<F: std::future::Future>(f: F) -> std::io::Result<F::Output> {

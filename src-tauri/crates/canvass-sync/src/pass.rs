@@ -260,7 +260,13 @@ async fn push_and_pull(
         return Err(Error::NotSignedIn);
     };
     let server = Server::new(url, opts.timeout)?;
-    let mut queue: VecDeque<Batch> = plan(&store.due_outbox(due_by)?, opts.limits).into();
+    // Supervisors' decisions go one by one to their own endpoint, which checks role and team.
+    let (decisions, due): (Vec<OutboxEntry>, Vec<OutboxEntry>) = store
+        .due_outbox(due_by)?
+        .into_iter()
+        .partition(|e| e.kind == crate::review::DECISION_KIND);
+    crate::review::push_decisions(store, &server, token, decisions, now, opts.seed, s).await?;
+    let mut queue: VecDeque<Batch> = plan(&due, opts.limits).into();
     let mut at = Progress {
         stage: Stage::Pushing,
         batches_done: 0,
@@ -442,6 +448,7 @@ fn received(c: &canvass_protocol::Changes, now: i64) -> ReceivedChanges {
         questionnaires,
         assignments,
         decisions,
+        reviews: c.decisions.iter().map(crate::review::review_row).collect(),
     }
 }
 
@@ -506,7 +513,13 @@ fn request_body(device_id: &str, now: i64, batch: &Batch) -> (Option<Vec<u8>>, V
     (serde_json::to_vec(&body).ok(), bad)
 }
 
-fn retry(e: &OutboxEntry, why: &str, now: i64, seed: u64, floor_ms: i64) -> OutboxUpdate {
+pub(crate) fn retry(
+    e: &OutboxEntry,
+    why: &str,
+    now: i64,
+    seed: u64,
+    floor_ms: i64,
+) -> OutboxUpdate {
     OutboxUpdate::Retry {
         id: e.id.clone(),
         error: why.to_owned(),

@@ -1,0 +1,19 @@
+-- canvass-server PostgreSQL schema: supervisors' decisions on interviews, one row per decision id.
+-- A decision is stored and published to the interviewer's team in one
+-- transaction, so a resend (same id, same content) neither publishes twice nor
+-- is lost between the two; `seq` is its place in the changes feed.
+
+CREATE TABLE decisions (
+    id           TEXT PRIMARY KEY NOT NULL,
+    interview_id TEXT NOT NULL,
+    revision     BIGINT,
+    decision     TEXT NOT NULL CHECK (decision IN ('approved', 'rejected')),
+    body         TEXT NOT NULL,
+    body_hash    TEXT NOT NULL,
+    decided_by   TEXT NOT NULL,
+    team         TEXT,
+    received_at  BIGINT NOT NULL,
+    seq          BIGINT NOT NULL
+);
+
+CREATE INDEX decisions_by_interview ON decisions (interview_id, received_at);
