@@ -414,3 +414,68 @@ fn a_roster_form_exports_every_member_and_the_values_the_engine_fills_in() {
         format!("parent_key,key,name,age\n{id},{id}/member[1],Ann,40\n{id},{id}/member[2],Ben,7\n")
     );
 }
+
+/// A member added on purpose and left empty is a row of the repeat table, as in ODK; the
+/// engine's untouched first instance is not. Checked on the engine path (the survey has
+/// `relevant` binds) and on the stored-answers path (the same form without them).
+#[test]
+fn a_member_added_and_left_empty_stays_in_the_data() {
+    let survey =
+        std::fs::read_to_string(repo_root().join("tests/data/export/data/survey.xml")).unwrap();
+    let plain = survey
+        .replace(" relevant=\"/data/sat = '1'\"", "")
+        .replace(" relevant=\"../age &gt;= 16\"", "");
+    assert_ne!(plain, survey, "the plain variant lost its relevant binds");
+    for (name, text) in [("engine", &survey), ("stored", &plain)] {
+        let db = TempDb::new();
+        let (app, _) = db.app();
+        app.install_form(text.as_bytes(), "survey.xml").unwrap();
+        // An interview that never touches the roster has no member row.
+        let untouched = app.start_interview(STUDY).unwrap().interview_id;
+        app.record_answer(&untouched, "/data/nps", "7").unwrap();
+        app.complete_interview(&untouched).unwrap();
+        let id = app.start_interview(STUDY).unwrap().interview_id;
+        app.record_answer(&id, "/data/member[1]/name", "Ann")
+            .unwrap();
+        app.add_repeat(&id, "/data/member").unwrap();
+        app.add_repeat(&id, "/data/member").unwrap();
+        app.record_answer(&id, "/data/member[3]/name", "Cy")
+            .unwrap();
+        app.complete_interview(&id).unwrap();
+        let out = db.dir.path().join(name);
+        export_data(&app, &DataExportOptions::new(STUDY, DataFormat::Csv), &out).unwrap();
+        let members = std::fs::read_to_string(out.join("cx_survey-member.csv")).unwrap();
+        assert_eq!(
+            members,
+            format!(
+                "parent_key,key,name,age,works\n{id},{id}/member[1],Ann,,\n\
+                 {id},{id}/member[2],,,\n{id},{id}/member[3],Cy,,\n"
+            ),
+            "{name} path"
+        );
+        export_data(
+            &app,
+            &DataExportOptions::new(STUDY, DataFormat::Jsonl),
+            &out,
+        )
+        .unwrap();
+        let jsonl = std::fs::read_to_string(out.join("cx_survey.jsonl")).unwrap();
+        let objects: Vec<serde_json::Value> = jsonl
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let of = |iid: &str| {
+            objects
+                .iter()
+                .find(|o| o["interview_id"] == iid)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(of(&id)["member"].as_array().unwrap().len(), 3, "{name}");
+        assert_eq!(
+            of(&untouched)["member"].as_array().unwrap().len(),
+            0,
+            "{name}"
+        );
+    }
+}

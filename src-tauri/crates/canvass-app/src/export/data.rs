@@ -380,6 +380,9 @@ fn unique_var(name: &str, seen: &mut std::collections::HashSet<String>) -> Strin
 pub(crate) struct Row {
     /// Repeat positions along the path, to order rows as the interview had them.
     order: Vec<usize>,
+    /// True when the store marks this instance as added on purpose (Alt+A): such a
+    /// member stays in the data even with every answer empty, as it would in ODK.
+    kept: bool,
     pub cells: Vec<String>,
 }
 
@@ -405,6 +408,7 @@ pub(crate) fn record_of(
     main[4] = row.completed_at.map(utc).unwrap_or_default();
     rows[0].push(Row {
         order: Vec::new(),
+        kept: true,
         cells: main,
     });
     // Repeat-instance prefix (`/data/member[2]`) to its row index in its level.
@@ -443,6 +447,7 @@ pub(crate) fn record_of(
                     cells[1] = format!("{}/{}", row.id, below_root(prefix));
                     rows[level].push(Row {
                         order: positions(prefix),
+                        kept: false,
                         cells,
                     });
                     let i = rows[level].len() - 1;
@@ -452,6 +457,8 @@ pub(crate) fn record_of(
             }
         };
         if col == usize::MAX {
+            // The value-less row the store writes for an added instance.
+            rows[level][target].kept = true;
             continue;
         }
         let cells = &mut rows[level][target].cells;
@@ -479,14 +486,15 @@ pub(crate) fn record_of(
         }
         cells[col] = value;
     }
-    // A repeat instance with no answer (the engine's first, untouched instance,
-    // or a member added and left empty) is no data: drop it unless a deeper
-    // repeat row hangs from it. Deeper levels come later, so walk backwards.
+    // A repeat instance with no answer that nobody added (the engine's first,
+    // untouched instance) is no data: drop it unless a deeper repeat row hangs
+    // from it. A member added on purpose and left empty stays, because the
+    // interviewer said it exists. Deeper levels come later, so walk backwards.
     let mut needed: std::collections::HashSet<String> = std::collections::HashSet::new();
     for level in rows.iter_mut().skip(1).rev() {
         let meta = REPEAT_META.len();
         level.retain(|r| {
-            r.cells[meta..].iter().any(|c| !c.is_empty()) || needed.contains(&r.cells[1])
+            r.kept || r.cells[meta..].iter().any(|c| !c.is_empty()) || needed.contains(&r.cells[1])
         });
         needed.extend(level.iter().map(|r| r.cells[0].clone()));
         level.sort_by(|a, b| a.order.cmp(&b.order));
@@ -901,7 +909,21 @@ fn run(
             } else {
                 let now = row.completed_at.unwrap_or(row.updated_at);
                 let ctx = crate::runner::context(now, 0, &row.id, None);
-                crate::runner::rebuild(form, ctx, &answers).record()
+                let mut record = crate::runner::rebuild(form, ctx, &answers).record();
+                // The engine's record holds leaves only; carry over the store's marks of
+                // added instances, but only for instances the record still holds (a
+                // repeat that relevance hides has no leaves and stays out).
+                let marks: Vec<(String, String)> = answers
+                    .iter()
+                    .filter(|(p, v)| v.is_empty() && p.ends_with(']'))
+                    .filter(|(p, _)| {
+                        let under = format!("{p}/");
+                        record.iter().any(|(leaf, _)| leaf.starts_with(&under))
+                    })
+                    .cloned()
+                    .collect();
+                record.extend(marks);
+                record
             };
             summary.answers += values.iter().filter(|(_, v)| !v.is_empty()).count();
             let record = record_of(schema, &row, values);
