@@ -1,4 +1,4 @@
-//! `canvass export data`: a study's interviews as CSV, XLSX, SPSS `.sav`, Stata `.dta` or JSON Lines.
+//! `canvass export data`: a study's interviews as CSV, XLSX, SPSS `.sav`, Stata `.dta`, JSON Lines or ODK submission XML.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -14,8 +14,8 @@ pub struct DataArgs {
     /// The study (questionnaire id) to export.
     #[arg(long, value_name = "ID")]
     pub study: String,
-    /// csv, xlsx, sav, dta or jsonl.
-    #[arg(long, value_parser = ["csv", "xlsx", "sav", "dta", "jsonl"])]
+    /// csv, xlsx, sav, dta, jsonl or xml (one ODK submission per interview).
+    #[arg(long, value_parser = ["csv", "xlsx", "sav", "dta", "jsonl", "xml"])]
     pub format: String,
     /// The folder to write into (created if missing).
     #[arg(long, value_name = "DIR")]

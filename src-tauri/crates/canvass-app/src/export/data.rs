@@ -1,4 +1,4 @@
-//! Data exports of a study's interviews: CSV, XLSX, JSON Lines, SPSS `.sav` and Stata `.dta`.
+//! Data exports of a study's interviews: CSV, XLSX, JSON Lines, SPSS `.sav`, Stata `.dta` and ODK submission XML.
 //!
 //! The export streams: interviews are read a page at a time (by id) and each
 //! interview's answers are turned into rows and handed to the writer at once,
@@ -17,6 +17,7 @@ mod sav;
 mod spool;
 mod stata;
 mod xlsx;
+mod xml;
 
 use std::collections::HashMap;
 use std::io::{BufWriter, Write};
@@ -38,10 +39,12 @@ pub enum DataFormat {
     Sav,
     Dta,
     Jsonl,
+    /// ODK submission XML, one file per interview.
+    Xml,
 }
 
 impl DataFormat {
-    /// Parses the CLI name: `csv`, `xlsx`, `sav`, `dta` or `jsonl`.
+    /// Parses the CLI name: `csv`, `xlsx`, `sav`, `dta`, `jsonl` or `xml`.
     pub fn parse(name: &str) -> Option<DataFormat> {
         match name {
             "csv" => Some(DataFormat::Csv),
@@ -49,6 +52,7 @@ impl DataFormat {
             "sav" => Some(DataFormat::Sav),
             "dta" => Some(DataFormat::Dta),
             "jsonl" => Some(DataFormat::Jsonl),
+            "xml" => Some(DataFormat::Xml),
             _ => None,
         }
     }
@@ -391,6 +395,22 @@ pub(crate) struct Row {
 pub(crate) struct Record {
     /// Rows per level; level 0 holds exactly one row.
     pub rows: Vec<Vec<Row>>,
+    /// The interview's form version and final values, for writers that keep the
+    /// instance's shape (XML); only filled when the writer asks, so the tabular
+    /// exports pay nothing for it.
+    pub source: Option<Source>,
+}
+
+/// What a record was built from.
+#[derive(Debug, Clone)]
+pub(crate) struct Source {
+    /// The form version the interview was taken on.
+    pub form: Arc<Questionnaire>,
+    /// Final `(instance path, value)` pairs.
+    pub values: Vec<(String, String)>,
+    /// True when `values` hold every relevant leaf (the engine's record); false when they
+    /// are the stored answers of a form that hides nothing.
+    pub complete: bool,
 }
 
 /// Builds an interview's rows from its final `(instance path, value)` pairs.
@@ -499,7 +519,7 @@ pub(crate) fn record_of(
         needed.extend(level.iter().map(|r| r.cells[0].clone()));
         level.sort_by(|a, b| a.order.cmp(&b.order));
     }
-    Record { rows }
+    Record { rows, source: None }
 }
 
 /// `/data/member[2]` to `member[2]`: a key's part below the root element.
@@ -559,6 +579,10 @@ fn record_is_stored_answers(form: &Questionnaire) -> bool {
 
 /// A writer of one format.
 pub(crate) trait Sink {
+    /// True when the writer needs [`Record::source`].
+    fn needs_source(&self) -> bool {
+        false
+    }
     fn interview(&mut self, schema: &Schema, record: &Record) -> std::io::Result<()>;
     /// Finishes the files; returns `(part path, final path)` pairs to rename into place.
     fn finish(self: Box<Self>, schema: &Schema) -> std::io::Result<Vec<(PathBuf, PathBuf)>>;
@@ -816,6 +840,7 @@ pub fn export_data_with_progress(
         DataFormat::Dta => Box::new(
             spool::SpoolSink::new(&schema, out_dir, spool::Target::Dta).map_err(io(out_dir))?,
         ),
+        DataFormat::Xml => Box::new(xml::XmlSink::new(&schema, out_dir).map_err(io(out_dir))?),
     };
     let result = run(
         app,
@@ -834,6 +859,10 @@ pub fn export_data_with_progress(
             let parts = sink.finish(&schema).unwrap_or_default();
             for (part, _) in parts {
                 let _ = std::fs::remove_file(part);
+            }
+            if options.format == DataFormat::Xml {
+                // Only removed when empty, so submissions of an earlier export stay.
+                let _ = std::fs::remove_dir(xml::XmlSink::folder(&schema, out_dir));
             }
             return Err(e);
         }
@@ -926,7 +955,13 @@ fn run(
                 record
             };
             summary.answers += values.iter().filter(|(_, v)| !v.is_empty()).count();
-            let record = record_of(schema, &row, values);
+            let kept = sink.needs_source().then(|| values.clone());
+            let mut record = record_of(schema, &row, values);
+            record.source = kept.map(|values| Source {
+                form: form.clone(),
+                values,
+                complete: !*plain,
+            });
             summary.rows += record.rows.iter().map(Vec::len).sum::<usize>();
             sink.interview(schema, &record).map_err(io)?;
             summary.interviews += 1;
