@@ -64,3 +64,5 @@ mod e2e_sync;
 mod e2e_cati;
 // Differential conformance: corpus forms replayed through Canvass and ODK's own engine, snapshots compared.
 mod conformance;
+// Dashboards: completes, response rates, length, NPS/CSAT/CES by segment and wave against hand-computed figures.
+mod dashboard;

@@ -72,6 +72,9 @@ enum Command {
     /// CAPI visits without an interview.
     #[command(subcommand)]
     Visit(capi_cmd::VisitCommand),
+    /// Dashboards: completes, response rates, interview length, NPS, CSAT and CES.
+    #[command(subcommand)]
+    Report(export_cmd::ReportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -303,6 +306,7 @@ where
         }) => cati_cmd::export_calls(&db, &format, &dir, out),
         Command::Assignments(cmd) => capi_cmd::assignments(cmd, out),
         Command::Visit(cmd) => capi_cmd::visit(cmd, out),
+        Command::Report(cmd) => export_cmd::report(cmd, out),
     };
     match result {
         Ok(code) => code,

@@ -13,6 +13,7 @@
 mod backup;
 mod capi;
 mod cati;
+mod dashboard;
 mod error;
 mod export;
 mod interviews;
@@ -34,6 +35,7 @@ pub use cati::{
     AppointmentRow, AttemptRow, CaseRow, CaseStateRow, CatiEventRow, CatiWrite, NewCase,
     QueueCounts, QuotaRow,
 };
+pub use dashboard::{DashboardContact, DashboardInterview};
 pub use error::{Error, Result};
 pub use export::ExportFilter;
 pub use interviews::{AnswerRow, InterviewRow, NewInterview, OutboxRow};

@@ -567,7 +567,7 @@ fn utc(ms: i64) -> String {
 /// True when nothing in the form can hide a stored answer or add one the store lacks:
 /// no relevance, calculation or default, and no value the engine fills in itself
 /// (metadata preloads and model-only values such as `meta/instanceID`).
-fn record_is_stored_answers(form: &Questionnaire) -> bool {
+pub(crate) fn record_is_stored_answers(form: &Questionnaire) -> bool {
     form.nodes.iter().all(|n| {
         n.binds.relevant.is_none()
             && n.binds.calculation.is_none()
