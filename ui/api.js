@@ -109,5 +109,7 @@ const api = (() => {
     }),
     catiAppointments: (fromMs, toMs) => call("cati_appointments", { from_ms: fromMs, to_ms: toMs }),
     catiStartInterview: (studyId, caseId) => call("cati_start_interview", { study_id: studyId, case_id: caseId }),
+    dashboardReport: (studyId, language) => call("dashboard_report", { study_id: studyId, language: language ?? null }),
+    dashboardSave: (studyId, language, dir, charts) => call("dashboard_save", { study_id: studyId, language: language ?? null, dir, charts }),
   };
 })();

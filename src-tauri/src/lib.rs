@@ -42,6 +42,8 @@ pub fn run() {
             commands::lifecycle::move_to_version,
             commands::export::export_paradata,
             commands::export::cancel_export,
+            commands::dashboard::dashboard_report,
+            commands::dashboard::dashboard_save,
             commands::capi::capi_dashboard,
             commands::capi::capi_assignment,
             commands::capi::capi_interview_assignment,

@@ -66,3 +66,5 @@ mod e2e_cati;
 mod conformance;
 // Dashboards: completes, response rates, length, NPS/CSAT/CES by segment and wave against hand-computed figures.
 mod dashboard;
+// The dashboard through the real window: NPS of completed interviews, charts, CSV and PNG saved (ignored without a display).
+mod e2e_dashboard;
