@@ -49,12 +49,21 @@ const api = (() => {
   }
 
   /** Runs an export, passing each `{done, total}` progress report to `onProgress`. */
-  function exportParadata(format, dir, onProgress) {
+  function exportParadata(format, dir, onProgress, studyId, ids) {
     const core = window.__TAURI__ && window.__TAURI__.core;
     if (!core) return Promise.reject({ code: "internal", message: "the window is not connected to Canvass" });
     const channel = new core.Channel();
     channel.onmessage = onProgress;
-    return call("export_paradata", { format, dir, on_progress: channel });
+    return call("export_paradata", { format, dir, study_id: studyId ?? null, ids: ids ?? null, on_progress: channel });
+  }
+
+  /** Exports a study's data (`request` as the export_data command takes it), reporting progress. */
+  function exportData(request, dir, onProgress) {
+    const core = window.__TAURI__ && window.__TAURI__.core;
+    if (!core) return Promise.reject({ code: "internal", message: "the window is not connected to Canvass" });
+    const channel = new core.Channel();
+    channel.onmessage = onProgress;
+    return call("export_data", { request, dir, on_progress: channel });
   }
 
   /** The system's folder picker; resolves to the chosen path, or null when the user closed it. */
@@ -109,6 +118,9 @@ const api = (() => {
     }),
     catiAppointments: (fromMs, toMs) => call("cati_appointments", { from_ms: fromMs, to_ms: toMs }),
     catiStartInterview: (studyId, caseId) => call("cati_start_interview", { study_id: studyId, case_id: caseId }),
+    exportData,
+    exportLanguages: (studyId) => call("export_languages", { study_id: studyId }),
+    exportCalls: (format, dir) => call("export_calls", { format, dir }),
     dashboardReport: (studyId, language) => call("dashboard_report", { study_id: studyId, language: language ?? null }),
     dashboardSave: (studyId, language, dir, charts) => call("dashboard_save", { study_id: studyId, language: language ?? null, dir, charts }),
   };

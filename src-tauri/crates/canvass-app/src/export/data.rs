@@ -973,3 +973,14 @@ fn run(
     }
     Ok(summary)
 }
+
+/// The languages labels of `study` can be exported in (its newest version's), for the export dialog.
+pub fn study_languages(app: &App, study: &str) -> Result<Vec<String>> {
+    app.forms()
+        .into_iter()
+        .rfind(|f| f.id == study)
+        .map(|f| f.languages.clone())
+        .ok_or_else(|| Error::UnknownStudy {
+            id: study.to_owned(),
+        })
+}
