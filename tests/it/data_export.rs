@@ -541,3 +541,71 @@ fn xml_writes_one_odk_submission_per_interview() {
     assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
     assert!(!cancelled.join(STUDY).exists());
 }
+
+/// XML of a form with its own `meta/instanceID` (a group): the engine's `uuid:` value, nested
+/// in `meta` once, and the roster members in order.
+#[test]
+fn xml_keeps_the_forms_own_instance_id_and_groups() {
+    let db = TempDb::new();
+    let (app, _) = db.app();
+    let bytes = std::fs::read(repo_root().join("tests/data/forms/household_v1.xml")).unwrap();
+    app.install_form(&bytes, "household_v1.xml").unwrap();
+    let id = app.start_interview("household").unwrap().interview_id;
+    app.record_answer(&id, "/data/pets", "2").unwrap();
+    app.record_answer(&id, "/data/member[1]/name", "Ann")
+        .unwrap();
+    app.add_repeat(&id, "/data/member").unwrap();
+    app.record_answer(&id, "/data/member[2]/name", "Ben")
+        .unwrap();
+    app.complete_interview(&id).unwrap();
+    let out = db.dir.path().join("xml");
+    export_data(
+        &app,
+        &DataExportOptions::new("household", DataFormat::Xml),
+        &out,
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(out.join("household").join(format!("{id}.xml"))).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let metas: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("meta"))
+        .collect();
+    assert_eq!(metas.len(), 1, "{text}");
+    let instance = metas[0]
+        .children()
+        .find(|n| n.has_tag_name("instanceID"))
+        .and_then(|n| n.text())
+        .unwrap();
+    assert!(
+        instance.starts_with("uuid:") && instance != format!("uuid:{id}"),
+        "{text}"
+    );
+    let names: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("member"))
+        .filter_map(|m| m.children().find(|c| c.has_tag_name("name")))
+        .filter_map(|n| n.text())
+        .collect();
+    assert_eq!(names, ["Ann", "Ben"]);
+}
+
+/// The export dialog's session-log scope: one interview, a study, or everything; an unknown id is refused.
+#[test]
+fn session_log_scope_takes_ids_a_study_or_everything() {
+    let db = TempDb::new();
+    let (app, ids) = study(&db);
+    let demo = app
+        .start_interview(canvass_app::DEMO_STUDY_ID)
+        .unwrap()
+        .interview_id;
+    use canvass_app::export::paradata_scope;
+    assert_eq!(paradata_scope(&app, None, None).unwrap(), None);
+    let one = paradata_scope(&app, Some(STUDY), Some(std::slice::from_ref(&ids[0]))).unwrap();
+    assert_eq!(one, Some(vec![ids[0].clone()]), "ids win over the study");
+    let study_ids = paradata_scope(&app, Some(STUDY), None).unwrap().unwrap();
+    assert_eq!(study_ids.len(), 3, "both completed and the unfinished one");
+    assert!(!study_ids.contains(&demo));
+    let err = paradata_scope(&app, None, Some(&["nope".to_owned()])).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+}
