@@ -266,3 +266,35 @@ fn a_question_named_nps_is_read_without_the_column() {
     close(r.overall.nps.score, 0.0, "one promoter, one detractor");
     assert!(app.cx_report("nope", None).is_err());
 }
+
+/// The `canvass::metric` column: values are read case-insensitively, and an unknown one is a
+/// warning that names its cell and leaves the question unmarked.
+#[test]
+fn the_metric_column_is_read_and_unknown_values_are_named() {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("survey").unwrap();
+    let rows: [[&str; 4]; 3] = [
+        ["type", "name", "label", "canvass::metric"],
+        ["integer", "rec", "Recommend?", "NPS"],
+        ["integer", "eff", "Effort?", "npx"],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            ws.write_string(r as u32, c as u16, *cell).unwrap();
+        }
+    }
+    let import = canvass_form::import_form(&wb.save_to_buffer().unwrap(), "metric.xlsx");
+    let form = import.form.as_ref().unwrap();
+    let metric = |name: &str| form.nodes[form.by_name(name)[0]].metric.clone();
+    assert_eq!(metric("rec").as_deref(), Some("nps"));
+    assert_eq!(metric("eff"), None);
+    let warning = import
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("npx"))
+        .expect("a warning about npx");
+    assert!(!warning.is_error());
+    let at = format!("{:?}", warning.location);
+    assert!(at.contains("canvass::metric") && at.contains('3'), "{at}");
+}
