@@ -9,6 +9,7 @@ const dashboard = {
 };
 
 const SVG_NS = "http://www.w3.org/2000/svg";
+// `styled(node, css)` comes from screens/export.js (loaded first): the CSP ignores style attributes.
 
 /** Builds an SVG element; attributes are set as given, children appended. */
 function svgEl(tag, attrs = {}, ...children) {
@@ -104,13 +105,14 @@ function renderReport(r) {
   const workHead = [t("dashboard.completes"), t("dashboard.worked"), t("dashboard.response_rate"), t("dashboard.median_minutes")];
   const scoreHead = [t("dashboard.interviews"), t("dashboard.nps"), t("dashboard.csat"), t("dashboard.ces")];
   return el("div", { id: "dashboard-report" },
-    el("dl", { class: "figures", id: "dashboard-figures", style: "display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1rem;" },
+    styled(el("dl", { class: "figures", id: "dashboard-figures" },
       el("dt", {}, t("dashboard.completes")), el("dd", { id: "dashboard-completes" }, formatNumber(r.completes)),
       el("dt", {}, t("dashboard.median_minutes")), el("dd", { id: "dashboard-median" }, fixed(r.median_minutes)),
       el("dt", {}, t("dashboard.nps")), el("dd", { id: "dashboard-nps" }, fixed(o.nps.score)),
       el("dt", {}, t("dashboard.csat")), el("dd", { id: "dashboard-csat" }, o.csat.score === null ? "–" : `${fixed(o.csat.score)} %`),
       el("dt", {}, t("dashboard.ces")), el("dd", { id: "dashboard-ces" }, fixed(o.ces.mean, 2))),
-    el("div", { class: "charts", style: "display: flex; flex-wrap: wrap; gap: 1rem; margin: 1rem 0;" }, npsChart(r), dayChart(r)),
+    "display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1rem;"),
+    styled(el("div", { class: "charts" }, npsChart(r), dayChart(r)), "display: flex; flex-wrap: wrap; gap: 1rem; margin: 1rem 0;"),
     table("dashboard-interviewers", t("dashboard.by_interviewer"), [t("dashboard.interviewer"), ...workHead], work(r.by_interviewer, true)),
     table("dashboard-days", t("dashboard.by_day"), [t("dashboard.day"), ...workHead], work(r.by_day, false)),
     r.by_segment.length ? table("dashboard-segments", t("dashboard.by_segment"), [t("dashboard.segment"), ...scoreHead], r.by_segment.map((g) => scoresRow(g, false))) : null,

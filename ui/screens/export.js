@@ -8,6 +8,16 @@ const EXPORT_FORMATS = {
   calls: ["csv", "xlsx"],
 };
 const EXPORT_STATUSES = ["completed", "broken_off", "paused", "in_progress"];
+const OPTIONS_CSS = "display: flex; flex-direction: column; align-items: flex-start; gap: 0.5rem; margin: 1rem 0;";
+
+/**
+ * Sets a node's inline style through the CSS object model: the window's content
+ * security policy (`style-src 'self'`) ignores `style` attributes, not CSSOM writes.
+ */
+function styled(node, css) {
+  node.style.cssText = css;
+  return node;
+}
 
 const exporting = {
   running: false,
@@ -56,7 +66,7 @@ async function renderExport() {
   if (kind === "data") {
     const languages = exporting.study ? ((await attempt(() => api.exportLanguages(exporting.study))) || []) : [];
     if (!languages.includes(exporting.language)) exporting.language = "";
-    options = el("div", { class: "export-options", style: "display: flex; flex-direction: column; align-items: flex-start; gap: 0.5rem; margin: 1rem 0;" },
+    options = styled(el("div", { class: "export-options" },
       el("label", { for: "export-study" }, t("export.study")), studySelect(false),
       el("label", { class: "format-option" },
         el("input", { type: "checkbox", id: "export-labels", checked: exporting.labels, onchange: (ev) => { exporting.labels = ev.target.checked; } }),
@@ -75,12 +85,12 @@ async function renderExport() {
       el("label", { for: "export-from" }, t("export.from")),
       el("input", { type: "date", id: "export-from", value: exporting.from, oninput: (ev) => { exporting.from = ev.target.value; } }),
       el("label", { for: "export-to" }, t("export.to")),
-      el("input", { type: "date", id: "export-to", value: exporting.to, oninput: (ev) => { exporting.to = ev.target.value; } }));
+      el("input", { type: "date", id: "export-to", value: exporting.to, oninput: (ev) => { exporting.to = ev.target.value; } })), OPTIONS_CSS);
   } else if (kind === "logs") {
-    options = el("div", { class: "export-options", style: "display: flex; flex-direction: column; align-items: flex-start; gap: 0.5rem; margin: 1rem 0;" },
+    options = styled(el("div", { class: "export-options" },
       el("label", { for: "export-study" }, t("export.study")), studySelect(true),
       el("label", { for: "export-ids" }, t("export.ids"), " ", el("kbd", {}, "Alt+I")),
-      el("input", { type: "text", id: "export-ids", class: "text-answer", value: exporting.ids, autocomplete: "off", oninput: (ev) => { exporting.ids = ev.target.value; } }));
+      el("input", { type: "text", id: "export-ids", class: "text-answer", value: exporting.ids, autocomplete: "off", oninput: (ev) => { exporting.ids = ev.target.value; } })), OPTIONS_CSS);
   } else {
     options = el("p", { class: "muted" }, t("export.calls_scope"));
   }
@@ -105,8 +115,17 @@ async function renderExport() {
     el("p", { id: "q-error", class: "field-error", "aria-live": "assertive" }, ""),
     el("div", { class: "nav" },
       el("button", { type: "button", id: "export-back", onclick: () => showHome() }, t("export.back"), el("kbd", {}, "Esc")),
-      el("button", { type: "button", id: "export-cancel", hidden: true, onclick: () => api.cancelExport() }, t("export.cancel")),
+      styled(el("button", { type: "button", id: "export-cancel", hidden: true, onclick: () => api.cancelExport() }, t("export.cancel")), "display: none;"),
       el("button", { type: "button", id: "export-start", class: "primary", onclick: startExport }, t("export.start"), el("kbd", {}, "Enter"))));
+}
+
+/**
+ * Shows or hides a button: the stylesheet gives every button `display: inline-flex`,
+ * which overrides the `hidden` attribute, so the inline style does the hiding.
+ */
+function showButton(button, on) {
+  button.hidden = !on;
+  button.style.display = on ? "" : "none";
 }
 
 async function chooseExportFolder() {
@@ -162,7 +181,7 @@ async function startExport() {
   document.getElementById("q-error").textContent = "";
   result.hidden = true;
   box.hidden = false;
-  cancel.hidden = false;
+  showButton(cancel, true);
   start.disabled = true;
   exporting.running = true;
   cancel.focus();
@@ -183,7 +202,7 @@ async function startExport() {
     }
   } finally {
     exporting.running = false;
-    cancel.hidden = true;
+    showButton(cancel, false);
     start.disabled = false;
     start.focus();
   }
