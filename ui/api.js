@@ -49,12 +49,21 @@ const api = (() => {
   }
 
   /** Runs an export, passing each `{done, total}` progress report to `onProgress`. */
-  function exportParadata(format, dir, onProgress) {
+  function exportParadata(format, dir, onProgress, studyId, ids) {
     const core = window.__TAURI__ && window.__TAURI__.core;
     if (!core) return Promise.reject({ code: "internal", message: "the window is not connected to Canvass" });
     const channel = new core.Channel();
     channel.onmessage = onProgress;
-    return call("export_paradata", { format, dir, on_progress: channel });
+    return call("export_paradata", { format, dir, study_id: studyId ?? null, ids: ids ?? null, on_progress: channel });
+  }
+
+  /** Exports a study's data (`request` as the export_data command takes it), reporting progress. */
+  function exportData(request, dir, onProgress) {
+    const core = window.__TAURI__ && window.__TAURI__.core;
+    if (!core) return Promise.reject({ code: "internal", message: "the window is not connected to Canvass" });
+    const channel = new core.Channel();
+    channel.onmessage = onProgress;
+    return call("export_data", { request, dir, on_progress: channel });
   }
 
   /** The system's folder picker; resolves to the chosen path, or null when the user closed it. */
@@ -115,5 +124,10 @@ const api = (() => {
     reviewDecide: (interviewId, decision, comment, paths) => call("review_decide", { interview_id: interviewId, decision, comment, paths }),
     reviewNotes: () => call("review_notes", {}),
     reviewSetSpeeding: (studyId, seconds) => call("review_set_speeding", { study_id: studyId, seconds }),
+    exportData,
+    exportLanguages: (studyId) => call("export_languages", { study_id: studyId }),
+    exportCalls: (format, dir) => call("export_calls", { format, dir }),
+    dashboardReport: (studyId, language) => call("dashboard_report", { study_id: studyId, language: language ?? null }),
+    dashboardSave: (studyId, language, dir, charts) => call("dashboard_save", { study_id: studyId, language: language ?? null, dir, charts }),
   };
 })();

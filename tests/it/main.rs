@@ -70,3 +70,7 @@ mod cati_server;
 mod review;
 // The review workflow through two app windows and one server: returned with a comment, corrected, revision 2 approved.
 mod e2e_review;
+// Dashboards: completes, response rates, length, NPS/CSAT/CES by segment and wave against hand-computed figures.
+mod dashboard;
+// The dashboard through the real window: NPS of completed interviews, charts, CSV and PNG saved (ignored without a display).
+mod e2e_dashboard;

@@ -2,6 +2,7 @@
 
 pub mod capi;
 pub mod cati;
+pub mod dashboard;
 pub mod export;
 pub mod interview;
 pub mod lifecycle;

@@ -10,6 +10,7 @@
 pub mod capi;
 pub mod cati;
 mod clock;
+pub mod dashboard;
 mod error;
 pub mod export;
 mod interview;

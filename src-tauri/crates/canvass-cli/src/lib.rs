@@ -76,6 +76,9 @@ enum Command {
     /// The supervisor's review desk: list, show, approve or reject the team's interviews.
     #[command(subcommand)]
     Review(review_cmd::ReviewCommand),
+    /// Dashboards: completes, response rates, interview length, NPS, CSAT and CES.
+    #[command(subcommand)]
+    Report(export_cmd::ReportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -308,6 +311,7 @@ where
         Command::Assignments(cmd) => capi_cmd::assignments(cmd, out),
         Command::Visit(cmd) => capi_cmd::visit(cmd, out),
         Command::Review(cmd) => review_cmd::review(cmd, out),
+        Command::Report(cmd) => export_cmd::report(cmd, out),
     };
     match result {
         Ok(code) => code,

@@ -220,6 +220,9 @@ pub struct Node {
     pub read_aloud: Text,
     /// CATI: instructions for the interviewer only, never read out.
     pub instructions: Text,
+    /// The XLSForm column `canvass::metric`: what a dashboard reads this question as
+    /// (`nps`, `csat`, `ces`, `segment` or `wave`), lower-cased; `None` when unset.
+    pub metric: Option<String>,
     pub binds: Binds,
     pub choices: Option<ChoiceSource>,
     pub appearance: Option<String>,
@@ -246,6 +249,7 @@ impl Node {
             constraint_message: Text::default(),
             required_message: Text::default(),
             read_aloud: Text::default(),
+            metric: None,
             instructions: Text::default(),
             binds: Binds::default(),
             choices: None,

@@ -14,6 +14,7 @@ mod backup;
 mod capi;
 mod cati;
 mod cati_sync;
+mod dashboard;
 mod error;
 mod export;
 mod interviews;
@@ -37,6 +38,7 @@ pub use cati::{
     QueueCounts, QuotaRow,
 };
 pub use cati_sync::{CatiReceived, LeaseCandidate};
+pub use dashboard::{DashboardContact, DashboardInterview};
 pub use error::{Error, Result};
 pub use export::ExportFilter;
 pub use interviews::{AnswerRow, InterviewRow, NewInterview, OutboxRow};

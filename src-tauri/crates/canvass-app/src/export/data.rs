@@ -1,4 +1,4 @@
-//! Data exports of a study's interviews: CSV, XLSX, JSON Lines, SPSS `.sav` and Stata `.dta`.
+//! Data exports of a study's interviews: CSV, XLSX, JSON Lines, SPSS `.sav`, Stata `.dta` and ODK submission XML.
 //!
 //! The export streams: interviews are read a page at a time (by id) and each
 //! interview's answers are turned into rows and handed to the writer at once,
@@ -17,6 +17,7 @@ mod sav;
 mod spool;
 mod stata;
 mod xlsx;
+mod xml;
 
 use std::collections::HashMap;
 use std::io::{BufWriter, Write};
@@ -38,10 +39,12 @@ pub enum DataFormat {
     Sav,
     Dta,
     Jsonl,
+    /// ODK submission XML, one file per interview.
+    Xml,
 }
 
 impl DataFormat {
-    /// Parses the CLI name: `csv`, `xlsx`, `sav`, `dta` or `jsonl`.
+    /// Parses the CLI name: `csv`, `xlsx`, `sav`, `dta`, `jsonl` or `xml`.
     pub fn parse(name: &str) -> Option<DataFormat> {
         match name {
             "csv" => Some(DataFormat::Csv),
@@ -49,6 +52,7 @@ impl DataFormat {
             "sav" => Some(DataFormat::Sav),
             "dta" => Some(DataFormat::Dta),
             "jsonl" => Some(DataFormat::Jsonl),
+            "xml" => Some(DataFormat::Xml),
             _ => None,
         }
     }
@@ -380,6 +384,9 @@ fn unique_var(name: &str, seen: &mut std::collections::HashSet<String>) -> Strin
 pub(crate) struct Row {
     /// Repeat positions along the path, to order rows as the interview had them.
     order: Vec<usize>,
+    /// True when the store marks this instance as added on purpose (Alt+A): such a
+    /// member stays in the data even with every answer empty, as it would in ODK.
+    kept: bool,
     pub cells: Vec<String>,
 }
 
@@ -388,6 +395,22 @@ pub(crate) struct Row {
 pub(crate) struct Record {
     /// Rows per level; level 0 holds exactly one row.
     pub rows: Vec<Vec<Row>>,
+    /// The interview's form version and final values, for writers that keep the
+    /// instance's shape (XML); only filled when the writer asks, so the tabular
+    /// exports pay nothing for it.
+    pub source: Option<Source>,
+}
+
+/// What a record was built from.
+#[derive(Debug, Clone)]
+pub(crate) struct Source {
+    /// The form version the interview was taken on.
+    pub form: Arc<Questionnaire>,
+    /// Final `(instance path, value)` pairs.
+    pub values: Vec<(String, String)>,
+    /// True when `values` hold every relevant leaf (the engine's record); false when they
+    /// are the stored answers of a form that hides nothing.
+    pub complete: bool,
 }
 
 /// Builds an interview's rows from its final `(instance path, value)` pairs.
@@ -405,6 +428,7 @@ pub(crate) fn record_of(
     main[4] = row.completed_at.map(utc).unwrap_or_default();
     rows[0].push(Row {
         order: Vec::new(),
+        kept: true,
         cells: main,
     });
     // Repeat-instance prefix (`/data/member[2]`) to its row index in its level.
@@ -443,6 +467,7 @@ pub(crate) fn record_of(
                     cells[1] = format!("{}/{}", row.id, below_root(prefix));
                     rows[level].push(Row {
                         order: positions(prefix),
+                        kept: false,
                         cells,
                     });
                     let i = rows[level].len() - 1;
@@ -452,6 +477,8 @@ pub(crate) fn record_of(
             }
         };
         if col == usize::MAX {
+            // The value-less row the store writes for an added instance.
+            rows[level][target].kept = true;
             continue;
         }
         let cells = &mut rows[level][target].cells;
@@ -479,19 +506,20 @@ pub(crate) fn record_of(
         }
         cells[col] = value;
     }
-    // A repeat instance with no answer (the engine's first, untouched instance,
-    // or a member added and left empty) is no data: drop it unless a deeper
-    // repeat row hangs from it. Deeper levels come later, so walk backwards.
+    // A repeat instance with no answer that nobody added (the engine's first,
+    // untouched instance) is no data: drop it unless a deeper repeat row hangs
+    // from it. A member added on purpose and left empty stays, because the
+    // interviewer said it exists. Deeper levels come later, so walk backwards.
     let mut needed: std::collections::HashSet<String> = std::collections::HashSet::new();
     for level in rows.iter_mut().skip(1).rev() {
         let meta = REPEAT_META.len();
         level.retain(|r| {
-            r.cells[meta..].iter().any(|c| !c.is_empty()) || needed.contains(&r.cells[1])
+            r.kept || r.cells[meta..].iter().any(|c| !c.is_empty()) || needed.contains(&r.cells[1])
         });
         needed.extend(level.iter().map(|r| r.cells[0].clone()));
         level.sort_by(|a, b| a.order.cmp(&b.order));
     }
-    Record { rows }
+    Record { rows, source: None }
 }
 
 /// `/data/member[2]` to `member[2]`: a key's part below the root element.
@@ -539,7 +567,7 @@ fn utc(ms: i64) -> String {
 /// True when nothing in the form can hide a stored answer or add one the store lacks:
 /// no relevance, calculation or default, and no value the engine fills in itself
 /// (metadata preloads and model-only values such as `meta/instanceID`).
-fn record_is_stored_answers(form: &Questionnaire) -> bool {
+pub(crate) fn record_is_stored_answers(form: &Questionnaire) -> bool {
     form.nodes.iter().all(|n| {
         n.binds.relevant.is_none()
             && n.binds.calculation.is_none()
@@ -551,6 +579,10 @@ fn record_is_stored_answers(form: &Questionnaire) -> bool {
 
 /// A writer of one format.
 pub(crate) trait Sink {
+    /// True when the writer needs [`Record::source`].
+    fn needs_source(&self) -> bool {
+        false
+    }
     fn interview(&mut self, schema: &Schema, record: &Record) -> std::io::Result<()>;
     /// Finishes the files; returns `(part path, final path)` pairs to rename into place.
     fn finish(self: Box<Self>, schema: &Schema) -> std::io::Result<Vec<(PathBuf, PathBuf)>>;
@@ -808,6 +840,7 @@ pub fn export_data_with_progress(
         DataFormat::Dta => Box::new(
             spool::SpoolSink::new(&schema, out_dir, spool::Target::Dta).map_err(io(out_dir))?,
         ),
+        DataFormat::Xml => Box::new(xml::XmlSink::new(&schema, out_dir).map_err(io(out_dir))?),
     };
     let result = run(
         app,
@@ -826,6 +859,10 @@ pub fn export_data_with_progress(
             let parts = sink.finish(&schema).unwrap_or_default();
             for (part, _) in parts {
                 let _ = std::fs::remove_file(part);
+            }
+            if options.format == DataFormat::Xml {
+                // Only removed when empty, so submissions of an earlier export stay.
+                let _ = std::fs::remove_dir(xml::XmlSink::folder(&schema, out_dir));
             }
             return Err(e);
         }
@@ -901,10 +938,30 @@ fn run(
             } else {
                 let now = row.completed_at.unwrap_or(row.updated_at);
                 let ctx = crate::runner::context(now, 0, &row.id, None);
-                crate::runner::rebuild(form, ctx, &answers).record()
+                let mut record = crate::runner::rebuild(form, ctx, &answers).record();
+                // The engine's record holds leaves only; carry over the store's marks of
+                // added instances, but only for instances the record still holds (a
+                // repeat that relevance hides has no leaves and stays out).
+                let marks: Vec<(String, String)> = answers
+                    .iter()
+                    .filter(|(p, v)| v.is_empty() && p.ends_with(']'))
+                    .filter(|(p, _)| {
+                        let under = format!("{p}/");
+                        record.iter().any(|(leaf, _)| leaf.starts_with(&under))
+                    })
+                    .cloned()
+                    .collect();
+                record.extend(marks);
+                record
             };
             summary.answers += values.iter().filter(|(_, v)| !v.is_empty()).count();
-            let record = record_of(schema, &row, values);
+            let kept = sink.needs_source().then(|| values.clone());
+            let mut record = record_of(schema, &row, values);
+            record.source = kept.map(|values| Source {
+                form: form.clone(),
+                values,
+                complete: !*plain,
+            });
             summary.rows += record.rows.iter().map(Vec::len).sum::<usize>();
             sink.interview(schema, &record).map_err(io)?;
             summary.interviews += 1;
@@ -915,4 +972,15 @@ fn run(
         }
     }
     Ok(summary)
+}
+
+/// The languages labels of `study` can be exported in (its newest version's), for the export dialog.
+pub fn study_languages(app: &App, study: &str) -> Result<Vec<String>> {
+    app.forms()
+        .into_iter()
+        .rfind(|f| f.id == study)
+        .map(|f| f.languages.clone())
+        .ok_or_else(|| Error::UnknownStudy {
+            id: study.to_owned(),
+        })
 }

@@ -106,3 +106,30 @@ fn csv_io(e: csv::Error) -> std::io::Error {
         other => std::io::Error::other(format!("{other:?}")),
     }
 }
+
+/// The interviews a session-log export takes: `ids` when given (one interview or a
+/// selection; each must exist), else every interview of `study`, else every interview;
+/// oldest first. `None` means every interview.
+pub fn paradata_scope(
+    app: &App,
+    study: Option<&str>,
+    ids: Option<&[String]>,
+) -> Result<Option<Vec<String>>> {
+    let all = app.list_interviews()?;
+    if let Some(ids) = ids.filter(|ids| !ids.is_empty()) {
+        for id in ids {
+            if !all.iter().any(|i| &i.id == id) {
+                return Err(Error::Store(canvass_store::Error::InterviewNotFound {
+                    id: id.clone(),
+                }));
+            }
+        }
+        return Ok(Some(ids.to_vec()));
+    }
+    let Some(study) = study.filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let mut rows: Vec<_> = all.into_iter().filter(|i| i.study_id == study).collect();
+    rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    Ok(Some(rows.into_iter().map(|r| r.id).collect()))
+}

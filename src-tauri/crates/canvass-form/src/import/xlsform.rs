@@ -178,6 +178,7 @@ fn alias(lower: &str) -> Option<&'static str> {
         "guidance hint" | "guidance_hint" => "guidance_hint",
         "interviewer_note" | "instructions" => "instructions",
         "read aloud" | "read_aloud" => "read_aloud",
+        "canvass::metric" => "metric",
         "caption" | "label" => "label",
         "list name" | "list_name" => "list_name",
         "value" | "name" => "name",
@@ -914,6 +915,17 @@ impl Importer {
             node.required_message = sheet.text(row, "required_message", &u);
             node.read_aloud = sheet.text(row, "read_aloud", &u);
             node.instructions = sheet.text(row, "instructions", &u);
+            if let Some((m, h)) = sheet.get(row, "metric") {
+                let m = m.trim().to_ascii_lowercase();
+                if !["nps", "csat", "ces", "segment", "wave"].contains(&m.as_str()) {
+                    self.diags.push(Diagnostic::warning(
+                        sheet.cell(row, h),
+                        format!("unknown canvass::metric `{m}` is ignored (expected nps, csat, ces, segment or wave)"),
+                    ));
+                } else {
+                    node.metric = Some(m);
+                }
+            }
             node.appearance = sheet.get(row, "appearance").map(|(a, _)| a.to_string());
             if let Some((a, h)) = sheet.get(row, "appearance") {
                 for word in a.split_whitespace().filter(|w| !known_appearance(w)) {
