@@ -109,5 +109,8 @@ const api = (() => {
     }),
     catiAppointments: (fromMs, toMs) => call("cati_appointments", { from_ms: fromMs, to_ms: toMs }),
     catiStartInterview: (studyId, caseId) => call("cati_start_interview", { study_id: studyId, case_id: caseId }),
+    interviewOutline: (interviewId) => call("interview_outline", { interview_id: interviewId }),
+    jumpTo: (interviewId, path) => call("jump_to", { interview_id: interviewId, path }),
+    setZoom: (scale) => callNow("set_zoom", { scale }),
   };
 })();

@@ -61,6 +61,9 @@ pub fn run() {
             commands::cati::cati_record,
             commands::cati::cati_appointments,
             commands::cati::cati_start_interview,
+            commands::interview::interview_outline,
+            commands::interview::jump_to,
+            commands::interview::set_zoom,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

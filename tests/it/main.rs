@@ -44,6 +44,8 @@ mod ui_strings;
 mod capi;
 // What a pass pulls is kept: questionnaire versions installed for offline use, assignments, decisions.
 mod sync_received;
+// Field-list and table-list pages, the interview outline and jumps, through canvass-app.
+mod fieldlist;
 // Window-test fixtures: tauri-driver, keys, waits, screenshots, database reads.
 mod window;
 // The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).
