@@ -388,7 +388,8 @@ async function next() {
     const screen = await attempt(() => api.getScreen(s.interview_id));
     if (!screen) return;
     renderInterview(screen);
-    const bad = mainEl.querySelector(".q-block[data-invalid] input, .q-block[data-invalid] .option, .q-block[data-invalid] .question");
+    const block = mainEl.querySelector(".q-block[data-invalid]");
+    const bad = block && (block.querySelector("input, .option") || block.querySelector(".question"));
     if (bad) bad.focus();
     else document.getElementById("q-error").textContent = err.message;
   }
