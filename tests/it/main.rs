@@ -66,3 +66,5 @@ mod e2e_sync;
 mod e2e_cati;
 // Differential conformance: corpus forms replayed through Canvass and ODK's own engine, snapshots compared.
 mod conformance;
+// Each UI language end to end: a CATI call and a CAPI interview by keyboard, with screenshots.
+mod e2e_lang;
