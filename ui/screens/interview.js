@@ -79,10 +79,16 @@ registerWidget("text", (q, ctx) => {
     readonly: q.read_only, "aria-describedby": ctx.errorId, "data-autofocus": ctx.index === 0 ? true : null,
     "data-path": q.path, "data-saved": q.value, "data-focus-key": `${q.path}|text`,
   });
+  // Numbers are a few keystrokes: each is saved at once, so by the time the
+  // interviewer presses Enter the answer is usually on disk already and Enter
+  // pays only for the move (the save's fsync and round trip used to sit between
+  // the keypress and the next question's paint). Words are saved after a pause
+  // in typing, so a sentence costs a handful of commits rather than one per letter.
+  const numeric = ["number", "decimal", "range"].includes(q.kind);
   input.addEventListener("input", () => {
     clearTimeout(iv.textTimers.get(q.path));
     // Save while typing too, so a crash mid-sentence loses at most a moment's keystrokes.
-    iv.textTimers.set(q.path, setTimeout(() => saveText(q.path), 600));
+    iv.textTimers.set(q.path, setTimeout(() => saveText(q.path), numeric ? 0 : 600));
   });
   input.addEventListener("change", () => saveText(q.path));
   return input;
