@@ -203,7 +203,9 @@ async fn steps(client: &Client, lang: &Lang) -> TestResult {
     // Back on the call screen the finished interview is recorded as the call's outcome.
     press(client, &['c']).await?;
     wait_css(client, "#cati").await?;
-    client.execute("document.activeElement?.blur();", vec![]).await?;
+    client
+        .execute("document.activeElement?.blur();", vec![])
+        .await?;
     press(client, &[ESCAPE]).await?;
     home(client, lang).await?;
     wait_css(client, "#home-title").await?.click().await?;
