@@ -284,7 +284,8 @@ async function breakOff() {
 
 /** Draws a new Screen in place, keeping focus where the interviewer works. */
 function renderInterview(screen) {
-  hideError();
+  // Only what changed is touched: every DOM write outside the question costs style and layout work before the paint.
+  if (!errorBannerEl.hidden) hideError();
   if (screen.status === "completed" || !screen.question) {
     showInterview(screen);
     return;
@@ -304,7 +305,8 @@ function renderInterview(screen) {
   for (const input of node.querySelectorAll("input[data-path]")) {
     if (typed.has(input.dataset.path)) input.value = typed.get(input.dataset.path);
   }
-  document.getElementById("screen-title").textContent = screen.study_title;
+  const title = document.getElementById("screen-title");
+  if (title.textContent !== screen.study_title) title.textContent = screen.study_title;
   mainEl.replaceChildren(node);
   if (current.name === "interview") current.params = { screen };
   const again = !changedQuestion && focusKey ? mainEl.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`) : null;
