@@ -23,7 +23,8 @@ const api = (() => {
 
   /**
    * A call outside the queue: sync may wait on the network for minutes, and it
-   * touches no interview, so it must never hold up an answer's save behind it.
+   * touches no interview, so it must never hold up an answer's save behind it;
+   * cancelling an export must not wait behind the export it cancels.
    */
   function callNow(command, args) {
     const invoke = window.__TAURI__ && window.__TAURI__.core && window.__TAURI__.core.invoke;
@@ -37,15 +38,6 @@ const api = (() => {
   function normalize(e) {
     if (e && typeof e === "object" && typeof e.code === "string" && typeof e.message === "string") return e;
     return { code: "internal", message: typeof e === "string" ? e : "unexpected error" };
-  }
-
-  /** A call that must not wait behind the queue, e.g. cancelling the export that holds it. */
-  function callNow(command, args) {
-    const invoke = window.__TAURI__ && window.__TAURI__.core && window.__TAURI__.core.invoke;
-    if (!invoke) return Promise.reject({ code: "internal", message: "the window is not connected to Canvass" });
-    return invoke(command, args).catch((e) => {
-      throw normalize(e);
-    });
   }
 
   /** Runs an export, passing each `{done, total}` progress report to `onProgress`. */
@@ -129,5 +121,8 @@ const api = (() => {
     exportCalls: (format, dir) => call("export_calls", { format, dir }),
     dashboardReport: (studyId, language) => call("dashboard_report", { study_id: studyId, language: language ?? null }),
     dashboardSave: (studyId, language, dir, charts) => call("dashboard_save", { study_id: studyId, language: language ?? null, dir, charts }),
+    interviewOutline: (interviewId) => call("interview_outline", { interview_id: interviewId }),
+    jumpTo: (interviewId, path) => call("jump_to", { interview_id: interviewId, path }),
+    setZoom: (scale) => callNow("set_zoom", { scale }),
   };
 })();

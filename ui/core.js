@@ -157,9 +157,45 @@ function renderThemePicker() {
   document.getElementById("theme-slot").replaceChildren(select);
 }
 
+// ---------------------------------------------------------------- zoom
+
+const ZOOM_KEY = "canvass.zoom";
+const ZOOMS = [0.8, 0.9, 1, 1.1, 1.25, 1.5, 1.75, 2, 2.5, 3];
+
+function savedZoom() {
+  try {
+    const z = Number(window.localStorage.getItem(ZOOM_KEY));
+    return ZOOMS.includes(z) ? z : 1;
+  } catch (_) {
+    return 1; // Storage may be locked down; the window keeps its normal size.
+  }
+}
+
+/** Zooms the whole window (the web view's own zoom) and remembers the level for this user. */
+function setZoom(scale) {
+  try {
+    window.localStorage.setItem(ZOOM_KEY, String(scale));
+  } catch (_) {
+    // Applied for this session only.
+  }
+  return api.setZoom(scale).catch(showError);
+}
+
+/** Ctrl+plus, Ctrl+minus and Ctrl+0, as in a browser; true when the key was one of them. */
+function zoomKey(ev) {
+  if (!(ev.ctrlKey || ev.metaKey) || ev.altKey) return false;
+  const at = ZOOMS.indexOf(savedZoom());
+  if (ev.key === "+" || ev.key === "=") setZoom(ZOOMS[Math.min(ZOOMS.length - 1, at + 1)]);
+  else if (ev.key === "-" || ev.key === "_") setZoom(ZOOMS[Math.max(0, at - 1)]);
+  else if (ev.key === "0") setZoom(1);
+  else return false;
+  return true;
+}
+
 /** The parts of the window outside the screen: language and theme pickers, shortcut hint, save state text. */
 function renderChrome() {
   applyTheme(savedTheme());
+  if (savedZoom() !== 1) setZoom(savedZoom());
   renderThemePicker();
   renderLocalePicker();
   document.getElementById("shortcut-hint").textContent = t("app.shortcuts_hint");
@@ -168,7 +204,7 @@ function renderChrome() {
 
 function showShortcuts() {
   const def = screens.get(current.name);
-  const rows = [["?", t("app.key_help")], ["Esc", t("app.key_close")], ...((def && def.shortcuts && def.shortcuts()) || [])];
+  const rows = [["?", t("app.key_help")], ["Esc", t("app.key_close")], ["Ctrl++ / Ctrl+- / Ctrl+0", t("app.key_zoom")], ...((def && def.shortcuts && def.shortcuts()) || [])];
   const dialog = el("dialog", { id: "shortcuts", "aria-labelledby": "shortcuts-title" },
     el("h2", { id: "shortcuts-title" }, t("app.shortcuts")),
     el("table", { class: "shortcut-table" }, el("tbody", {}, rows.map(([k, d]) => el("tr", {}, el("td", {}, el("kbd", {}, k)), el("td", {}, d))))),
@@ -236,6 +272,10 @@ function isTyping(target) {
 document.addEventListener("keydown", (ev) => {
   // A dialog handles its own keys (Esc closes it), including the Enter that closed it.
   if (document.querySelector("dialog[open]") || (ev.target instanceof Element && ev.target.closest("dialog"))) return;
+  if (zoomKey(ev)) {
+    ev.preventDefault();
+    return;
+  }
   if (ev.key === "?" && !isTyping(ev.target)) {
     ev.preventDefault();
     showShortcuts();

@@ -72,6 +72,9 @@ pub fn run() {
             commands::review::review_decide,
             commands::review::review_notes,
             commands::review::review_set_speeding,
+            commands::interview::interview_outline,
+            commands::interview::jump_to,
+            commands::interview::set_zoom,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -213,3 +213,251 @@ async fn roster_steps(client: &Client) -> TestResult {
     wait_css(&client, "#unfinished li[data-status='broken_off']").await?;
     Ok(())
 }
+
+/// Runs `script` (a function body returning a value) in the window and decodes its JSON result.
+async fn js<T: serde::de::DeserializeOwned>(
+    client: &Client,
+    script: &str,
+) -> Result<T, Box<dyn std::error::Error>> {
+    let v = client.execute(script, vec![]).await?;
+    Ok(serde_json::from_value(v)?)
+}
+
+/// Presses Ctrl with a key.
+async fn ctrl(client: &Client, key: char) -> TestResult {
+    const CONTROL: char = '\u{E009}';
+    let actions = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: CONTROL })
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key })
+        .then(KeyAction::Up { value: CONTROL });
+    client.perform_actions(actions).await?;
+    Ok(())
+}
+
+/// The id of the focused element.
+async fn focused(client: &Client) -> Result<String, Box<dyn std::error::Error>> {
+    js(
+        client,
+        "return document.activeElement ? (document.activeElement.id || document.activeElement.dataset.focusKey || document.activeElement.tagName) : '';",
+    )
+    .await
+}
+
+/// Waits until `script` returns true.
+async fn wait_js(client: &Client, script: &str) -> TestResult {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        if js::<bool>(client, script).await.unwrap_or(false) {
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!("timed out waiting for: {script}").into());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs a display (xvfb-run), tauri-driver and WebKitWebDriver; the README test command runs it"]
+async fn field_list_pages_the_outline_and_a_right_to_left_questionnaire_by_keyboard() -> TestResult
+{
+    assert!(std::env::var_os("DISPLAY").is_some(), "run under xvfb-run");
+    let data = tempfile::tempdir()?;
+    let db = data.path().join("canvass.sqlite");
+    {
+        let app = canvass_app::App::open(&db, Arc::new(canvass_app::SystemClock::new()))?;
+        app.install_form(&crate::fieldlist::form(), "pages.xlsx")?;
+    }
+    let driver = Driver::start(data.path())?;
+    let client = driver.session().await?;
+    if let Err(e) = pages_steps(&client).await {
+        let _ = screenshot(&client, "e2e_ui-pages-failure.png").await;
+        return Err(e);
+    }
+    client.close().await?;
+    drop(driver);
+
+    let answers = db_rows(
+        &db,
+        "SELECT item_path, value FROM answers WHERE value != '' ORDER BY item_path",
+    );
+    let want: Vec<Vec<String>> = [
+        ("/data/contact/age", "30"),
+        ("/data/contact/smoker", "yes"),
+        ("/data/likes/coffee", "no"),
+        ("/data/likes/tea", "yes"),
+        ("/data/who", "Ann"),
+    ]
+    .iter()
+    .map(|(p, v)| vec![p.to_string(), v.to_string()])
+    .collect();
+    assert_eq!(answers, want);
+    let jumps = db_rows(
+        &db,
+        "SELECT node FROM paradata_events WHERE kind = 'jump' ORDER BY seq",
+    );
+    assert_eq!(jumps, vec![vec!["/data/story".to_string()]]);
+    Ok(())
+}
+
+async fn pages_steps(client: &Client) -> TestResult {
+    wait_css(client, "#start-pages").await?.click().await?;
+    on_question(client, "who").await?;
+    type_text(client, "Ann").await?;
+    press(client, &[ENTER]).await?;
+
+    // ---- The contact page: every question on one screen.
+    wait_css(client, "#q-page[data-page='/data/contact']").await?;
+    assert_eq!(
+        focused(client).await?,
+        "q-text-0",
+        "focus starts in the age box"
+    );
+    let next_top: f64 = js(
+        client,
+        "return document.getElementById('next').getBoundingClientRect().top;",
+    )
+    .await?;
+    // Enter with the required age empty: the message shows at the age, and nothing moves.
+    press(client, &[ENTER]).await?;
+    wait_css(client, ".q-block[data-name='age'][data-invalid]").await?;
+    let message = text_of(client, "#q-error-0").await?;
+    assert_eq!(message, "this question needs an answer before moving on");
+    let after: f64 = js(
+        client,
+        "return document.getElementById('next').getBoundingClientRect().top;",
+    )
+    .await?;
+    assert_eq!(
+        next_top, after,
+        "the message took reserved space; the page did not jump"
+    );
+    assert_eq!(focused(client).await?, "q-text-0");
+
+    // Typing saves by itself; the smoker question appears and the note recomputes, focus stays.
+    type_text(client, "30").await?;
+    wait_css(client, ".q-block[data-name='smoker']").await?;
+    wait_text(
+        client,
+        ".q-block[data-name='echo'] .question",
+        "Twice your age is 60",
+    )
+    .await?;
+    assert_eq!(focused(client).await?, "q-text-0");
+    assert!(
+        client
+            .find(Locator::Css(".q-block[data-name='age'][data-invalid]"))
+            .await
+            .is_err(),
+        "the age's message went once it was answered"
+    );
+    // Tab to the smoker's options; digit 1 answers yes, and brand appears.
+    press(client, &['\u{E004}']).await?;
+    press(client, &['1']).await?;
+    wait_css(client, ".q-block[data-name='brand']").await?;
+    wait_css(
+        client,
+        ".q-block[data-name='smoker'] .option[data-value='yes'][aria-pressed='true']",
+    )
+    .await?;
+    press(client, &[ENTER]).await?;
+
+    // ---- The table-list grid: rows are questions, columns the shared choices.
+    wait_css(client, "#q-page[data-page='/data/likes'] #q-grid").await?;
+    let columns = text_of(client, "#q-grid thead").await?;
+    assert!(
+        columns.contains("Yes") && columns.contains("No"),
+        "{columns}"
+    );
+    press(client, &['1']).await?;
+    wait_css(
+        client,
+        "tr[data-name='tea'] .option[data-value='yes'][aria-pressed='true']",
+    )
+    .await?;
+    // Tab past tea's "no" to coffee's row; 2 answers no.
+    press(client, &['\u{E004}', '\u{E004}']).await?;
+    press(client, &['2']).await?;
+    wait_css(
+        client,
+        "tr[data-name='coffee'] .option[data-value='no'][aria-pressed='true']",
+    )
+    .await?;
+
+    // ---- Ctrl+K: the outline filters as one types; Enter jumps.
+    ctrl(client, 'k').await?;
+    wait_css(client, "#outline #outline-filter").await?;
+    let marks: Vec<(String, String)> = js(
+        client,
+        "return [...document.querySelectorAll('#outline-list li[data-state]')].map(li => [li.dataset.path, li.dataset.state]);",
+    )
+    .await?;
+    assert!(
+        marks.contains(&("/data/contact/age".into(), "answered".into())),
+        "{marks:?}"
+    );
+    assert!(
+        marks.contains(&("/data/story".into(), "empty".into())),
+        "{marks:?}"
+    );
+    assert!(
+        marks.contains(&("/data/contact/brand".into(), "empty".into())),
+        "brand is offered once smoker is yes: {marks:?}"
+    );
+    type_text(client, "neighbourhood").await?;
+    wait_js(
+        client,
+        "return [...document.querySelectorAll('#outline-list li')].filter(li => !li.hidden).length === 1;",
+    )
+    .await?;
+    press(client, &[ENTER]).await?;
+    on_question(client, "story").await?;
+
+    // Esc closes the outline and focus returns where it was.
+    let before = focused(client).await?;
+    ctrl(client, 'k').await?;
+    wait_css(client, "#outline").await?;
+    press(client, &['\u{E00C}']).await?;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath("/html/body[not(dialog)]"))
+        .await?;
+    assert_eq!(focused(client).await?, before);
+
+    // ---- A very long label wraps inside the page; nothing scrolls sideways.
+    let fits: bool = js(
+        client,
+        "const m = document.getElementById('main').getBoundingClientRect(); const l = document.getElementById('q-label').getBoundingClientRect();
+         return document.documentElement.scrollWidth <= document.documentElement.clientWidth && l.right <= m.right + 1 && l.height > 60;",
+    )
+    .await?;
+    assert!(fits, "the long label wraps within the main column");
+
+    // ---- Arabic: the question content turns right to left, the chrome does not.
+    // The form lists Arabic first among its languages, so one Alt+L reaches it.
+    alt(client, 'l').await?;
+    wait_css(client, "#q-lang option[value='Arabic (ar)']:checked").await?;
+    wait_css(client, "#q-content[dir='rtl'][lang='ar']").await?;
+    alt_left(client).await?;
+    wait_css(client, "#q-page[data-page='/data/likes']").await?;
+    wait_text(client, "tr[data-name='tea'] th", "شاي").await?;
+    let dirs: Vec<String> = js(
+        client,
+        "return ['q-label', 'q-grid', 'progress', 'next', 'q-lang'].map(id => getComputedStyle(document.getElementById(id)).direction);",
+    )
+    .await?;
+    assert_eq!(dirs, ["rtl", "rtl", "ltr", "ltr", "ltr"]);
+    // Right to left means the row label sits at the right of the grid's cells.
+    let label_right_of_cells: bool = js(
+        client,
+        "const th = document.querySelector(\"tr[data-name='tea'] th\").getBoundingClientRect();
+         const td = document.querySelector(\"tr[data-name='tea'] td\").getBoundingClientRect();
+         return th.left > td.right - 1;",
+    )
+    .await?;
+    assert!(label_right_of_cells);
+    screenshot(client, "pages-rtl.png").await?;
+    Ok(())
+}

@@ -44,6 +44,8 @@ mod ui_strings;
 mod capi;
 // What a pass pulls is kept: questionnaire versions installed for offline use, assignments, decisions.
 mod sync_received;
+// Field-list and table-list pages, the interview outline and jumps, through canvass-app.
+mod fieldlist;
 // Window-test fixtures: tauri-driver, keys, waits, screenshots, database reads.
 mod window;
 // The real app window through tauri-driver and WebKitWebDriver under Xvfb (ignored without a display).
@@ -74,3 +76,5 @@ mod e2e_review;
 mod dashboard;
 // The dashboard through the real window: NPS of completed interviews, charts, CSV and PNG saved (ignored without a display).
 mod e2e_dashboard;
+// Each UI language end to end: a CATI call and a CAPI interview by keyboard, with screenshots.
+mod e2e_lang;

@@ -4,7 +4,8 @@
 const iv = {
   screen: null, // the interview Screen from Rust
   typed: "", // digits typed on a range question, for two-digit scores such as 10
-  textTimer: null, // pending save of a text answer while the interviewer types
+  textTimers: new Map(), // pending saves of text answers while the interviewer types, by question path
+  validated: false, // Enter was refused on this screen: required messages show at each empty question
 };
 
 /**
@@ -20,65 +21,171 @@ async function showInterview(screen) {
   return go("interview", { screen });
 }
 
+// ---------------------------------------------------------------- widgets
+
+/**
+ * How each question kind is drawn: the one place that maps a QuestionView's
+ * `kind` to a render function. `render(q, ctx)` returns the answer element (or
+ * null for a note); `ctx` is `{index, inputId, labelId, errorId, single}` where
+ * `single` is true when the question has the screen to itself. Other screens add
+ * kinds with `registerWidget(kind, render)`.
+ */
+const widgets = new Map();
+
+function registerWidget(kind, render) {
+  widgets.set(kind, render);
+}
+
+function widgetFor(q) {
+  if (q.kind === "range" && q.max - q.min <= 20) return widgets.get("scale");
+  return widgets.get(q.kind) || widgets.get("text");
+}
+
+registerWidget("scale", (q, ctx) => {
+  const options = [];
+  for (let v = q.min; v <= q.max; v++) {
+    const s = String(v);
+    options.push(el("button", {
+      type: "button", class: "option score", "data-value": s, "data-focus-key": `${q.path}|${s}`,
+      "aria-pressed": q.value === s ? "true" : "false", onclick: () => answer(s, q.path),
+    }, formatNumber(v)));
+  }
+  return el("div", { class: "scale", role: "group", "aria-labelledby": ctx.labelId }, options);
+});
+
+function selectWidget(q, ctx) {
+  const chosen = new Set(q.value.split(" ").filter(Boolean));
+  return el("div", { class: "choices", role: "group", "aria-labelledby": ctx.labelId },
+    q.choices.map((c, i) => el("button", {
+      type: "button", class: "option choice", "data-value": c.value, "data-focus-key": `${q.path}|${c.value}`,
+      "aria-pressed": chosen.has(c.value) ? "true" : "false", onclick: () => choose(c.value, q),
+    }, el("kbd", {}, String(i + 1)), el("span", { class: "choice-label" }, c.label))));
+}
+registerWidget("select_one", selectWidget);
+registerWidget("select_multiple", selectWidget);
+
+registerWidget("acknowledge", (q) => el("div", { class: "choices" }, el("button", {
+  type: "button", class: "option choice", "data-value": "OK", "data-focus-key": `${q.path}|OK`,
+  "aria-pressed": q.value === "OK" ? "true" : "false", onclick: () => answer("OK", q.path),
+}, el("kbd", {}, "1"), el("span", {}, t("interview.acknowledge")))));
+
+registerWidget("note", () => null);
+
+registerWidget("text", (q, ctx) => {
+  const types = { range: "number", number: "number", decimal: "text", date: "date", time: "time", datetime: "datetime-local" };
+  const input = el("input", {
+    id: ctx.inputId, type: types[q.kind] || "text", class: "text-answer", "aria-labelledby": ctx.labelId, autocomplete: "off",
+    inputmode: q.kind === "decimal" ? "decimal" : null, placeholder: t("interview.text_placeholder"), value: q.value,
+    readonly: q.read_only, "aria-describedby": ctx.errorId, "data-autofocus": ctx.index === 0 ? true : null,
+    "data-path": q.path, "data-saved": q.value, "data-focus-key": `${q.path}|text`,
+  });
+  // Numbers are a few keystrokes: each is saved at once, so by the time the
+  // interviewer presses Enter the answer is usually on disk already and Enter
+  // pays only for the move (the save's fsync and round trip used to sit between
+  // the keypress and the next question's paint). Words are saved after a pause
+  // in typing, so a sentence costs a handful of commits rather than one per letter.
+  const numeric = ["number", "decimal", "range"].includes(q.kind);
+  input.addEventListener("input", () => {
+    clearTimeout(iv.textTimers.get(q.path));
+    // Save while typing too, so a crash mid-sentence loses at most a moment's keystrokes.
+    iv.textTimers.set(q.path, setTimeout(() => saveText(q.path), numeric ? 0 : 600));
+  });
+  input.addEventListener("change", () => saveText(q.path));
+  return input;
+});
+
+// ---------------------------------------------------------------- questionnaire languages written right to left
+
+const RTL_LANGUAGES = new Set(["ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "syr", "ug", "ur", "yi"]);
+
+/**
+ * The language code and direction of the questionnaire text on screen, from a
+ * language name such as `Arabic (ar)`. Without a code the browser works the
+ * direction out from the text itself (`dir="auto"`).
+ */
+function contentDirection(screen) {
+  const m = /\(([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*\)\s*$/.exec(screen.language || screen.default_language || "");
+  if (!m) return { lang: null, dir: "auto" };
+  const code = m[1].toLowerCase();
+  return { lang: code, dir: RTL_LANGUAGES.has(code) ? "rtl" : "ltr" };
+}
+
+// ---------------------------------------------------------------- the screen
+
+/** One question's content (label, texts, answer, message slot); `index` numbers the questions of a page. */
+function questionBlock(q, index, single) {
+  const suffix = single ? "" : `-${index}`;
+  const ctx = { index, single, inputId: `q-text${suffix}`, labelId: `q-label${suffix}`, errorId: `q-error${suffix}` };
+  const message = q.error || (iv.validated && q.missing) || "";
+  const label = single
+    ? el("h1", { id: ctx.labelId, class: "question", tabindex: "-1" }, q.label)
+    : el("h2", { id: ctx.labelId, class: "question page-question", tabindex: "-1" }, q.label,
+      q.required ? el("span", { class: "required-mark", title: t("interview.required") }, " *") : null);
+  return el("div", {
+    class: "q-block", "data-path": q.path, "data-name": q.name, "data-kind": q.kind, "data-index": String(index),
+    "data-invalid": message ? "true" : null,
+  },
+  label,
+  q.read_aloud ? el("blockquote", { class: "read-aloud", id: single ? "q-read-aloud" : null }, q.read_aloud) : null,
+  q.instructions ? el("p", { class: "instructions", id: single ? "q-instructions" : null }, el("strong", {}, t("interview.instructions")), " ", q.instructions) : null,
+  q.hint ? el("p", { class: "hint muted" }, q.hint) : null,
+  widgetFor(q)(q, ctx),
+  // The slot is always there and keeps its height, so a message never moves the page.
+  el("p", { id: ctx.errorId, class: "field-error", "aria-live": "assertive" }, message));
+}
+
+/** A `table-list` page: rows are the questions, columns the choices they share. */
+function tableBlock(page) {
+  const columns = page.questions[0].choices;
+  return el("table", { class: "choice-grid", id: "q-grid" },
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, ""),
+      columns.map((c, i) => el("th", { scope: "col" }, el("kbd", {}, String(i + 1)), " ", c.label)))),
+    el("tbody", {}, page.questions.map((q, r) => {
+      const message = q.error || (iv.validated && q.missing) || "";
+      return el("tr", { class: "q-block", "data-path": q.path, "data-name": q.name, "data-kind": q.kind, "data-index": String(r), "data-invalid": message ? "true" : null },
+        el("th", { scope: "row", id: `q-label-${r}` }, q.label,
+          el("span", { id: `q-error-${r}`, class: "field-error grid-error", "aria-live": "assertive" }, message)),
+        columns.map((c) => el("td", {}, el("button", {
+          type: "button", class: "option grid-cell", "data-value": c.value, "data-focus-key": `${q.path}|${c.value}`,
+          "aria-pressed": q.value.split(" ").includes(c.value) ? "true" : "false",
+          "aria-label": `${q.label}: ${c.label}`, onclick: () => choose(c.value, q),
+        }, el("span", { "aria-hidden": "true" }, q.value.split(" ").includes(c.value) ? "●" : "○")))));
+    })));
+}
+
 function buildInterview(screen) {
   const changedQuestion = !iv.screen || iv.screen.question?.name !== screen.question.name;
   iv.screen = screen;
-  if (changedQuestion) iv.typed = "";
-  const q = screen.question;
-
-  let body = null;
-  const scale = q.kind === "range" && q.max - q.min <= 20;
-  if (scale) {
-    const options = [];
-    for (let v = q.min; v <= q.max; v++) {
-      const s = String(v);
-      options.push(el("button", {
-        type: "button", class: "option score", "data-value": s, "aria-pressed": q.value === s ? "true" : "false",
-        onclick: () => answer(s),
-      }, formatNumber(v)));
-    }
-    body = el("div", { class: "scale", role: "group", "aria-labelledby": "q-label" }, options);
-  } else if (q.kind === "select_one" || q.kind === "select_multiple") {
-    const chosen = new Set(q.value.split(" ").filter(Boolean));
-    body = el("div", { class: "choices", role: "group", "aria-labelledby": "q-label" },
-      q.choices.map((c, i) => el("button", {
-        type: "button", class: "option choice", "data-value": c.value, "aria-pressed": chosen.has(c.value) ? "true" : "false",
-        onclick: () => choose(c.value),
-      }, el("kbd", {}, String(i + 1)), el("span", {}, c.label))));
-  } else if (q.kind === "acknowledge") {
-    body = el("div", { class: "choices" }, el("button", {
-      type: "button", class: "option choice", "data-value": "OK", "aria-pressed": q.value === "OK" ? "true" : "false",
-      onclick: () => answer("OK"),
-    }, el("kbd", {}, "1"), el("span", {}, t("interview.acknowledge"))));
-  } else if (q.kind !== "note") {
-    const types = { range: "number", number: "number", decimal: "text", date: "date", time: "time", datetime: "datetime-local" };
-    body = el("input", {
-      id: "q-text", type: types[q.kind] || "text", class: "text-answer", "aria-labelledby": "q-label", autocomplete: "off",
-      inputmode: q.kind === "decimal" ? "decimal" : null, placeholder: t("interview.text_placeholder"), value: q.value,
-      readonly: q.read_only, "aria-describedby": "q-error", "data-autofocus": true,
-    });
-    body.addEventListener("input", () => {
-      clearTimeout(iv.textTimer);
-      // Save while typing too, so a crash mid-sentence loses at most a moment's keystrokes.
-      iv.textTimer = setTimeout(() => saveText(), 600);
-    });
-    body.addEventListener("change", () => saveText());
+  if (changedQuestion) {
+    iv.typed = "";
+    iv.validated = false;
   }
-
-  return el("section", { id: "interview", "data-item": q.name, "data-kind": q.kind, "aria-labelledby": "q-label" },
+  const q = screen.question;
+  const page = q.page;
+  const { lang, dir } = contentDirection(screen);
+  let content;
+  if (!page) {
+    content = questionBlock(q, 0, true);
+  } else {
+    content = el("div", { class: "page", id: "q-page", "data-page": page.path, "data-table": page.table ? "true" : null },
+      el("h1", { id: "q-label", class: "question page-title", tabindex: "-1" }, page.label || q.label),
+      page.hint ? el("p", { class: "hint muted" }, page.hint) : null,
+      page.table && page.questions.length > 0 && page.questions.every((x) => x.choices.length > 0)
+        ? tableBlock(page)
+        : page.questions.map((x, i) => questionBlock(x, i, false)));
+  }
+  return el("section", { id: "interview", "data-item": q.name, "data-kind": page ? "page" : q.kind, "aria-labelledby": "q-label" },
     el("p", { class: "progress muted", id: "progress" }, t("interview.progress", screen.position, screen.total)),
     languageTools(screen),
     rosterStrip(q),
-    el("h1", { id: "q-label", class: "question", tabindex: "-1" }, q.label),
-    q.read_aloud ? el("blockquote", { class: "read-aloud", id: "q-read-aloud" }, q.read_aloud) : null,
-    q.instructions ? el("p", { class: "instructions", id: "q-instructions" }, el("strong", {}, t("interview.instructions")), " ", q.instructions) : null,
-    q.hint ? el("p", { class: "hint muted" }, q.hint) : null,
-    body,
-    el("p", { id: "q-error", class: "field-error", "aria-live": "assertive" }, q.error || ""),
+    // Question text follows the questionnaire language's direction; the chrome keeps the UI's.
+    el("div", { class: "q-content", id: "q-content", dir, lang }, content),
+    page ? el("p", { id: "q-error", class: "field-error page-error", "aria-live": "assertive" }) : null,
     el("div", { class: "nav" },
       el("button", { type: "button", id: "back", disabled: q.is_first, onclick: back }, t("interview.back"), el("kbd", {}, "Alt+←")),
       el("button", { type: "button", id: "pause", class: "link", onclick: pause }, t("interview.home"), el("kbd", {}, "Esc")),
       el("button", { type: "button", id: "break-off", class: "link", onclick: breakOff }, t("interview.break_off"), el("kbd", {}, "Alt+B")),
+      el("button", { type: "button", id: "outline-open", class: "link", onclick: openOutline }, t("interview.outline"), el("kbd", {}, "Ctrl+K")),
       el("button", { type: "button", id: "next", class: "primary", onclick: next },
         q.is_last ? t("interview.finish") : t("interview.next"), el("kbd", {}, "Enter"))),
     el("p", { class: "keys muted" }, t("interview.keys")));
@@ -109,7 +216,7 @@ function rosterStrip(q) {
 async function switchLanguage(language, fromPicker) {
   const s = iv.screen;
   if (!s) return;
-  if (document.getElementById("q-text")) await saveText();
+  await saveTexts();
   const screen = await attempt(() => api.setLanguage(s.interview_id, language));
   if (screen) {
     renderInterview(screen);
@@ -131,7 +238,7 @@ async function addMember() {
   const s = iv.screen;
   const r = s && s.question.repeat;
   if (!r) return;
-  if (document.getElementById("q-text")) await saveText();
+  await saveTexts();
   const screen = await attempt(() => api.addRepeat(s.interview_id, r.range_path));
   if (screen) renderInterview(screen);
 }
@@ -140,7 +247,7 @@ async function removeMember() {
   const s = iv.screen;
   const r = s && s.question.repeat;
   if (!r) return;
-  if (document.getElementById("q-text")) await saveText();
+  await saveTexts();
   const answer = await askDialog({
     id: "confirm-remove",
     title: t("roster.confirm_title", r.label, r.index),
@@ -155,7 +262,7 @@ async function removeMember() {
 async function breakOff() {
   const s = iv.screen;
   if (!s) return;
-  if (document.getElementById("q-text")) await saveText();
+  await saveTexts();
   const answer = await askDialog({
     id: "confirm-break-off",
     title: t("interview.break_off_title"),
@@ -177,17 +284,38 @@ async function breakOff() {
 
 /** Draws a new Screen in place, keeping focus where the interviewer works. */
 function renderInterview(screen) {
-  hideError();
+  // Only what changed is touched: every DOM write outside the question costs style and layout work before the paint.
+  if (!errorBannerEl.hidden) hideError();
   if (screen.status === "completed" || !screen.question) {
     showInterview(screen);
     return;
   }
-  const changedQuestion = !iv.screen || iv.screen.question?.name !== screen.question.name;
+  const changedQuestion = !iv.screen || iv.screen.question?.name !== screen.question.name
+    || iv.screen.position !== screen.position;
+  // What the interviewer has typed but not yet had saved survives the redraw
+  // (a page redraws when an answer on it changes relevance or a calculation).
+  const focusKey = document.activeElement?.dataset?.focusKey;
+  const typed = new Map();
+  if (!changedQuestion) {
+    for (const input of mainEl.querySelectorAll("#interview input[data-path]")) {
+      if (input.value !== input.dataset.saved) typed.set(input.dataset.path, input.value);
+    }
+  }
   const node = buildInterview(screen);
-  document.getElementById("screen-title").textContent = screen.study_title;
+  for (const input of node.querySelectorAll("input[data-path]")) {
+    if (typed.has(input.dataset.path)) input.value = typed.get(input.dataset.path);
+  }
+  const title = document.getElementById("screen-title");
+  if (title.textContent !== screen.study_title) title.textContent = screen.study_title;
   mainEl.replaceChildren(node);
   if (current.name === "interview") current.params = { screen };
-  focusInterview(changedQuestion);
+  const again = !changedQuestion && focusKey ? mainEl.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`) : null;
+  if (again) {
+    again.focus();
+    if (again instanceof HTMLInputElement && again.type === "text") again.setSelectionRange(again.value.length, again.value.length);
+  } else {
+    focusInterview(changedQuestion);
+  }
 }
 
 function focusInterview(changedQuestion) {
@@ -197,50 +325,88 @@ function focusInterview(changedQuestion) {
     // Only text-like inputs have a caret to place; number and date inputs refuse it.
     if (input.type === "text") input.setSelectionRange(input.value.length, input.value.length);
   } else if (changedQuestion) {
-    document.getElementById("q-label").focus();
+    const first = iv.screen?.question?.page ? mainEl.querySelector(".q-block input, .q-block .option") : null;
+    (first || document.getElementById("q-label")).focus();
   }
 }
 
-async function answer(value) {
+/** Saves `value` for the question at `path` (the screen's question when omitted). */
+async function answer(value, path) {
   const s = iv.screen;
   if (!s) return;
   setSave("saving");
-  const screen = await attempt(() => api.recordAnswer(s.interview_id, s.question.path, value));
+  const screen = await attempt(() => api.recordAnswer(s.interview_id, path || s.question.path, value));
   if (screen) {
     setSave("saved");
-    // Keep focus where it was (the scale or list) by re-rendering the same question.
-    const focusedValue = document.activeElement?.dataset?.value;
+    // Keep focus where it was (the scale, list or grid) by re-rendering in place.
     renderInterview(screen);
-    if (focusedValue !== undefined) mainEl.querySelector(`.option[data-value="${CSS.escape(focusedValue)}"]`)?.focus();
   }
 }
 
-async function saveText() {
-  clearTimeout(iv.textTimer);
+/** Saves the typed answer of the question at `path` when it changed since its last save. */
+async function saveText(path) {
+  clearTimeout(iv.textTimers.get(path));
+  iv.textTimers.delete(path);
   const s = iv.screen;
-  const input = document.getElementById("q-text");
-  if (!s || !input || input.value.trim() === s.question.value) return;
+  const input = mainEl.querySelector(`input[data-path="${CSS.escape(path)}"]`);
+  if (!s || !input || input.readOnly || input.value.trim() === input.dataset.saved) return;
+  const value = input.value;
+  input.dataset.saved = value.trim();
   setSave("saving");
-  const screen = await attempt(() => api.recordAnswer(s.interview_id, s.question.path, input.value));
-  if (screen) {
-    setSave("saved");
+  const screen = await attempt(() => api.recordAnswer(s.interview_id, path, value));
+  if (!screen) {
+    delete input.dataset.saved; // Not saved: try again on the next change or move.
+    return;
+  }
+  setSave("saved");
+  if (screen.question?.page) {
+    // On a page, other questions may have come or gone, or been recomputed.
+    renderInterview(screen);
+  } else {
     iv.screen = screen;
     if (current.name === "interview") current.params = { screen };
   }
 }
 
+/** Saves every typed answer on screen that has not been saved yet. */
+async function saveTexts() {
+  const paths = [...mainEl.querySelectorAll("#interview input[data-path]")].map((i) => i.dataset.path);
+  for (const path of paths) await saveText(path);
+}
+
 async function next() {
   const s = iv.screen;
   if (!s) return;
-  if (document.getElementById("q-text")) await saveText();
-  const screen = await attempt(() => api.nextItem(s.interview_id));
-  if (screen) renderInterview(screen);
+  await saveTexts();
+  if (!s.question.page) {
+    const screen = await attempt(() => api.nextItem(s.interview_id));
+    if (screen) renderInterview(screen);
+    return;
+  }
+  // A page is checked as a whole: on a refusal every question with a problem
+  // shows its own message, and focus goes to the first of them.
+  try {
+    renderInterview(await api.nextItem(s.interview_id));
+  } catch (err) {
+    if (!err || err.code !== "validation") {
+      showError(err && err.code ? err : { code: "internal", message: t("error.unexpected") });
+      return;
+    }
+    iv.validated = true;
+    const screen = await attempt(() => api.getScreen(s.interview_id));
+    if (!screen) return;
+    renderInterview(screen);
+    const block = mainEl.querySelector(".q-block[data-invalid]");
+    const bad = block && (block.querySelector("input, .option") || block.querySelector(".question"));
+    if (bad) bad.focus();
+    else document.getElementById("q-error").textContent = err.message;
+  }
 }
 
 async function back() {
   const s = iv.screen;
   if (!s || s.question.is_first) return;
-  if (document.getElementById("q-text")) await saveText();
+  await saveTexts();
   const screen = await attempt(() => api.previousItem(s.interview_id));
   if (screen) renderInterview(screen);
 }
@@ -248,7 +414,7 @@ async function back() {
 async function pause() {
   const s = iv.screen;
   if (!s) return;
-  if (document.getElementById("q-text")) await saveText();
+  await saveTexts();
   try {
     await api.pauseInterview(s.interview_id);
   } catch (err) {
@@ -260,29 +426,140 @@ async function pause() {
 }
 
 /** A choice click or digit: sets a single choice, or toggles one of several. */
-function choose(value) {
-  const q = iv.screen.question;
-  if (q.kind !== "select_multiple") return answer(value);
+function choose(value, q = iv.screen.question) {
+  if (q.kind !== "select_multiple") return answer(value, q.path);
   const chosen = q.value.split(" ").filter(Boolean);
   const picked = chosen.includes(value) ? chosen.filter((v) => v !== value) : [...chosen, value];
-  return answer(picked.join(" "));
+  return answer(picked.join(" "), q.path);
+}
+
+/** The question digits apply to: on a page the one holding focus, else the screen's own. */
+function digitTarget() {
+  const q = iv.screen.question;
+  if (!q.page) return q;
+  const block = document.activeElement?.closest?.(".q-block");
+  return block ? q.page.questions.find((x) => x.path === block.dataset.path) || null : null;
 }
 
 /** Digits on a range question type ahead: "1" then "0" gives 10; a digit that overflows starts again. */
 function typeDigit(digit) {
-  const q = iv.screen.question;
+  const q = digitTarget();
+  if (!q) return;
   if (q.kind === "range") {
     let candidate = iv.typed + digit;
     if (Number(candidate) > q.max) candidate = digit;
     if (Number(candidate) < q.min || Number(candidate) > q.max) return;
     iv.typed = candidate === "0" ? "" : candidate;
-    answer(String(Number(candidate)));
+    answer(String(Number(candidate)), q.path);
   } else if (q.kind === "select_one" || q.kind === "select_multiple") {
     const choice = q.choices[Number(digit) - 1];
-    if (choice) choose(choice.value);
+    if (choice) {
+      // Focus follows the choice, so the next digit or Tab starts from it.
+      const move = () => mainEl.querySelector(`[data-focus-key="${CSS.escape(`${q.path}|${choice.value}`)}"]`)?.focus();
+      move();
+      choose(choice.value, q);
+    }
   } else if (q.kind === "acknowledge" && digit === "1") {
-    answer("OK");
+    answer("OK", q.path);
   }
+}
+
+// ---------------------------------------------------------------- the outline (Ctrl+K)
+
+const OUTLINE_MARKS = { answered: "✓", missing: "!", error: "✗", empty: "○" };
+
+/**
+ * The interview outline: every relevant question, group and roster member with
+ * its state; typing filters, arrows move, Enter jumps (logged as a jump), Esc
+ * closes and puts focus back where it was.
+ */
+async function openOutline() {
+  const s = iv.screen;
+  if (!s || document.getElementById("outline")) return;
+  await saveTexts();
+  const items = await attempt(() => api.interviewOutline(s.interview_id));
+  if (!items) return;
+  const previous = document.activeElement;
+  const filter = el("input", {
+    id: "outline-filter", type: "text", class: "text-answer", autocomplete: "off", role: "combobox",
+    "aria-expanded": "true", "aria-controls": "outline-list", "aria-labelledby": "outline-title", placeholder: t("interview.outline_filter"),
+  });
+  const rows = items.map((item, i) => el("li", {
+    id: `outline-${i}`, role: "option", class: `outline-item outline-${item.kind}`, "data-path": item.path, "data-state": item.state || null,
+    "data-screen": String(item.screen), "aria-selected": "false", style: `padding-inline-start: ${0.5 + item.depth * 1.25}rem`,
+    onclick: () => jump(item.path),
+  },
+  item.kind === "question"
+    ? el("span", { class: "outline-mark", "aria-hidden": "true" }, OUTLINE_MARKS[item.state] || "")
+    : el("span", { class: "outline-mark", "aria-hidden": "true" }, "▸"),
+  el("span", { class: "outline-label", dir: "auto" }, item.label),
+  item.kind === "question" ? el("span", { class: "visually-hidden" }, `, ${t(`interview.outline_state.${item.state}`)}`) : null,
+  el("span", { class: "outline-screen muted" }, formatNumber(item.screen))));
+  const list = el("ul", { id: "outline-list", role: "listbox", "aria-labelledby": "outline-title" }, rows);
+  const count = el("p", { id: "outline-count", class: "muted", "aria-live": "polite" });
+  const dialog = el("dialog", { id: "outline", "aria-labelledby": "outline-title", class: "outline-dialog" },
+    el("h2", { id: "outline-title" }, t("interview.outline")),
+    filter, count, list,
+    el("p", { class: "keys muted" }, t("interview.outline_keys")));
+  let active = -1;
+  const visible = () => rows.filter((r) => !r.hidden);
+  function select(row) {
+    rows.forEach((r) => r.setAttribute("aria-selected", "false"));
+    if (!row) {
+      filter.removeAttribute("aria-activedescendant");
+      active = -1;
+      return;
+    }
+    row.setAttribute("aria-selected", "true");
+    filter.setAttribute("aria-activedescendant", row.id);
+    active = rows.indexOf(row);
+    row.scrollIntoView({ block: "nearest" });
+  }
+  function applyFilter() {
+    const words = filter.value.toLocaleLowerCase().split(/\s+/).filter(Boolean);
+    for (const [i, row] of rows.entries()) {
+      const text = `${items[i].label} ${items[i].path}`.toLocaleLowerCase();
+      row.hidden = !words.every((w) => text.includes(w));
+    }
+    const shown = visible();
+    count.textContent = t("interview.outline_count", shown.length);
+    // The current screen's first item is where the list starts, as the interviewer left it.
+    const here = shown.find((r) => r.dataset.screen === String(s.position) && r.dataset.path.startsWith("/")) || shown[0];
+    select(filter.value ? shown[0] : here);
+  }
+  let jumped = false;
+  async function jump(path) {
+    jumped = true;
+    dialog.close();
+    const screen = await attempt(() => api.jumpTo(s.interview_id, path));
+    if (screen) renderInterview(screen);
+  }
+  filter.addEventListener("input", applyFilter);
+  dialog.addEventListener("keydown", (ev) => {
+    ev.stopPropagation();
+    const shown = visible();
+    const at = shown.indexOf(rows[active]);
+    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+      ev.preventDefault();
+      const step = ev.key === "ArrowDown" ? 1 : -1;
+      select(shown[Math.min(shown.length - 1, Math.max(0, at + step))]);
+    } else if (ev.key === "PageDown" || ev.key === "PageUp") {
+      ev.preventDefault();
+      const step = ev.key === "PageDown" ? 10 : -10;
+      select(shown[Math.min(shown.length - 1, Math.max(0, at + step))]);
+    } else if (ev.key === "Enter") {
+      ev.preventDefault();
+      if (rows[active] && !rows[active].hidden) jump(rows[active].dataset.path);
+    }
+  });
+  dialog.addEventListener("close", () => {
+    dialog.remove();
+    if (!jumped && previous && previous.isConnected) previous.focus();
+  });
+  document.body.append(dialog);
+  dialog.showModal();
+  applyFilter();
+  filter.focus();
 }
 
 registerScreen("interview", {
@@ -302,11 +579,13 @@ registerScreen("interview", {
     ["Alt+A", t("roster.key_add")],
     ["Alt+R", t("roster.key_remove")],
     ["Alt+B", t("interview.key_break_off")],
+    ["Ctrl+K", t("interview.key_outline")],
   ],
   onKey(ev) {
     if (!iv.screen) return false;
     const inText = ev.target instanceof HTMLInputElement || ev.target instanceof HTMLTextAreaElement;
     if (ev.altKey && ev.key === "ArrowLeft") { back(); return true; }
+    if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && (ev.key.toLowerCase() === "k" || ev.code === "KeyK")) { openOutline(); return true; }
     if (ev.altKey && !ev.ctrlKey && !ev.metaKey) {
       const k = ev.key.toLowerCase();
       // Alt+letter works whatever the keyboard layout, through the physical key code.
@@ -319,7 +598,7 @@ registerScreen("interview", {
     if (ev.key === "Escape") { pause(); return true; }
     if (ev.key === "Enter") {
       // A focused Back or Pause button keeps its own meaning for Enter.
-      if (ev.target instanceof HTMLButtonElement && (ev.target.id === "back" || ev.target.id === "pause")) return false;
+      if (ev.target instanceof HTMLButtonElement && ["back", "pause", "break-off", "outline-open"].includes(ev.target.id)) return false;
       next();
       return true;
     }

@@ -1,6 +1,6 @@
 //! Commands of the home and interview screens.
 
-use canvass_app::{InterviewSummary, Screen, StudyView};
+use canvass_app::{InterviewSummary, OutlineItem, Screen, StudyView};
 use serde::Serialize;
 use tauri::State;
 
@@ -109,4 +109,38 @@ pub async fn pause_interview(
 ) -> Result<(), CommandError> {
     let app = state.app()?;
     blocking(move || Ok(app.pause_interview(&interview_id)?)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn interview_outline(
+    state: State<'_, AppState>,
+    interview_id: String,
+) -> Result<Vec<OutlineItem>, CommandError> {
+    let app = state.app()?;
+    blocking(move || Ok(app.outline(&interview_id)?)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn jump_to(
+    state: State<'_, AppState>,
+    interview_id: String,
+    path: String,
+) -> Result<Screen, CommandError> {
+    let app = state.app()?;
+    blocking(move || Ok(app.jump_to(&interview_id, &path)?)).await
+}
+
+/// Zooms the whole window (Ctrl+plus, Ctrl+minus, Ctrl+0): the webview's own
+/// zoom, which scales text and layout together as a browser's zoom does.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn set_zoom(window: tauri::WebviewWindow, scale: f64) -> Result<(), CommandError> {
+    if !(0.5..=3.0).contains(&scale) {
+        return Err(CommandError {
+            code: "validation",
+            message: format!("zoom {scale} is outside 0.5 to 3"),
+        });
+    }
+    window
+        .set_zoom(scale)
+        .map_err(|e| CommandError::internal(format!("the window could not zoom: {e}")))
 }

@@ -16,6 +16,7 @@ pub mod export;
 mod interview;
 mod lifecycle;
 mod maintenance;
+mod outline;
 pub mod review;
 pub mod runner;
 mod sync;
@@ -28,7 +29,7 @@ pub use interview::{
 };
 pub use lifecycle::{Misfit, VersionMove};
 pub use maintenance::{backup_database, backup_dir, restore_database, KEEP_BACKUPS};
-pub use runner::{ChoiceView, QuestionView, RepeatView};
+pub use runner::{ChoiceView, OutlineItem, PageView, QuestionView, RepeatView};
 pub use sync::{
     utc_text, PassOptions as SyncOptions, ReceivedAssignment, ReceivedDecision,
     ReceivedQuestionnaire, SyncError, SyncLogEntry, SyncOutboxEntry, SyncOutcome, SyncProgress,

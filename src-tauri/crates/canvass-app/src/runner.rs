@@ -6,7 +6,7 @@
 //! answers change relevance, so they are recomputed from the instance each time.
 
 use canvass_form::expr::{Context, NodeId};
-use canvass_form::model::{NodeKind, QuestionType, RepeatCount};
+use canvass_form::model::{Node, NodeIndex, NodeKind, QuestionType, RepeatCount};
 use canvass_form::{Instance, Questionnaire};
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 use serde::Serialize;
@@ -42,6 +42,44 @@ pub struct QuestionView {
     pub is_last: bool,
     /// The innermost interviewer-controlled roster the question belongs to, if any.
     pub repeat: Option<RepeatView>,
+    /// The form's required message when the question is required and still empty.
+    /// The UI shows it only after a move on was refused, as ODK does.
+    pub missing: Option<String>,
+    /// The whole page when the question opens a `field-list` or `table-list` group:
+    /// every relevant question of that group, this one first.
+    pub page: Option<PageView>,
+}
+
+/// A multi-question page: a group with the `field-list` or `table-list` appearance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PageView {
+    /// The group's instance path (`/data/contact`, `/data/member[2]/health`).
+    pub path: String,
+    /// The group's label, empty when it has none.
+    pub label: String,
+    pub hint: Option<String>,
+    /// `table-list`: the questions share one choice list and render as a grid
+    /// (rows are questions, columns are the choices).
+    pub table: bool,
+    /// Every relevant question of the page in document order, each with `page` unset.
+    pub questions: Vec<QuestionView>,
+}
+
+/// One entry of the interview outline (Ctrl+K): a question, a group or a repeat instance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutlineItem {
+    /// Instance path, the argument of a jump (`/data/member[2]/age`).
+    pub path: String,
+    /// `question`, `group` or `repeat` (one instance of a repeat).
+    pub kind: &'static str,
+    pub label: String,
+    /// Nesting below the form's root: 0 for top-level items.
+    pub depth: usize,
+    /// For questions: `answered`, `empty`, `missing` (required and empty) or
+    /// `error` (the answer breaks the constraint); empty for groups.
+    pub state: &'static str,
+    /// 1-based number of the screen a jump to this item shows.
+    pub screen: usize,
 }
 
 /// Where a question sits in an interviewer-controlled roster: "member 2 of 3".
@@ -89,28 +127,121 @@ fn is_screen_type(t: &QuestionType) -> bool {
     )
 }
 
-/// The screens the interview has now, in order, as instance nodes.
+/// Whether a group or repeat shows its questions on one page, and whether as a grid.
+fn page_kind(node: &Node) -> Option<bool> {
+    if !matches!(node.kind, NodeKind::Group { .. } | NodeKind::Repeat { .. }) {
+        return None;
+    }
+    let field_list = matches!(node.kind, NodeKind::Group { field_list: true });
+    let words = node.appearance.as_deref().unwrap_or("");
+    let table = words.split_whitespace().any(|w| w == "table-list");
+    (field_list || table || words.split_whitespace().any(|w| w == "field-list")).then_some(table)
+}
+
+/// The outermost page group around model node `m` (`m` itself included).
+fn page_model(form: &Questionnaire, m: NodeIndex) -> Option<NodeIndex> {
+    let mut found = None;
+    let mut cur = Some(m);
+    while let Some(c) = cur {
+        let Some(node) = form.nodes.get(c) else { break };
+        if page_kind(node).is_some() {
+            found = Some(c);
+        }
+        cur = node.parent;
+    }
+    found
+}
+
+/// The first `steps` steps of an instance path: the instance path of the ancestor at that depth.
+fn path_prefix(path: &str, steps: usize) -> &str {
+    let mut seen = 0;
+    for (i, b) in path.bytes().enumerate() {
+        if b == b'/' && i > 0 {
+            seen += 1;
+            if seen == steps {
+                return &path[..i];
+            }
+        }
+    }
+    path
+}
+
+/// The instance path of the page (outermost `field-list` group) holding node `id`, if any.
+pub fn page_path(inst: &Instance, id: NodeId) -> Option<String> {
+    let form = inst.form();
+    let pm = page_model(form, inst.model_of(id)?)?;
+    let steps = form.nodes.get(pm)?.path.matches('/').count();
+    Some(path_prefix(&inst.path_of_node(id), steps).to_owned())
+}
+
+/// Whether the instance node `id` is a relevant question that is shown to the interviewer.
+fn is_screen_question(inst: &Instance, id: NodeId) -> bool {
+    inst.model_of(id)
+        .and_then(|m| inst.form().nodes.get(m))
+        .and_then(|n| n.question_type())
+        .is_some_and(is_screen_type)
+        && inst.is_relevant(id)
+}
+
+/// The screens the interview has now, in order, as instance nodes; a page is
+/// represented by its first relevant question.
 pub fn screens(inst: &Instance) -> Vec<NodeId> {
+    let form = inst.form();
+    let mut out = Vec::new();
+    let mut last_page: Option<String> = None;
+    for id in inst.all_nodes() {
+        if !is_screen_question(inst, id) {
+            continue;
+        }
+        let in_page = inst
+            .model_of(id)
+            .is_some_and(|m| page_model(form, m).is_some());
+        if in_page {
+            // Pages are contiguous in document order, so comparing with the
+            // previous screen's page is enough to fold a page into one screen.
+            let page = page_path(inst, id);
+            if page.is_some() && page == last_page {
+                continue;
+            }
+            last_page = page;
+        } else {
+            last_page = None;
+        }
+        out.push(id);
+    }
+    out
+}
+
+/// The relevant questions of the page whose screen is `id`, or just `id` when it is no page.
+pub fn page_members(inst: &Instance, id: NodeId) -> Vec<NodeId> {
+    let Some(page) = page_path(inst, id) else {
+        return vec![id];
+    };
+    let prefix = format!("{page}/");
     inst.all_nodes()
         .into_iter()
-        .filter(|&id| {
-            let model = inst.model_of(id).and_then(|m| inst.form().nodes.get(m));
-            model
-                .and_then(|n| n.question_type())
-                .is_some_and(is_screen_type)
-                && inst.is_relevant(id)
-        })
+        .filter(|&n| is_screen_question(inst, n))
+        .filter(|&n| inst.path_of_node(n).starts_with(&prefix))
         .collect()
 }
 
-/// The position of `path` among `screens`, or, when that question has no
-/// screen now (it became irrelevant), of the first screen after it in document order.
+/// The position of `path` among `screens`: its own screen, the page it is on,
+/// or, when that question has no screen now (it became irrelevant), the first
+/// screen after it in document order.
 pub fn position(inst: &Instance, screens: &[NodeId], path: Option<&str>) -> usize {
     let Some(target) = path.and_then(|p| inst.find(p)) else {
         return 0;
     };
     if let Some(i) = screens.iter().position(|&s| s == target) {
         return i;
+    }
+    if let Some(page) = page_path(inst, target) {
+        if let Some(i) = screens
+            .iter()
+            .position(|&s| page_path(inst, s).as_deref() == Some(page.as_str()))
+        {
+            return i;
+        }
     }
     let order: Vec<NodeId> = inst.all_nodes();
     let rank = |id: NodeId| order.iter().position(|&n| n == id).unwrap_or(usize::MAX);
@@ -121,8 +252,125 @@ pub fn position(inst: &Instance, screens: &[NodeId], path: Option<&str>) -> usiz
         .unwrap_or(screens.len().saturating_sub(1))
 }
 
-/// The view of the question at `id`.
+/// The interview outline: every relevant question, group and repeat instance
+/// in document order, with the screen a jump to it shows.
+///
+/// One pass over the instance with cheap per-node work, so it stays quick on
+/// a 2,000-question form; labels are piped like the question screens'.
+pub fn outline(inst: &Instance) -> Vec<OutlineItem> {
+    let form = inst.form();
+    let lang = inst.context().language.clone();
+    let mut items: Vec<OutlineItem> = Vec::new();
+    let mut screen = 0usize;
+    let mut last_page: Option<String> = None;
+    for id in inst.all_nodes() {
+        if !inst.is_relevant(id) {
+            continue;
+        }
+        let Some(node) = inst.model_of(id).and_then(|m| form.nodes.get(m)) else {
+            continue;
+        };
+        let text = node
+            .label
+            .get(lang.as_deref(), form.default_language.as_deref())
+            .map(|l| inst.pipe(l, id))
+            .filter(|l| !l.is_empty());
+        match &node.kind {
+            NodeKind::Group { .. } | NodeKind::Repeat { .. } => {
+                let path = inst.path_of_node(id);
+                let label = text.unwrap_or_else(|| node.name.clone());
+                let (kind, label) = match path.rsplit_once('[') {
+                    Some((_, k)) if node.is_repeat() => {
+                        ("repeat", format!("{label} {}", k.trim_end_matches(']')))
+                    }
+                    _ => ("group", label),
+                };
+                items.push(OutlineItem {
+                    depth: path.matches('/').count().saturating_sub(2),
+                    path,
+                    kind,
+                    label,
+                    state: "",
+                    screen: 0,
+                });
+            }
+            NodeKind::Question(t) if is_screen_type(t) => {
+                let state = inst.state_of(id);
+                let page = page_model(form, inst.model_of(id).unwrap_or_default())
+                    .and_then(|_| page_path(inst, id));
+                if page.is_none() || page != last_page {
+                    screen += 1;
+                }
+                last_page = page;
+                items.push(OutlineItem {
+                    depth: state.path.matches('/').count().saturating_sub(2),
+                    kind: "question",
+                    label: text.unwrap_or_else(|| node.name.clone()),
+                    state: if !state.constraint_ok {
+                        "error"
+                    } else if !state.required_ok {
+                        "missing"
+                    } else if state.value.is_empty() {
+                        "empty"
+                    } else {
+                        "answered"
+                    },
+                    screen,
+                    path: state.path,
+                });
+            }
+            _ => {}
+        }
+    }
+    // A group jumps to the first question inside it; a group with no shown
+    // question has nowhere to go and is left out.
+    let mut next_question: Option<(String, usize)> = None;
+    for item in items.iter_mut().rev() {
+        if item.kind == "question" {
+            next_question = Some((item.path.clone(), item.screen));
+        } else if let Some((path, s)) = &next_question {
+            if path.starts_with(&format!("{}/", item.path)) {
+                item.screen = *s;
+            }
+        }
+    }
+    items.retain(|i| i.screen > 0);
+    items
+}
+
+/// The view of the screen whose question is `id`: that question, with the
+/// whole page when it opens a `field-list` group.
 pub fn question_view(inst: &Instance, id: NodeId, is_first: bool, is_last: bool) -> QuestionView {
+    let mut view = single_view(inst, id, is_first, is_last);
+    let Some(path) = page_path(inst, id) else {
+        return view;
+    };
+    let form = inst.form();
+    let lang = inst.context().language.clone();
+    let group = inst.find(&path);
+    let node = group
+        .and_then(|g| inst.model_of(g))
+        .and_then(|m| form.nodes.get(m));
+    let text = |t: &canvass_form::model::Text| {
+        t.get(lang.as_deref(), form.default_language.as_deref())
+            .map(|s| group.map_or_else(|| s.to_owned(), |g| inst.pipe(s, g)))
+            .filter(|s| !s.is_empty())
+    };
+    view.page = Some(PageView {
+        label: node.and_then(|n| text(&n.label)).unwrap_or_default(),
+        hint: node.and_then(|n| text(&n.hint)),
+        table: node.and_then(page_kind).unwrap_or(false),
+        questions: page_members(inst, id)
+            .into_iter()
+            .map(|m| single_view(inst, m, is_first, is_last))
+            .collect(),
+        path,
+    });
+    view
+}
+
+/// The view of one question, without its page.
+fn single_view(inst: &Instance, id: NodeId, is_first: bool, is_last: bool) -> QuestionView {
     let form = inst.form();
     let node = inst.model_of(id).and_then(|m| form.nodes.get(m));
     let state = inst.state_of(id);
@@ -193,6 +441,11 @@ pub fn question_view(inst: &Instance, id: NodeId, is_first: bool, is_last: bool)
         is_first,
         is_last,
         repeat: repeat_view(inst, id, &state.path),
+        missing: (!state.required_ok).then(|| {
+            node.and_then(|n| text(&n.required_message))
+                .unwrap_or_else(|| "this question needs an answer before moving on".to_owned())
+        }),
+        page: None,
     }
 }
 
@@ -334,8 +587,16 @@ pub fn check_value(inst: &Instance, id: NodeId, value: &str) -> Result<String> {
     }
 }
 
-/// Why the question at `id` may not be left as it is, if it may not.
+/// Why the screen of question `id` may not be left as it is, if it may not:
+/// the first problem among the questions of its page, or of the question alone.
 pub fn blocking_problem(inst: &Instance, id: NodeId) -> Option<Error> {
+    page_members(inst, id)
+        .into_iter()
+        .find_map(|m| question_problem(inst, m))
+}
+
+/// Why the one question at `id` may not be left as it is, if it may not.
+fn question_problem(inst: &Instance, id: NodeId) -> Option<Error> {
     let state = inst.state_of(id);
     let node = inst.model_of(id).and_then(|m| inst.form().nodes.get(m));
     let item = node.map(|n| n.name.clone()).unwrap_or_default();
