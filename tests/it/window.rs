@@ -22,14 +22,67 @@ pub const LEFT: char = '\u{E012}';
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
+/// Which test thread holds the window turn, and how many drivers it has open.
+static TURN: std::sync::Mutex<Option<(std::thread::ThreadId, usize)>> = std::sync::Mutex::new(None);
+static TURN_FREED: std::sync::Condvar = std::sync::Condvar::new();
+
+/// One test's turn at the display. Window tests take turns: two apps, two
+/// WebKitWebDrivers and their builds of pages on two cores at once made
+/// WebDriver calls time out now and then, which says nothing about the app.
+/// A test may open a second driver while it holds its turn (a relaunch).
+struct WindowTurn {
+    thread: std::thread::ThreadId,
+}
+
+impl WindowTurn {
+    fn take() -> WindowTurn {
+        let me = std::thread::current().id();
+        // A test that panicked while holding the turn left the state consistent
+        // (its guard's drop still ran), so a poisoned lock is safe to use.
+        let mut state = TURN.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            match &mut *state {
+                Some((holder, n)) if *holder == me => {
+                    *n += 1;
+                    break;
+                }
+                Some(_) => state = TURN_FREED.wait(state).unwrap_or_else(|e| e.into_inner()),
+                None => {
+                    *state = Some((me, 1));
+                    break;
+                }
+            }
+        }
+        WindowTurn { thread: me }
+    }
+}
+
+impl Drop for WindowTurn {
+    fn drop(&mut self) {
+        let mut state = TURN.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((holder, n)) = &mut *state {
+            if *holder == self.thread {
+                *n -= 1;
+                if *n == 0 {
+                    *state = None;
+                    TURN_FREED.notify_all();
+                }
+            }
+        }
+    }
+}
+
 /// A running tauri-driver; stopped with SIGTERM so that it also stops WebKitWebDriver.
 pub struct Driver {
     child: Child,
     port: u16,
+    // Dropped after the driver process is stopped (fields drop after `Drop::drop`).
+    _turn: WindowTurn,
 }
 
 impl Driver {
     pub fn start(data_dir: &Path) -> Result<Driver, Box<dyn std::error::Error>> {
+        let turn = WindowTurn::take();
         let port = free_port()?;
         let native = free_port()?;
         let child = Command::new("tauri-driver")
@@ -46,7 +99,11 @@ impl Driver {
             .map_err(|e| {
                 format!("tauri-driver must be on PATH (cargo install tauri-driver): {e}")
             })?;
-        let driver = Driver { child, port };
+        let driver = Driver {
+            child,
+            port,
+            _turn: turn,
+        };
         // tauri-driver listens before the WebKitWebDriver it starts does; a
         // session request in between fails, so wait for both ports.
         for _ in 0..200 {
