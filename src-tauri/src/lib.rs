@@ -50,6 +50,7 @@ pub fn run() {
             commands::capi::capi_record_consent,
             commands::capi::capi_respondent_mode,
             commands::capi::capi_show_card,
+            commands::capi::capi_respondent_lock,
             commands::sync::sync_status,
             commands::sync::sync_sign_in,
             commands::sync::sync_now,

@@ -72,17 +72,27 @@ pub async fn capi_respondent_mode(
     state: State<'_, AppState>,
     interview_id: String,
     on: bool,
+    pin: String,
 ) -> Result<(), CommandError> {
     let app = state.app()?;
     blocking(move || {
         if on {
-            app.start_respondent_mode(&interview_id)?;
+            app.start_respondent_mode(&interview_id, &pin)?;
         } else {
-            app.end_respondent_mode(&interview_id)?;
+            app.end_respondent_mode(&interview_id, &pin)?;
         }
         Ok(())
     })
     .await
+}
+
+/// The interview left in respondent mode when the app last closed, so it reopens locked.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn capi_respondent_lock(
+    state: State<'_, AppState>,
+) -> Result<Option<String>, CommandError> {
+    let app = state.app()?;
+    blocking(move || Ok(app.respondent_locked_interview()?)).await
 }
 
 #[tauri::command(rename_all = "snake_case")]

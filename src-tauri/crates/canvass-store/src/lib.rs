@@ -28,7 +28,7 @@ mod sync_state;
 pub use backup::{list_backups, prune_backups, restore, BACKUP_PREFIX};
 pub use capi::{
     AssignmentEventRow, AssignmentPage, AssignmentQuery, AssignmentRow, ConsentRow, NewAssignment,
-    VisitRow,
+    RespondentLock, VisitRow,
 };
 pub use cati::{
     AppointmentRow, AttemptRow, CaseRow, CaseStateRow, CatiEventRow, CatiWrite, NewCase,

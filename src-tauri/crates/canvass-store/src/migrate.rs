@@ -52,6 +52,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0008_interview_owner",
         sql: include_str!("../../../../migrations/0008_interview_owner.sql"),
     },
+    Migration {
+        name: "0010_capi_attachments",
+        sql: include_str!("../../../../migrations/0010_capi_attachments.sql"),
+    },
 ];
 
 /// Brings `conn` to the latest schema in `migrations`, all or nothing.
