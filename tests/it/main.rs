@@ -64,3 +64,5 @@ mod e2e_sync;
 mod e2e_cati;
 // Differential conformance: corpus forms replayed through Canvass and ODK's own engine, snapshots compared.
 mod conformance;
+// Photo, audio and file answers stored by content hash with their answer; GPS points; the roster table.
+mod attachments;

@@ -50,6 +50,8 @@ function buildInterview(screen) {
       type: "button", class: "option choice", "data-value": "OK", "aria-pressed": q.value === "OK" ? "true" : "false",
       onclick: () => answer("OK"),
     }, el("kbd", {}, "1"), el("span", {}, t("interview.acknowledge"))));
+  } else if (window.capiWidgets && capiWidgets[q.kind]) {
+    body = capiWidgets[q.kind](q); // CAPI widgets by kind: ui/widgets/attach.js (image, audio, file), geopoint.js
   } else if (q.kind !== "note") {
     const types = { range: "number", number: "number", decimal: "text", date: "date", time: "time", datetime: "datetime-local" };
     body = el("input", {

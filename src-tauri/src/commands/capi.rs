@@ -103,3 +103,24 @@ pub async fn capi_show_card(
     let app = state.app()?;
     blocking(move || Ok(app.log_show_card(&interview_id)?)).await
 }
+
+/// The roster table around the interview's current question (rows are members), if any.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn capi_roster_table(
+    state: State<'_, AppState>,
+    interview_id: String,
+) -> Result<Option<canvass_app::capi::RosterTable>, CommandError> {
+    let app = state.app()?;
+    blocking(move || Ok(app.roster_table(&interview_id)?)).await
+}
+
+/// Jumps to a member's first question, picked in the roster table.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn capi_jump_to_item(
+    state: State<'_, AppState>,
+    interview_id: String,
+    item_path: String,
+) -> Result<Screen, CommandError> {
+    let app = state.app()?;
+    blocking(move || Ok(app.jump_to_item(&interview_id, &item_path)?)).await
+}

@@ -330,6 +330,20 @@ impl App {
     ///
     /// `item` is the question's instance path (`/data/nps`) or, outside repeats, its name (`nps`).
     pub fn record_answer(&self, interview_id: &str, item: &str, value: &str) -> Result<Screen> {
+        self.record_answer_with(interview_id, item, value, None, |_, _| Ok(()))
+    }
+
+    /// [`App::record_answer`] with more in the same transaction: `extra` JSON
+    /// on the answer's paradata event, and `also(write, path)` after the
+    /// answer is written (the CAPI attachment's bytes, for instance).
+    pub(crate) fn record_answer_with(
+        &self,
+        interview_id: &str,
+        item: &str,
+        value: &str,
+        extra: Option<String>,
+        also: impl FnOnce(&Write<'_>, &str) -> Result<()>,
+    ) -> Result<Screen> {
         let mut inner = self.lock();
         let row = inner.store.interview(interview_id)?;
         ensure_open(&row)?;
@@ -352,8 +366,9 @@ impl App {
         let w = store.write(interview_id)?;
         let session = self.session(&w, sessions, &row)?;
         let stored_old = w.set_answer(&path, &canonical, now)?;
+        also(&w, &path)?;
         w.set_current_item(Some(&path), now)?;
-        if stored_old.as_deref().unwrap_or("") != canonical {
+        if stored_old.as_deref().unwrap_or("") != canonical || extra.is_some() {
             let kind = if canonical.is_empty() {
                 "answer_removed"
             } else {
@@ -364,6 +379,7 @@ impl App {
                 node: Some(path.clone()),
                 old_value: stored_old.or((!old.is_empty()).then_some(old)),
                 new_value: (!canonical.is_empty()).then(|| canonical.clone()),
+                extra,
                 ..self.instant(&session)
             })?;
         }

@@ -9,6 +9,7 @@
 
 mod aapor;
 mod import;
+mod roster;
 
 use std::collections::BTreeMap;
 
@@ -24,6 +25,7 @@ use crate::interview::{new_id, App, Screen};
 
 pub use aapor::VisitReason;
 pub use import::{ImportProblem, REQUIRED_COLUMNS};
+pub use roster::{roster_table, RosterRow, RosterTable, ROSTER_COLUMNS};
 
 /// Assignment statuses, in the order dashboards show them.
 pub const ASSIGNMENT_STATUSES: [&str; 4] = ["new", "started", "visited_no_contact", "done"];
