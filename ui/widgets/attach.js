@@ -57,10 +57,10 @@ async function attachShow(q, preview) {
     : null;
   // Audio cannot play inline: the window's content policy admits no media source besides its own files.
   const note = a.media_type.startsWith("audio/") ? el("p", { class: "muted" }, t("capi.attach.audio_note")) : null;
-  preview.replaceChildren(
+  preview.replaceChildren(...[
     media,
     el("p", { id: "attach-name", "data-hash": a.hash }, el("strong", {}, a.file_name), " · ", attachSize(a.size)),
-    note);
+    note].filter(Boolean));
 }
 
 async function attachPicked(input) {

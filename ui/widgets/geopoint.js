@@ -41,6 +41,11 @@ function geopointWidget(q) {
       el("span", { class: "muted" }, t("capi.geo.range", formatNumber(min), formatNumber(max))))),
     el("button", { type: "button", id: "geo-save", onclick: () => geoSaveManual(false) }, t("capi.geo.save"), " ", el("kbd", {}, "Enter")));
   const box = el("div", { class: "geo", id: "q-geo" }, device, status, fields);
+  // The interview screen focuses the question's heading after drawing; the first field is where work starts.
+  setTimeout(() => {
+    const active = document.activeElement;
+    if (box.isConnected && (!active || active === document.body || active.id === "q-label")) inputs[0].focus();
+  }, 0);
   box.addEventListener("keydown", (ev) => {
     if (ev.altKey && (ev.key.toLowerCase() === "g" || ev.code === "KeyG")) {
       ev.preventDefault(); ev.stopPropagation();

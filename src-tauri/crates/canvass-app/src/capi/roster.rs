@@ -113,13 +113,35 @@ pub fn roster_table(inst: &Instance, path: &str) -> Option<RosterTable> {
             range_path: range_path.to_owned(),
             columns: questions
                 .iter()
-                .map(|q| text(&q.label).unwrap_or_else(|| q.name.clone()))
+                .map(|q| heading(&text(&q.label).unwrap_or_else(|| q.name.clone())))
                 .collect(),
             rows,
             current,
         });
     }
     None
+}
+
+/// A question's label as a column heading: a piped `${name}` differs per
+/// member, so it is shown as an ellipsis ("How old is …?").
+fn heading(label: &str) -> String {
+    let mut out = String::new();
+    let mut rest = label;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find('}') {
+            Some(end) => {
+                out.push('…');
+                rest = &rest[start + end + 1..];
+            }
+            None => {
+                rest = &rest[start..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A select answer shown with its choices' labels.
