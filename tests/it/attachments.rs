@@ -226,3 +226,220 @@ fn the_roster_table_lists_every_member_and_jumps_to_one() {
     let err = app.jump_to_item(&id, "/data/member[9]/name").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Validation);
 }
+
+/// Completes the household interview at its photo question: work and income answered, `photo` attached.
+fn complete_with_photo(app: &App, id: &str, photo: &[u8]) {
+    for k in [1, 2, 4] {
+        app.record_answer(id, &format!("/data/member[{k}]/works"), "1")
+            .unwrap();
+    }
+    app.record_answer(id, "/data/private/income", "2").unwrap();
+    app.attach_file(id, "door_photo", "door.png", photo)
+        .unwrap();
+    assert_eq!(app.complete_interview(id).unwrap().status, "completed");
+}
+
+/// One request on the real server's router: `user` logs in first (or no token; or `Some("!bad")` for a wrong one).
+async fn call(
+    server: &crate::sync_harness::TestServer,
+    user: Option<&str>,
+    method: &str,
+    uri: &str,
+    body: Vec<u8>,
+) -> (axum::http::StatusCode, Vec<u8>) {
+    use axum::http::{header, Request};
+    use tower::ServiceExt;
+    let token = match user {
+        None => None,
+        Some("!bad") => Some("not-a-token".to_owned()),
+        Some(user) => {
+            let login = serde_json::json!({"user": user, "password": crate::sync_harness::password(user), "device_id": user});
+            let req = Request::post("/v1/login")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(axum::body::Body::from(login.to_string()))
+                .unwrap();
+            let resp = canvass_server::app(server.state.clone())
+                .oneshot(req)
+                .await
+                .unwrap();
+            let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16)
+                .await
+                .unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            Some(v["token"].as_str().unwrap().to_owned())
+        }
+    };
+    let mut r = Request::builder().method(method).uri(uri);
+    if method == "POST" {
+        r = r.header(header::CONTENT_TYPE, "application/json");
+    }
+    if let Some(t) = token {
+        r = r.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let resp = canvass_server::app(server.state.clone())
+        .oneshot(r.body(axum::body::Body::from(body)).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), 64 << 20)
+        .await
+        .unwrap();
+    (status, bytes.to_vec())
+}
+
+async fn attachments_reach_the_server_once_and_only_the_team_reads_them(
+    b: crate::sync_harness::Backend,
+    name: &str,
+) {
+    use axum::http::StatusCode;
+    use canvass_app::SyncOutcome;
+
+    use crate::sync_harness::{Device, TestServer};
+    let server = TestServer::start(b, name).await;
+    server.add_user("ines", "interviewer", Some("north")).await;
+    server.add_user("sam", "supervisor", Some("north")).await;
+    server.add_user("sue", "supervisor", Some("south")).await;
+    let dev = Device::new();
+    let first = at_photo(&dev.app);
+    complete_with_photo(&dev.app, &first, PNG);
+    // The same photo in a second household's interview: one upload.
+    let second = dev
+        .app
+        .start_assignment_interview("HH-02")
+        .unwrap()
+        .interview_id;
+    dev.app.record_answer(&second, "hh_size", "1").unwrap();
+    dev.app
+        .record_answer(&second, "/data/member[1]/name", "Ivan")
+        .unwrap();
+    dev.app
+        .record_answer(&second, "/data/member[1]/age", "10")
+        .unwrap();
+    dev.app
+        .record_answer(&second, "/data/private/income", "1")
+        .unwrap();
+    dev.app
+        .attach_file(&second, "door_photo", "gate.png", PNG)
+        .unwrap();
+    assert_eq!(
+        dev.app.complete_interview(&second).unwrap().status,
+        "completed"
+    );
+    let hash = sha256_hex(PNG);
+
+    dev.login(&server.url, "ines").await;
+    let s = dev.sync().await;
+    assert_eq!((s.outcome, s.accepted), (SyncOutcome::Ok, 2), "{s:?}");
+    assert_eq!(s.attachments_sent, 1, "{s:?}");
+    assert_eq!(
+        server.db.attachment(Some("north"), &hash).await.unwrap(),
+        Some(PNG.to_vec())
+    );
+    // Each interview names its file by hash.
+    let stored = server.interviews().await;
+    assert_eq!(stored.len(), 2);
+    assert!(
+        stored.iter().all(|r| r.payload.contains(&hash)),
+        "{stored:?}"
+    );
+    assert!(dev
+        .app
+        .interview_attachments(&first)
+        .unwrap()
+        .iter()
+        .all(|a| a.uploaded));
+
+    // A resend (the device lost the server's answer) is harmless: the server says it holds it.
+    raw(&dev.db.path)
+        .execute("UPDATE attachment_blobs SET uploaded_at = NULL", [])
+        .unwrap();
+    let again = dev.sync().await;
+    assert_eq!(again.attachments_sent, 0, "{again:?}");
+    let (st, body) = call(
+        &server,
+        Some("ines"),
+        "PUT",
+        &format!("/v1/attachments/{hash}"),
+        PNG.to_vec(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&body).contains(r#""added":false"#));
+
+    // Authorization: no token, a wrong token, another team, a wrong role.
+    let uri = format!("/v1/attachments/{hash}");
+    assert_eq!(
+        call(&server, None, "PUT", &uri, PNG.to_vec()).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        call(&server, Some("!bad"), "PUT", &uri, PNG.to_vec())
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        call(&server, None, "GET", &uri, vec![]).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let missing_body = serde_json::json!({"hashes": [hash]})
+        .to_string()
+        .into_bytes();
+    assert_eq!(
+        call(
+            &server,
+            None,
+            "POST",
+            "/v1/attachments/missing",
+            missing_body.clone()
+        )
+        .await
+        .0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        call(&server, Some("sue"), "GET", &uri, vec![]).await.0,
+        StatusCode::NOT_FOUND,
+        "another team's file"
+    );
+    assert_eq!(
+        call(&server, Some("ines"), "GET", &uri, vec![]).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (st, got) = call(&server, Some("sam"), "GET", &uri, vec![]).await;
+    assert_eq!((st, got.as_slice()), (StatusCode::OK, PNG));
+    // Another team is told the file is missing, so a hash reveals nothing across teams.
+    let (st, body) = call(
+        &server,
+        Some("sue"),
+        "POST",
+        "/v1/attachments/missing",
+        missing_body,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&body).contains(&hash));
+
+    // A body that is not what its hash says, and one over the limit, are refused clearly.
+    let (st, body) = call(
+        &server,
+        Some("ines"),
+        "PUT",
+        &uri,
+        b"something else".to_vec(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8_lossy(&body).contains("hash_mismatch"));
+    let big = vec![7u8; canvass_protocol::MAX_ATTACHMENT_BYTES + 1];
+    let big_uri = format!("/v1/attachments/{}", sha256_hex(&big));
+    let (st, body) = call(&server, Some("ines"), "PUT", &big_uri, big).await;
+    assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(String::from_utf8_lossy(&body).contains("too_large"));
+    // The device and the server agree on the largest file.
+    assert_eq!(MAX_ATTACHMENT_BYTES, canvass_protocol::MAX_ATTACHMENT_BYTES);
+}
+crate::both_backends!(
+    attachment_sync,
+    attachments_reach_the_server_once_and_only_the_team_reads_them
+);

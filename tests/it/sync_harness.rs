@@ -394,6 +394,27 @@ impl Database for FaultyDb {
     ) -> db::DbResult<Vec<db::ChangeRow>> {
         self.inner.changes_since(since, team, all).await
     }
+    // Attachments pass straight through; the faults above concern batch ingest.
+    async fn attachments_missing(
+        &self,
+        team: &str,
+        hashes: &[String],
+    ) -> db::DbResult<Vec<String>> {
+        self.inner.attachments_missing(team, hashes).await
+    }
+    async fn put_attachment(
+        &self,
+        team: &str,
+        user: &str,
+        hash: &str,
+        data: &[u8],
+        now: i64,
+    ) -> db::DbResult<bool> {
+        self.inner.put_attachment(team, user, hash, data, now).await
+    }
+    async fn attachment(&self, team: Option<&str>, hash: &str) -> db::DbResult<Option<Vec<u8>>> {
+        self.inner.attachment(team, hash).await
+    }
 }
 
 /// What the proxy does with the next connections.

@@ -613,8 +613,10 @@ impl App {
         // transaction, so the server never holds an interview without its paradata.
         let (sessions, events) = w.paradata_rows()?;
         let paradata = absolute_events(&sessions, events);
+        // CAPI files travel by hash; their bytes go up separately, once per content.
+        let files = w.attachment_refs()?;
         w.complete(
-            &completion_outbox(row, record, assignment.as_deref(), &paradata, now),
+            &completion_outbox(row, record, assignment.as_deref(), &paradata, &files, now),
             now,
         )?;
         w.commit()?;
@@ -1054,8 +1056,15 @@ fn completion_outbox(
     record: &[(String, String)],
     assignment_id: Option<&str>,
     paradata: &[ParadataEvent],
+    files: &[(String, String, String)],
     now: i64,
 ) -> OutboxRow {
+    #[derive(Serialize)]
+    struct FileRef<'a> {
+        item: &'a str,
+        file_name: &'a str,
+        sha256: &'a str,
+    }
     #[derive(Serialize)]
     struct Payload<'a> {
         id: &'a str,
@@ -1069,6 +1078,9 @@ fn completion_outbox(
         answers: BTreeMap<&'a str, &'a str>,
         /// The interview's whole session log, as `canvass export paradata --format jsonl` shows it.
         paradata: &'a [ParadataEvent],
+        /// Photo, audio and file answers by content hash; absent when there are none.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<FileRef<'a>>,
     }
     let answers = record
         .iter()
@@ -1084,6 +1096,14 @@ fn completion_outbox(
         assignment_id,
         answers,
         paradata,
+        attachments: files
+            .iter()
+            .map(|(item, file_name, sha256)| FileRef {
+                item,
+                file_name,
+                sha256,
+            })
+            .collect(),
     })
     // Serializing a struct of strings, integers, a string map and a list of such
     // structs into a String has no failure path in serde_json (no I/O, no non-string map keys).

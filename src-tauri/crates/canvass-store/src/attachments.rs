@@ -69,6 +69,20 @@ impl Write<'_> {
         Ok(())
     }
 
+    /// This write's interview's files as `(item_path, file_name, hash)`, by path:
+    /// what its completed record refers to by hash.
+    pub fn attachment_refs(&self) -> Result<Vec<(String, String, String)>> {
+        let mut s = self.tx.prepare_cached(
+            "SELECT item_path, file_name, hash FROM interview_attachments WHERE interview_id = ?1 ORDER BY item_path",
+        )?;
+        let rows = s
+            .query_map([&self.interview_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// Unlinks the file of `item_path` (its answer was cleared); the bytes stay for other links.
     pub fn detach(&self, item_path: &str) -> Result<()> {
         self.tx.execute(

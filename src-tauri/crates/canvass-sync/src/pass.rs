@@ -101,6 +101,8 @@ pub struct PassSummary {
     pub deferred: usize,
     pub bytes_sent: usize,
     pub changes: usize,
+    /// Attachments (photos, recordings, files) uploaded in this pass.
+    pub attachments_sent: usize,
     pub rejected: Vec<Rejection>,
     pub error: Option<String>,
     /// The sync-log row of this pass.
@@ -119,6 +121,7 @@ impl PassSummary {
             deferred: 0,
             bytes_sent: 0,
             changes: 0,
+            attachments_sent: 0,
             rejected: Vec::new(),
             error: None,
             log_id: 0,
@@ -182,7 +185,7 @@ pub async fn sync_pass(
             Outcome::Failed
         };
         s.error = Some(chain(&e));
-    } else if s.batches == 0 && s.changes == 0 {
+    } else if s.batches == 0 && s.changes == 0 && s.attachments_sent == 0 {
         s.outcome = Outcome::NothingToDo;
     }
     let log = SyncLogEntry {
@@ -218,6 +221,8 @@ async fn push_and_pull(
         return Err(Error::NotSignedIn);
     };
     let server = Server::new(url, opts.timeout)?;
+    // Attachments first, so the server holds every file an interview it accepts refers to.
+    crate::attachments::upload(&server, token, store, now, s).await?;
     let mut queue: VecDeque<Batch> = plan(&store.due_outbox(due_by)?, opts.limits).into();
     while let Some(mut batch) = queue.pop_front() {
         let (body, unsendable) = request_body(&settings.device_id, now, &batch);
