@@ -1,8 +1,10 @@
 //! CAPI end to end through the real window: an interviewer opens an assignment,
 //! takes consent, completes a 4-member household roster whose work question is
 //! asked of adults only, hands the laptop to the respondent for the private
-//! section (PIN to take it back), then records a no-contact visit at another
-//! household. The SQLite file must hold exactly that, with its paradata.
+//! section (PIN to take it back; the app is killed meanwhile and reopens
+//! locked), attaches a photo, types a GPS point, then records a no-contact
+//! visit at another household. The roster table shows all four members.
+//! The SQLite file must hold exactly that, with its paradata.
 //! `#[ignore]`d like every window test; `./test.sh` runs it under `xvfb-run`.
 
 use std::sync::Arc;
@@ -191,6 +193,22 @@ async fn household_roster_with_respondent_mode_and_a_no_contact_visit() -> TestR
     // Esc cannot take the respondent out of the interview.
     press(&client, &[ESCAPE]).await?;
     on_question(&client, "income").await?;
+    // The app dies while the respondent holds the laptop (SIGKILL): it comes back locked.
+    let pids = app_pids();
+    assert!(!pids.is_empty(), "the app process must be found to kill it");
+    for pid in &pids {
+        std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status()?;
+    }
+    drop(client);
+    drop(driver);
+    let driver = Driver::start(data.path())?;
+    let client = driver.session().await?;
+    wait_css(&client, "body.capi-respondent").await?;
+    on_question(&client, "income").await?;
+    wait_css(&client, ".option[data-value='2'][aria-pressed='true']").await?;
+    assert!(!displayed(&client, "#q-instructions").await?);
     // A wrong PIN keeps respondent mode; the right one ends it.
     wait_css(&client, "#capi-return").await?.click().await?;
     wait_css(&client, "#capi-pin-check:focus").await?;
