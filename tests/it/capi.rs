@@ -915,6 +915,17 @@ fn respondent_mode_survives_a_restart_and_only_the_right_pin_ends_it() {
     assert_eq!(app.respondent_locked_interview().unwrap(), Some(id.clone()));
     app.end_respondent_mode(&id, "2468").unwrap();
     assert_eq!(app.respondent_locked_interview().unwrap(), None);
+
+    // The respondent finishes the interview while locked: the lock stays until the right PIN lifts it.
+    app.start_respondent_mode(&id, "2468").unwrap();
+    complete_demo(&app, &id);
+    assert_eq!(app.respondent_locked_interview().unwrap(), Some(id.clone()));
+    assert_eq!(
+        app.end_respondent_mode(&id, "0000").unwrap_err().kind(),
+        ErrorKind::Validation
+    );
+    app.end_respondent_mode(&id, "2468").unwrap();
+    assert_eq!(app.respondent_locked_interview().unwrap(), None);
     let kinds: Vec<String> = app
         .paradata(&id)
         .unwrap()
@@ -922,7 +933,14 @@ fn respondent_mode_survives_a_restart_and_only_the_right_pin_ends_it() {
         .map(|e| e.kind)
         .filter(|k| k.starts_with("respondent_mode"))
         .collect();
-    assert_eq!(kinds, ["respondent_mode_start", "respondent_mode_end"]);
+    assert_eq!(
+        kinds,
+        [
+            "respondent_mode_start",
+            "respondent_mode_end",
+            "respondent_mode_start"
+        ]
+    );
 }
 
 /// Posts `body` to `uri` on the real server's router as `user` (logged in first); returns the status.

@@ -387,10 +387,14 @@ new MutationObserver(() => {
 async function reopenLocked() {
   const id = await attempt(() => api.capiRespondentLock());
   if (!id) return;
-  const screen = await attempt(() => api.resumeInterview(id));
-  if (!screen) return;
   capi.respondent = { interviewId: id };
-  await showInterview(screen);
+  let screen = null;
+  try {
+    screen = await api.resumeInterview(id);
+  } catch (e) {
+    // The respondent finished the interview before the restart: the window stays locked until the PIN.
+  }
+  if (screen) await showInterview(screen);
   enterRespondentMode();
 }
 
