@@ -110,6 +110,16 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/outcomes", post(cases::publish_outcomes))
         .route("/v1/leases", post(cases::leases))
         .route("/v1/quotas", get(cases::quota_totals))
+        .route("/v1/attachments/missing", post(routes::attachments_missing))
+        // An attachment may be larger than a batch; its own limit replaces the general one.
+        .route(
+            "/v1/attachments/{hash}",
+            axum::routing::put(routes::put_attachment)
+                .get(routes::get_attachment)
+                .layer(DefaultBodyLimit::max(
+                    canvass_protocol::MAX_ATTACHMENT_BYTES,
+                )),
+        )
         .fallback(routes::not_found)
         // The limit applies to the decompressed body, so a small gzip bomb cannot blow past it.
         .layer(DefaultBodyLimit::max(limit))

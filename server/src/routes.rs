@@ -425,3 +425,122 @@ pub async fn export_jsonl(
     }
     Ok(n)
 }
+
+/// The team an attachment is filed under for the caller: their own, or '' without one.
+fn attachment_team(caller: &Caller) -> &str {
+    caller.team.as_deref().unwrap_or("")
+}
+
+fn check_hash(hash: &str) -> Result<(), ApiError> {
+    if hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        Ok(())
+    } else {
+        Err(ApiError::BadRequest {
+            code: "bad_hash",
+            message: format!("`{hash}` is not a lower-case hex SHA-256"),
+        })
+    }
+}
+
+/// Which of a device's attachments the server lacks for the caller's team, so only those are uploaded.
+pub async fn attachments_missing(
+    State(s): State<AppState>,
+    caller: Caller,
+    Body(q): Body<canvass_protocol::AttachmentHashes>,
+) -> Result<Json<canvass_protocol::AttachmentsMissing>, ApiError> {
+    caller.require(
+        &[Role::Interviewer, Role::Supervisor, Role::Admin],
+        "send attachments",
+    )?;
+    if q.hashes.len() > 1000 {
+        return Err(ApiError::BadRequest {
+            code: "too_many",
+            message: format!(
+                "{} hashes in one request; ask for at most 1000",
+                q.hashes.len()
+            ),
+        });
+    }
+    for h in &q.hashes {
+        check_hash(h)?;
+    }
+    let missing =
+        s.db.attachments_missing(attachment_team(&caller), &q.hashes)
+            .await?;
+    Ok(Json(canvass_protocol::AttachmentsMissing { missing }))
+}
+
+/// Stores one attachment: the body's SHA-256 must be the hash in the path.
+/// Sending it again is harmless (`added: false`).
+pub async fn put_attachment(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(hash): Path<String>,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Json<canvass_protocol::AttachmentStored>, ApiError> {
+    use sha2::{Digest, Sha256};
+    // Over the limit is 413 `too_large` with the limit in words, as for batches.
+    let body = body.map_err(|rej| {
+        if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge {
+                limit: canvass_protocol::MAX_ATTACHMENT_BYTES,
+            }
+        } else {
+            ApiError::BadRequest {
+                code: "bad_body",
+                message: rej.body_text(),
+            }
+        }
+    })?;
+    caller.require(
+        &[Role::Interviewer, Role::Supervisor, Role::Admin],
+        "send attachments",
+    )?;
+    check_hash(&hash)?;
+    let actual: String = Sha256::digest(&body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if actual != hash {
+        return Err(ApiError::BadRequest {
+            code: "hash_mismatch",
+            message: format!(
+                "the body's SHA-256 is {actual}, not {hash}; the upload was damaged or mislabelled"
+            ),
+        });
+    }
+    let added =
+        s.db.put_attachment(
+            attachment_team(&caller),
+            &caller.user,
+            &hash,
+            &body,
+            (s.clock)(),
+        )
+        .await?;
+    Ok(Json(canvass_protocol::AttachmentStored { hash, added }))
+}
+
+/// One attachment's bytes, for supervisors of a team that holds it and for admins.
+pub async fn get_attachment(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(hash): Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    caller.require(&[Role::Supervisor, Role::Admin], "read attachments")?;
+    check_hash(&hash)?;
+    let team = match caller.role {
+        Role::Admin => None,
+        _ => Some(attachment_team(&caller)),
+    };
+    match s.db.attachment(team, &hash).await? {
+        Some(bytes) => Ok((
+            [(axum::http::header::CONTENT_TYPE, "application/octet-stream")],
+            bytes,
+        )
+            .into_response()),
+        None => Err(ApiError::NotFound(format!(
+            "no attachment {hash} for this team"
+        ))),
+    }
+}

@@ -10,6 +10,7 @@ CREATE INDEX cati_cases_queue ON cati_cases
 CREATE INDEX cati_events_by_case ON cati_events (study_id, case_id, seq);
 CREATE INDEX cati_interviews_by_case ON cati_interviews (study_id, case_id);
 CREATE INDEX consents_by_interview ON consents (interview_id, recorded_at);
+CREATE INDEX interview_attachments_by_hash ON interview_attachments (hash);
 CREATE INDEX interviews_by_status ON interviews (status, updated_at);
 CREATE INDEX outbox_pending ON outbox (state, created_at, id);
 CREATE INDEX paradata_sessions_by_interview ON paradata_sessions (interview_id, started_at_ms);
@@ -61,6 +62,14 @@ CREATE TABLE assignments (
                           WHEN visits > 0 THEN 'visited_no_contact'
                           ELSE 'new'
                       END) STORED
+);
+CREATE TABLE attachment_blobs (
+    -- Lower-case hex SHA-256 of `data`.
+    hash        TEXT PRIMARY KEY NOT NULL CHECK (length(hash) = 64),
+    size        INTEGER NOT NULL CHECK (size >= 0),
+    data        BLOB NOT NULL,
+    stored_at   INTEGER NOT NULL,
+    uploaded_at INTEGER
 );
 CREATE TABLE cati_appointments (
     id          TEXT PRIMARY KEY NOT NULL,
@@ -178,6 +187,16 @@ CREATE TABLE consents (
     statement     TEXT NOT NULL,
     recorded_at   INTEGER NOT NULL
 );
+CREATE TABLE interview_attachments (
+    interview_id TEXT NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+    item_path    TEXT NOT NULL,
+    -- The answer's value: the file's name as the interviewer picked it.
+    file_name    TEXT NOT NULL,
+    media_type   TEXT NOT NULL,
+    hash         TEXT NOT NULL REFERENCES attachment_blobs (hash),
+    attached_at  INTEGER NOT NULL,
+    PRIMARY KEY (interview_id, item_path)
+) WITHOUT ROWID;
 CREATE TABLE interviews (
     id                    TEXT PRIMARY KEY NOT NULL,
     questionnaire_id      TEXT NOT NULL,
@@ -243,7 +262,7 @@ CREATE TABLE received_assignments (
     -- The assignment's JSON body (preloads, address, target...), as received.
     body             TEXT NOT NULL,
     received_at      INTEGER NOT NULL
-);
+, problem TEXT);
 CREATE TABLE received_decisions (
     interview_id TEXT NOT NULL,
     decided_at   INTEGER NOT NULL,
@@ -264,6 +283,12 @@ CREATE TABLE received_questionnaires (
     state            TEXT NOT NULL DEFAULT 'received' CHECK (state IN ('received', 'installed', 'refused')),
     problem          TEXT,
     PRIMARY KEY (questionnaire_id, version)
+);
+CREATE TABLE respondent_locks (
+    interview_id TEXT PRIMARY KEY NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+    salt         TEXT NOT NULL,
+    pin_hash     TEXT NOT NULL,
+    locked_at    INTEGER NOT NULL
 );
 CREATE TABLE review_decisions (
     id           TEXT PRIMARY KEY NOT NULL,

@@ -445,10 +445,10 @@ fn consent_and_respondent_mode_are_in_the_interview_log_and_consent_reaches_the_
         .unwrap();
     assert_eq!(c.recorded_at, FIXED_NOW_MS + 5_000);
     clock.advance(1_000);
-    app.start_respondent_mode(&id).unwrap();
+    app.start_respondent_mode(&id, "2468").unwrap();
     app.record_answer(&id, "nps", "7").unwrap();
     clock.advance(1_000);
-    app.end_respondent_mode(&id).unwrap();
+    app.end_respondent_mode(&id, "2468").unwrap();
     app.log_show_card(&id).unwrap();
 
     let kinds: Vec<String> = app
@@ -703,6 +703,24 @@ pub fn household_form() -> Vec<u8> {
             "Hand the laptop to the respondent for this question.",
         ],
         &["end group", "", "", "", "", "", ""],
+        &[
+            "image",
+            "door_photo",
+            "Photo of the dwelling's entrance",
+            "",
+            "",
+            "",
+            "",
+        ],
+        &[
+            "geopoint",
+            "location",
+            "Where is the dwelling?",
+            "",
+            "",
+            "",
+            "",
+        ],
     ];
     let choices: &[&[&str]] = &[
         &["list_name", "name", "label"],
@@ -789,14 +807,18 @@ fn a_household_roster_routes_each_member_and_completes_the_assignment() {
             "age" => members[member(&q.path)].1.to_owned(),
             "works" => "1".to_owned(),
             "income" => "2".to_owned(),
+            // The photo and GPS questions are left for the attachment tests; they are not required.
+            "door_photo" | "location" => String::new(),
             other => panic!("unexpected question {other}"),
         };
-        app.record_answer(&id, &q.path, &value).unwrap();
+        if !value.is_empty() {
+            app.record_answer(&id, &q.path, &value).unwrap();
+        }
         screens.push(q.path);
         s = app.next_item(&id).unwrap();
     }
     assert_eq!(s.status, "completed");
-    assert_eq!(screens.len(), 1 + 4 * 2 + 3 + 1);
+    assert_eq!(screens.len(), 1 + 4 * 2 + 3 + 1 + 2);
     let works: Vec<&str> = screens
         .iter()
         .filter(|p| p.ends_with("/works"))
@@ -859,4 +881,194 @@ fn the_schema_recounts_an_assignment_whatever_changes_its_interviews() {
     conn.execute("DELETE FROM interviews WHERE id = ?1", [&id])
         .unwrap();
     assert_eq!(status(&conn), ("new".into(), 0, 0));
+}
+
+#[test]
+fn respondent_mode_survives_a_restart_and_only_the_right_pin_ends_it() {
+    let db = TempDb::new();
+    let (app, _clock) = db.app();
+    import(&app, LIST).unwrap();
+    let id = app
+        .start_assignment_interview("A-002")
+        .unwrap()
+        .interview_id;
+    let short = app.start_respondent_mode(&id, "12").unwrap_err();
+    assert_eq!(short.kind(), ErrorKind::Validation);
+    assert_eq!(app.respondent_locked_interview().unwrap(), None);
+    app.start_respondent_mode(&id, "2468").unwrap();
+    // Only a salted hash is stored, never the PIN itself.
+    let (salt, hash): (String, String) = raw(&db.path)
+        .query_row(
+            "SELECT salt, pin_hash FROM respondent_locks WHERE interview_id = ?1",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(!salt.is_empty() && hash.len() == 64 && !hash.contains("2468"));
+    drop(app);
+
+    // The app restarts (a crash, a closed lid): the interview is still locked.
+    let (app, _clock) = db.app();
+    assert_eq!(app.respondent_locked_interview().unwrap(), Some(id.clone()));
+    let wrong = app.end_respondent_mode(&id, "1357").unwrap_err();
+    assert_eq!(wrong.kind(), ErrorKind::Validation);
+    assert_eq!(app.respondent_locked_interview().unwrap(), Some(id.clone()));
+    app.end_respondent_mode(&id, "2468").unwrap();
+    assert_eq!(app.respondent_locked_interview().unwrap(), None);
+
+    // The respondent finishes the interview while locked: the lock stays until the right PIN lifts it.
+    app.start_respondent_mode(&id, "2468").unwrap();
+    complete_demo(&app, &id);
+    assert_eq!(app.respondent_locked_interview().unwrap(), Some(id.clone()));
+    assert_eq!(
+        app.end_respondent_mode(&id, "0000").unwrap_err().kind(),
+        ErrorKind::Validation
+    );
+    app.end_respondent_mode(&id, "2468").unwrap();
+    assert_eq!(app.respondent_locked_interview().unwrap(), None);
+    let kinds: Vec<String> = app
+        .paradata(&id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .filter(|k| k.starts_with("respondent_mode"))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "respondent_mode_start",
+            "respondent_mode_end",
+            "respondent_mode_start"
+        ]
+    );
+}
+
+/// Posts `body` to `uri` on the real server's router as `user` (logged in first); returns the status.
+async fn post_as(
+    server: &crate::sync_harness::TestServer,
+    user: &str,
+    uri: &str,
+    body: serde_json::Value,
+) -> axum::http::StatusCode {
+    use axum::http::{header, Request};
+    use tower::ServiceExt;
+    let req = |uri: &str, auth: Option<&str>, body: &serde_json::Value| {
+        let mut r = Request::post(uri).header(header::CONTENT_TYPE, "application/json");
+        if let Some(t) = auth {
+            r = r.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        r.body(axum::body::Body::from(body.to_string())).unwrap()
+    };
+    let login = serde_json::json!({"user": user, "password": crate::sync_harness::password(user), "device_id": user});
+    let resp = canvass_server::app(server.state.clone())
+        .oneshot(req("/v1/login", None, &login))
+        .await
+        .unwrap();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16)
+        .await
+        .unwrap();
+    let token = serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    canvass_server::app(server.state.clone())
+        .oneshot(req(uri, Some(&token), &body))
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn assignments_from_the_server_reach_the_dashboard(
+    b: crate::sync_harness::Backend,
+    name: &str,
+) {
+    use crate::sync_harness::{Device, TestServer};
+    let server = TestServer::start(b, name).await;
+    server.add_user("ines", "interviewer", Some("north")).await;
+    server.add_user("sam", "supervisor", Some("north")).await;
+    let publish = |id: &str, body: serde_json::Value| serde_json::json!({"assignment": {"id": id, "questionnaire_id": DEMO_STUDY_ID, "assignee": "ines", "body": body}});
+    let good = publish(
+        "H-1",
+        serde_json::json!({"address": "5 Sadova St", "area": "North", "target": 2, "due": "2026-12-01",
+                           "preload": {"hh_head": "Oksana Melnyk", "members": "4"}}),
+    );
+    let bad_target = publish(
+        "H-BAD",
+        serde_json::json!({"address": "9 Lisova St", "target": 0}),
+    );
+    let no_address = publish("H-2", serde_json::json!({"area": "North"}));
+    for body in [good, bad_target, no_address] {
+        assert_eq!(
+            post_as(&server, "sam", "/v1/assignments", body).await,
+            axum::http::StatusCode::OK
+        );
+    }
+
+    let dev = Device::new();
+    dev.login(&server.url, "ines").await;
+    let s = dev.sync().await;
+    assert_eq!(s.changes, 3, "{s:?}");
+    let dash = dev
+        .app
+        .assignment_dashboard(&AssignmentFilter::default())
+        .unwrap();
+    let ids: Vec<&str> = dash.rows.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["H-1"], "the two bad rows never block the good one");
+    let h1 = &dash.rows[0];
+    assert_eq!(
+        (
+            h1.address.as_str(),
+            h1.area.as_str(),
+            h1.target,
+            h1.due.as_deref()
+        ),
+        ("5 Sadova St", "North", 2, Some("2026-12-01"))
+    );
+    let preload: Vec<(&str, &str)> = h1
+        .preload
+        .iter()
+        .map(|p| (p.name.as_str(), p.value.as_str()))
+        .collect();
+    assert_eq!(preload, [("hh_head", "Oksana Melnyk"), ("members", "4")]);
+    // Search reaches preloaded values of a received assignment as of an imported one.
+    let found = ids_matching(&dev.app, "melnyk");
+    assert_eq!(found, ["H-1"]);
+    // Each bad row says why, in its receipt.
+    let problems = dev.app.received_assignment_problems().unwrap();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems[0].0 == "H-2" && problems[0].1.contains("address"));
+    assert!(problems[1].0 == "H-BAD" && problems[1].1.contains("target"));
+
+    // Local progress, then the supervisor corrects the address: the progress stays.
+    let interview = dev.app.start_assignment_interview("H-1").unwrap();
+    let fixed = publish(
+        "H-1",
+        serde_json::json!({"address": "5A Sadova St", "area": "North", "target": 2, "preload": {"hh_head": "Oksana Melnyk"}}),
+    );
+    assert_eq!(
+        post_as(&server, "sam", "/v1/assignments", fixed).await,
+        axum::http::StatusCode::OK
+    );
+    assert_eq!(dev.sync().await.changes, 1);
+    let d = dev.app.assignment_detail("H-1").unwrap();
+    assert_eq!(d.assignment.address, "5A Sadova St");
+    assert_eq!(d.assignment.status, "started");
+    assert_eq!(d.assignment.interviews, 1);
+    assert_eq!(d.interviews[0].id, interview.interview_id);
+    let kinds: Vec<&str> = d.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["received", "interview_start", "updated_by_server"]);
+}
+crate::both_backends!(
+    received_assignments,
+    assignments_from_the_server_reach_the_dashboard
+);
+
+fn ids_matching(app: &App, search: &str) -> Vec<String> {
+    ids(
+        app,
+        AssignmentFilter {
+            search: Some(search.into()),
+            ..Default::default()
+        },
+    )
 }

@@ -1,8 +1,10 @@
 //! CAPI end to end through the real window: an interviewer opens an assignment,
 //! takes consent, completes a 4-member household roster whose work question is
 //! asked of adults only, hands the laptop to the respondent for the private
-//! section (PIN to take it back), then records a no-contact visit at another
-//! household. The SQLite file must hold exactly that, with its paradata.
+//! section (PIN to take it back; the app is killed meanwhile and reopens
+//! locked), attaches a photo, types a GPS point, then records a no-contact
+//! visit at another household. The roster table shows all four members.
+//! The SQLite file must hold exactly that, with its paradata.
 //! `#[ignore]`d like every window test; `./test.sh` runs it under `xvfb-run`.
 
 use std::sync::Arc;
@@ -16,6 +18,7 @@ use crate::window::*;
 
 const ESCAPE: char = '\u{E00C}';
 const DOWN: char = '\u{E015}';
+const TAB: char = '\u{E004}';
 
 /// Types `text` into the focused answer box and moves on with Enter.
 async fn answer_text(client: &Client, item: &str, text: &str) -> TestResult {
@@ -137,8 +140,30 @@ async fn household_roster_with_respondent_mode_and_a_no_contact_visit() -> TestR
         ("Dmytro", "12"),
         ("Halyna", "70"),
     ];
-    for (name, age) in members {
+    for (n, (name, age)) in members.into_iter().enumerate() {
         answer_text(&client, "name", name).await?;
+        if n == 3 {
+            // The roster table shows all four members, the current one highlighted with its answers so far.
+            on_question(&client, "age").await?;
+            let current = client
+                .wait()
+                .at_most(WAIT)
+                .for_element(Locator::XPath(
+                    "//table[@id='capi-roster-table'][@data-count='4']//tr[@data-index='4'][contains(@class, 'current')][contains(., 'Halyna')]",
+                ))
+                .await?;
+            assert_eq!(current.attr("aria-current").await?.as_deref(), Some("true"));
+            let text = wait_css(&client, "#capi-roster-table")
+                .await?
+                .text()
+                .await?;
+            assert!(
+                text.contains("Petro") && text.contains("Dmytro") && text.contains("40"),
+                "{text}"
+            );
+            screenshot(&client, "capi-roster-table.png").await?;
+            a11y.extend(axe(&client, "roster table").await?);
+        }
         let label = on_question(&client, "age").await?;
         assert_eq!(label, format!("How old is {name}?"));
         answer_text(&client, "age", age).await?;
@@ -168,6 +193,22 @@ async fn household_roster_with_respondent_mode_and_a_no_contact_visit() -> TestR
     // Esc cannot take the respondent out of the interview.
     press(&client, &[ESCAPE]).await?;
     on_question(&client, "income").await?;
+    // The app dies while the respondent holds the laptop (SIGKILL): it comes back locked.
+    let pids = app_pids();
+    assert!(!pids.is_empty(), "the app process must be found to kill it");
+    for pid in &pids {
+        std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status()?;
+    }
+    drop(client);
+    drop(driver);
+    let driver = Driver::start(data.path())?;
+    let client = driver.session().await?;
+    wait_css(&client, "body.capi-respondent").await?;
+    on_question(&client, "income").await?;
+    wait_css(&client, ".option[data-value='2'][aria-pressed='true']").await?;
+    assert!(!displayed(&client, "#q-instructions").await?);
     // A wrong PIN keeps respondent mode; the right one ends it.
     wait_css(&client, "#capi-return").await?.click().await?;
     wait_css(&client, "#capi-pin-check:focus").await?;
@@ -185,8 +226,54 @@ async fn household_roster_with_respondent_mode_and_a_no_contact_visit() -> TestR
     press(&client, &[ENTER]).await?;
     wait_css(&client, "body:not(.capi-respondent)").await?;
     assert!(displayed(&client, "#q-instructions").await?);
-    // Enter on the last question completes the interview.
     wait_css(&client, "#q-label:focus").await?;
+    press(&client, &[ENTER]).await?;
+
+    // The photo: the file input takes the file as the chooser would (WebDriver sets it).
+    on_question(&client, "door_photo").await?;
+    let photo = data.path().join("door.png");
+    std::fs::write(&photo, crate::attachments::PNG)?;
+    wait_css(&client, "#q-file")
+        .await?
+        .send_keys(&photo.to_string_lossy())
+        .await?;
+    let name = wait_css(&client, "#attach-name").await?.text().await?;
+    assert!(name.contains("door.png"), "{name}");
+    wait_css(&client, "#attach-thumb").await?;
+    wait_css(&client, "#save-state[data-state='saved']").await?;
+    screenshot(&client, "capi-photo.png").await?;
+    a11y.extend(axe(&client, "photo question").await?);
+    // Next by its button: Enter on a focused file input may open the chooser in WebKit.
+    wait_css(&client, "#next").await?.click().await?;
+
+    // GPS: typed by hand, and the form says so; a latitude out of range is refused at the question.
+    on_question(&client, "location").await?;
+    let legend = wait_css(&client, "#geo-manual legend")
+        .await?
+        .text()
+        .await?;
+    assert_eq!(legend, "Entered by hand");
+    wait_css(&client, "#geo-latitude:focus").await?;
+    type_text(&client, "95").await?;
+    press(&client, &[ENTER]).await?;
+    let error = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath("//p[@id='q-error'][normalize-space()!='']"))
+        .await?
+        .text()
+        .await?;
+    assert!(
+        error.starts_with("Latitude must be a number from"),
+        "{error}"
+    );
+    press(&client, &[BACKSPACE, BACKSPACE]).await?;
+    type_text(&client, "50.4501").await?;
+    press(&client, &[TAB]).await?;
+    type_text(&client, "30.5234").await?;
+    screenshot(&client, "capi-gps.png").await?;
+    a11y.extend(axe(&client, "gps question").await?);
+    // Enter saves the point and, on the last question, completes the interview.
     press(&client, &[ENTER]).await?;
     wait_css(&client, "#home").await?;
 
@@ -228,7 +315,9 @@ async fn household_roster_with_respondent_mode_and_a_no_contact_visit() -> TestR
     assert_eq!(one("SELECT count(*) FROM interviews"), [["1"]]);
     let answers = one("SELECT item_path, value FROM answers ORDER BY item_path");
     let expected: Vec<[&str; 2]> = vec![
+        ["/data/door_photo", "door.png"],
         ["/data/hh_size", "4"],
+        ["/data/location", "50.4501 30.5234 0 0"],
         ["/data/member[1]/age", "40"],
         ["/data/member[1]/name", "Petro"],
         ["/data/member[1]/works", "1"],
@@ -244,6 +333,16 @@ async fn household_roster_with_respondent_mode_and_a_no_contact_visit() -> TestR
     ];
     assert_eq!(answers, expected);
     assert_eq!(one("SELECT given FROM consents"), [["1"]]);
+    // The photo's bytes are in the file, stored once under their hash, linked to the answer.
+    let size = crate::attachments::PNG.len().to_string();
+    assert_eq!(
+        one("SELECT a.file_name, a.item_path, b.size, b.hash = a.hash FROM interview_attachments a JOIN attachment_blobs b ON b.hash = a.hash"),
+        [["door.png", "/data/door_photo", size.as_str(), "1"]]
+    );
+    assert_eq!(
+        one("SELECT extra FROM paradata_events WHERE kind = 'answer_set' AND node = '/data/location'"),
+        [[r#"{"geopoint_source":"manual"}"#]]
+    );
     let kinds: Vec<String> = one(
         "SELECT kind FROM paradata_events WHERE kind IN ('consent', 'respondent_mode_start', 'respondent_mode_end', 'finalize')
          OR (kind = 'answer_set' AND node = '/data/private/income') ORDER BY seq",

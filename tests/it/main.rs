@@ -78,3 +78,5 @@ mod dashboard;
 mod e2e_dashboard;
 // Each UI language end to end: a CATI call and a CAPI interview by keyboard, with screenshots.
 mod e2e_lang;
+// Photo, audio and file answers stored by content hash with their answer; GPS points; the roster table.
+mod attachments;

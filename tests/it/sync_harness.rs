@@ -405,6 +405,28 @@ impl Database for FaultyDb {
     async fn record_decision(&self, d: db::NewDecision) -> db::DbResult<(db::Stored, i64)> {
         self.inner.record_decision(d).await
     }
+
+    // Attachments pass straight through; the faults above concern batch ingest.
+    async fn attachments_missing(
+        &self,
+        team: &str,
+        hashes: &[String],
+    ) -> db::DbResult<Vec<String>> {
+        self.inner.attachments_missing(team, hashes).await
+    }
+    async fn put_attachment(
+        &self,
+        team: &str,
+        user: &str,
+        hash: &str,
+        data: &[u8],
+        now: i64,
+    ) -> db::DbResult<bool> {
+        self.inner.put_attachment(team, user, hash, data, now).await
+    }
+    async fn attachment(&self, team: Option<&str>, hash: &str) -> db::DbResult<Option<Vec<u8>>> {
+        self.inner.attachment(team, hash).await
+    }
 }
 
 /// What the proxy does with the next connections.

@@ -7,8 +7,9 @@ const capi = {
   notice: null, // a one-off message on the next assignment screen
   // The assignment of the interview on screen: {interviewId, assignment} once fetched.
   linked: { interviewId: null, assignment: null },
-  // Respondent mode: the interview handed over and the PIN that takes it back (kept in memory only).
-  respondent: null, // {interviewId, pin}
+  // Respondent mode: the interview handed over. The PIN's salted hash is in the database, so the lock survives a restart.
+  respondent: null, // {interviewId}
+  lockChecked: false, // whether the start-up check for a lock left by a restart has run
 };
 
 // The CAPI screens' styles live beside this file (the window's CSP allows only stylesheet files).
@@ -379,7 +380,23 @@ function syncLock() {
 new MutationObserver(() => {
   syncLock();
   decorateInterview();
+  if (!capi.lockChecked) { capi.lockChecked = true; reopenLocked(); }
 }).observe(mainEl, { childList: true });
+
+/** At start-up: an interview left in respondent mode (the app was closed or crashed) reopens locked. */
+async function reopenLocked() {
+  const id = await attempt(() => api.capiRespondentLock());
+  if (!id) return;
+  capi.respondent = { interviewId: id };
+  let screen = null;
+  try {
+    screen = await api.resumeInterview(id);
+  } catch (e) {
+    // The respondent finished the interview before the restart: the window stays locked until the PIN.
+  }
+  if (screen) await showInterview(screen);
+  enterRespondentMode();
+}
 
 function interviewId() {
   return current.name === "interview" && iv.screen ? iv.screen.interview_id : null;
@@ -393,8 +410,8 @@ function handOver() {
     const error = el("p", { class: "field-error", "aria-live": "assertive" });
     async function start() {
       if (!/^[0-9]{4,}$/.test(pin.value)) { error.textContent = t("capi.pin_short"); return; }
-      if (!(await succeeded(() => api.capiRespondentMode(id, true)))) return;
-      capi.respondent = { interviewId: id, pin: pin.value };
+      if (!(await succeeded(() => api.capiRespondentMode(id, true, pin.value)))) return;
+      capi.respondent = { interviewId: id };
       close();
       enterRespondentMode();
     }
@@ -430,13 +447,13 @@ function askReturn() {
     const pin = el("input", { id: "capi-pin-check", type: "password", inputmode: "numeric", autocomplete: "off", "data-autofocus": true, "aria-label": t("capi.pin") });
     const error = el("p", { class: "field-error", id: "capi-pin-error", "aria-live": "assertive" });
     async function check() {
-      if (pin.value !== r.pin) { error.textContent = t("capi.pin_wrong"); pin.value = ""; return; }
       try {
-        await api.capiRespondentMode(r.interviewId, false);
+        // The device checks the PIN against its stored hash; a closed interview still comes back.
+        await api.capiRespondentMode(r.interviewId, false, pin.value);
       } catch (e) {
-        // The respondent may have finished the interview; a closed interview
-        // takes no more events, but the laptop must still come back.
-        if (e.code !== "conflict") { error.textContent = e.message || t("error.unexpected"); return; }
+        error.textContent = e.code === "validation" ? t("capi.pin_wrong") : (e.message || t("error.unexpected"));
+        pin.value = "";
+        return;
       }
       capi.respondent = null;
       close();

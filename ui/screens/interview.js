@@ -38,6 +38,8 @@ function registerWidget(kind, render) {
 
 function widgetFor(q) {
   if (q.kind === "range" && q.max - q.min <= 20) return widgets.get("scale");
+  // CAPI widgets by kind: ui/widgets/attach.js (image, audio, file) and geopoint.js.
+  if (window.capiWidgets && capiWidgets[q.kind]) return (x) => capiWidgets[x.kind](x);
   return widgets.get(q.kind) || widgets.get("text");
 }
 

@@ -247,4 +247,18 @@ pub trait Database: Send + Sync + 'static {
     /// happened and the decision's place in the changes feed. A decision id already
     /// stored is not published again (the stored one's `seq` is returned).
     async fn record_decision(&self, d: NewDecision) -> DbResult<(Stored, i64)>;
+    /// Of `hashes`, those `team` has no attachment for (each at most once, in the given order).
+    async fn attachments_missing(&self, team: &str, hashes: &[String]) -> DbResult<Vec<String>>;
+    /// Stores an attachment's bytes once per hash and grants `team` access;
+    /// true when the team did not have it yet. The caller has checked the hash.
+    async fn put_attachment(
+        &self,
+        team: &str,
+        user: &str,
+        hash: &str,
+        data: &[u8],
+        now: i64,
+    ) -> DbResult<bool>;
+    /// An attachment's bytes, if `team` may read it (`None`: any team, for admins).
+    async fn attachment(&self, team: Option<&str>, hash: &str) -> DbResult<Option<Vec<u8>>>;
 }

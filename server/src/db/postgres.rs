@@ -31,6 +31,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_review",
         sql: include_str!("../../migrations/postgres/0003_review.sql"),
     },
+    Migration {
+        name: "0004_attachments",
+        sql: include_str!("../../migrations/postgres/0004_attachments.sql"),
+    },
 ];
 
 /// Any fixed number works; it only has to be the same in every canvass-server.
@@ -536,5 +540,64 @@ impl Database for PgDb {
         .await?;
         tx.commit().await?;
         Ok((Stored::Inserted, seq))
+    }
+
+    async fn attachments_missing(&self, team: &str, hashes: &[String]) -> DbResult<Vec<String>> {
+        let c = self.client().await?;
+        let held: Vec<String> = c
+            .query(
+                "SELECT hash FROM attachment_teams WHERE team = $1 AND hash = ANY($2)",
+                &[&team, &hashes],
+            )
+            .await?
+            .into_iter()
+            .map(|r| r.get(0))
+            .collect();
+        let mut missing: Vec<String> = Vec::new();
+        for h in hashes {
+            if !held.contains(h) && !missing.contains(h) {
+                missing.push(h.clone());
+            }
+        }
+        Ok(missing)
+    }
+
+    async fn put_attachment(
+        &self,
+        team: &str,
+        user: &str,
+        hash: &str,
+        data: &[u8],
+        now: i64,
+    ) -> DbResult<bool> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        tx.execute(
+            "INSERT INTO attachment_blobs (hash, size, data, stored_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (hash) DO NOTHING",
+            &[&hash, &(data.len() as i64), &data, &now],
+        )
+        .await?;
+        let added = tx
+            .execute(
+                "INSERT INTO attachment_teams (hash, team, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (hash, team) DO NOTHING",
+                &[&hash, &team, &user, &now],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(added == 1)
+    }
+
+    async fn attachment(&self, team: Option<&str>, hash: &str) -> DbResult<Option<Vec<u8>>> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                "SELECT data FROM attachment_blobs WHERE hash = $1
+                 AND ($2::TEXT IS NULL OR EXISTS (SELECT 1 FROM attachment_teams WHERE hash = $1 AND team = $2::TEXT))",
+                &[&hash, &team],
+            )
+            .await?;
+        Ok(row.map(|r| r.get(0)))
     }
 }

@@ -31,6 +31,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_review",
         sql: include_str!("../../migrations/sqlite/0003_review.sql"),
     },
+    Migration {
+        name: "0004_attachments",
+        sql: include_str!("../../migrations/sqlite/0004_attachments.sql"),
+    },
 ];
 
 /// The database file inside the data folder.
@@ -425,6 +429,24 @@ impl Database for SqliteDb {
         .await
     }
 
+    async fn attachments_missing(&self, team: &str, hashes: &[String]) -> DbResult<Vec<String>> {
+        let (team, hashes) = (team.to_owned(), hashes.to_vec());
+        self.call(move |c| {
+            let mut s = c.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM attachment_teams WHERE hash = ?1 AND team = ?2)",
+            )?;
+            let mut missing: Vec<String> = Vec::new();
+            for h in hashes {
+                let held: bool = s.query_row(params![h, team], |r| r.get(0))?;
+                if !held && !missing.contains(&h) {
+                    missing.push(h);
+                }
+            }
+            Ok(missing)
+        })
+        .await
+    }
+
     async fn record_decision(&self, d: NewDecision) -> DbResult<(Stored, i64)> {
         self.call(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -455,6 +477,52 @@ impl Database for SqliteDb {
             )?;
             tx.commit()?;
             Ok((Stored::Inserted, seq))
+        })
+        .await
+    }
+
+    async fn put_attachment(
+        &self,
+        team: &str,
+        user: &str,
+        hash: &str,
+        data: &[u8],
+        now: i64,
+    ) -> DbResult<bool> {
+        let (team, user, hash, data) = (
+            team.to_owned(),
+            user.to_owned(),
+            hash.to_owned(),
+            data.to_vec(),
+        );
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO attachment_blobs (hash, size, data, stored_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (hash) DO NOTHING",
+                params![hash, data.len() as i64, data, now],
+            )?;
+            let added = tx.execute(
+                "INSERT INTO attachment_teams (hash, team, uploaded_by, uploaded_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (hash, team) DO NOTHING",
+                params![hash, team, user, now],
+            )?;
+            tx.commit()?;
+            Ok(added == 1)
+        })
+        .await
+    }
+
+    async fn attachment(&self, team: Option<&str>, hash: &str) -> DbResult<Option<Vec<u8>>> {
+        let (team, hash) = (team.map(str::to_owned), hash.to_owned());
+        self.call(move |c| {
+            Ok(c.query_row(
+                "SELECT data FROM attachment_blobs WHERE hash = ?1
+                 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM attachment_teams WHERE hash = ?1 AND team = ?2))",
+                params![hash, team],
+                |r| r.get(0),
+            )
+            .optional()?)
         })
         .await
     }

@@ -72,17 +72,27 @@ pub async fn capi_respondent_mode(
     state: State<'_, AppState>,
     interview_id: String,
     on: bool,
+    pin: String,
 ) -> Result<(), CommandError> {
     let app = state.app()?;
     blocking(move || {
         if on {
-            app.start_respondent_mode(&interview_id)?;
+            app.start_respondent_mode(&interview_id, &pin)?;
         } else {
-            app.end_respondent_mode(&interview_id)?;
+            app.end_respondent_mode(&interview_id, &pin)?;
         }
         Ok(())
     })
     .await
+}
+
+/// The interview left in respondent mode when the app last closed, so it reopens locked.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn capi_respondent_lock(
+    state: State<'_, AppState>,
+) -> Result<Option<String>, CommandError> {
+    let app = state.app()?;
+    blocking(move || Ok(app.respondent_locked_interview()?)).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -92,4 +102,25 @@ pub async fn capi_show_card(
 ) -> Result<(), CommandError> {
     let app = state.app()?;
     blocking(move || Ok(app.log_show_card(&interview_id)?)).await
+}
+
+/// The roster table around the interview's current question (rows are members), if any.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn capi_roster_table(
+    state: State<'_, AppState>,
+    interview_id: String,
+) -> Result<Option<canvass_app::capi::RosterTable>, CommandError> {
+    let app = state.app()?;
+    blocking(move || Ok(app.roster_table(&interview_id)?)).await
+}
+
+/// Jumps to a member's first question, picked in the roster table.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn capi_jump_to_item(
+    state: State<'_, AppState>,
+    interview_id: String,
+    item_path: String,
+) -> Result<Screen, CommandError> {
+    let app = state.app()?;
+    blocking(move || Ok(app.jump_to_item(&interview_id, &item_path)?)).await
 }

@@ -1,5 +1,6 @@
 //! Tauri commands, one file per UI area; each deserializes, makes one `canvass-app` call, and maps the result.
 
+pub mod attachments;
 pub mod capi;
 pub mod cati;
 pub mod dashboard;

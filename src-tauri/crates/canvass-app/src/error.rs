@@ -85,6 +85,12 @@ pub enum Error {
     /// A consent that cannot be recorded as given, e.g. without its statement.
     #[error("{reason}")]
     InvalidConsent { reason: String },
+    /// Respondent mode refused: a PIN too short to start it, or the wrong PIN to end it.
+    #[error("{reason}")]
+    RespondentPin { reason: String },
+    /// A file that cannot be attached to a question, e.g. larger than the limit or an empty file.
+    #[error("{reason}")]
+    InvalidAttachment { item: String, reason: String },
     /// Another interview for an assignment whose target is already reached.
     #[error("assignment {id} is done: its {target} interview(s) are completed")]
     AssignmentDone { id: String, target: i64 },
@@ -160,7 +166,9 @@ impl Error {
             | Error::InvalidFilter { .. }
             | Error::InvalidVisit { .. }
             | Error::InvalidConsent { .. }
-            | Error::InvalidReview { .. } => ErrorKind::Validation,
+            | Error::InvalidReview { .. }
+            | Error::RespondentPin { .. }
+            | Error::InvalidAttachment { .. } => ErrorKind::Validation,
             Error::ReviewConflict { .. } => ErrorKind::Conflict,
             Error::SameVersion { .. } | Error::ExportCancelled => ErrorKind::Conflict,
             Error::UnknownCase { .. } | Error::Store(S::CaseNotFound { .. }) => ErrorKind::NotFound,

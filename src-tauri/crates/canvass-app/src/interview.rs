@@ -330,6 +330,20 @@ impl App {
     ///
     /// `item` is the question's instance path (`/data/nps`) or, outside repeats, its name (`nps`).
     pub fn record_answer(&self, interview_id: &str, item: &str, value: &str) -> Result<Screen> {
+        self.record_answer_with(interview_id, item, value, None, |_, _| Ok(()))
+    }
+
+    /// [`App::record_answer`] with more in the same transaction: `extra` JSON
+    /// on the answer's paradata event, and `also(write, path)` after the
+    /// answer is written (the CAPI attachment's bytes, for instance).
+    pub(crate) fn record_answer_with(
+        &self,
+        interview_id: &str,
+        item: &str,
+        value: &str,
+        extra: Option<String>,
+        also: impl FnOnce(&Write<'_>, &str) -> Result<()>,
+    ) -> Result<Screen> {
         let mut inner = self.lock();
         let row = inner.store.interview(interview_id)?;
         ensure_open(&row)?;
@@ -352,6 +366,7 @@ impl App {
         let w = store.write(interview_id)?;
         let session = self.session(&w, sessions, &row)?;
         let stored_old = w.set_answer(&path, &canonical, now)?;
+        also(&w, &path)?;
         // Answering the question already on screen (the usual case) leaves the
         // resume position as it is, so the interview row and its status index
         // are not rewritten: each rewritten page is more data for the commit's
@@ -360,7 +375,7 @@ impl App {
         if row.current_item.as_deref() != Some(path.as_str()) {
             w.set_current_item(Some(&path), now)?;
         }
-        if stored_old.as_deref().unwrap_or("") != canonical {
+        if stored_old.as_deref().unwrap_or("") != canonical || extra.is_some() {
             let kind = if canonical.is_empty() {
                 "answer_removed"
             } else {
@@ -371,6 +386,7 @@ impl App {
                 node: Some(path.clone()),
                 old_value: stored_old.or((!old.is_empty()).then_some(old)),
                 new_value: (!canonical.is_empty()).then(|| canonical.clone()),
+                extra,
                 ..self.instant(&session)
             })?;
         }
@@ -606,8 +622,18 @@ impl App {
         let paradata = absolute_events(&sessions, events);
         // A correction after a rejection is the next revision, set when the interview was reopened.
         let (revision, _) = w.revision()?;
+        // CAPI files travel by hash; their bytes go up separately, once per content.
+        let files = w.attachment_refs()?;
         w.complete(
-            &completion_outbox(row, revision, record, assignment.as_deref(), &paradata, now),
+            &completion_outbox(
+                row,
+                revision,
+                record,
+                assignment.as_deref(),
+                &paradata,
+                &files,
+                now,
+            ),
             now,
         )?;
         w.commit()?;
@@ -1048,8 +1074,15 @@ fn completion_outbox(
     record: &[(String, String)],
     assignment_id: Option<&str>,
     paradata: &[ParadataEvent],
+    files: &[(String, String, String)],
     now: i64,
 ) -> OutboxRow {
+    #[derive(Serialize)]
+    struct FileRef<'a> {
+        item: &'a str,
+        file_name: &'a str,
+        sha256: &'a str,
+    }
     #[derive(Serialize)]
     struct Payload<'a> {
         /// The item id: each revision is its own record on the server.
@@ -1066,6 +1099,9 @@ fn completion_outbox(
         answers: BTreeMap<&'a str, &'a str>,
         /// The interview's whole session log, as `canvass export paradata --format jsonl` shows it.
         paradata: &'a [ParadataEvent],
+        /// Photo, audio and file answers by content hash; absent when there are none.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<FileRef<'a>>,
     }
     let answers = record
         .iter()
@@ -1091,6 +1127,14 @@ fn completion_outbox(
         assignment_id,
         answers,
         paradata,
+        attachments: files
+            .iter()
+            .map(|(item, file_name, sha256)| FileRef {
+                item,
+                file_name,
+                sha256,
+            })
+            .collect(),
     })
     // Serializing a struct of strings, integers, a string map and a list of such
     // structs into a String has no failure path in serde_json (no I/O, no non-string map keys).

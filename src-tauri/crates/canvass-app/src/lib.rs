@@ -7,6 +7,7 @@
 //!
 //! Invariant: this crate holds no SQL, makes no HTTP calls and knows nothing of Tauri.
 
+pub mod attachments;
 pub mod capi;
 pub mod cati;
 mod clock;

@@ -395,6 +395,11 @@ fn single_view(inst: &Instance, id: NodeId, is_first: bool, is_last: bool) -> Qu
         Some(QuestionType::Date) => ("date", None, None),
         Some(QuestionType::Time) => ("time", None, None),
         Some(QuestionType::DateTime) => ("datetime", None, None),
+        // CAPI widgets (ui/widgets/geopoint.js, attach.js); answers go through canvass_app::attachments.
+        Some(QuestionType::Geopoint) => ("geopoint", None, None),
+        Some(QuestionType::Image) => ("image", None, None),
+        Some(QuestionType::Audio) => ("audio", None, None),
+        Some(QuestionType::Video) | Some(QuestionType::File) => ("file", None, None),
         _ => ("text", None, None),
     };
     let choices = node

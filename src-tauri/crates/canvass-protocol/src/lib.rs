@@ -301,6 +301,29 @@ pub struct QuotaTotals {
     pub counted_at: i64,
 }
 
+/// The largest attachment (photo, recording, file) the server takes in one
+/// `PUT /v1/attachments/{hash}`: 10 MiB, the same as a device lets a question take.
+pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+
+/// `POST /v1/attachments/missing` request: the attachments a device is about to send, by SHA-256 (lower-case hex).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentHashes {
+    pub hashes: Vec<String>,
+}
+
+/// `POST /v1/attachments/missing` response: the hashes the server lacks for the caller's team; only these are uploaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentsMissing {
+    pub missing: Vec<String>,
+}
+
+/// `PUT /v1/attachments/{hash}` response: whether this upload added the attachment (false: it was already held).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentStored {
+    pub hash: String,
+    pub added: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -566,3 +566,208 @@ impl Write<'_> {
         insert_outbox(&self.tx, outbox)
     }
 }
+
+/// The respondent-mode lock of an interview: a salted hash of the interviewer's PIN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RespondentLock {
+    pub interview_id: String,
+    pub salt: String,
+    pub pin_hash: String,
+    pub locked_at: i64,
+}
+
+impl Write<'_> {
+    /// Locks this write's interview in respondent mode until the PIN with `pin_hash` is given.
+    pub fn lock_respondent(&self, salt: &str, pin_hash: &str, now_ms: i64) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO respondent_locks (interview_id, salt, pin_hash, locked_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (interview_id) DO UPDATE SET salt = excluded.salt, pin_hash = excluded.pin_hash,
+                 locked_at = excluded.locked_at",
+            params![self.interview_id, salt, pin_hash, now_ms],
+        )?;
+        Ok(())
+    }
+
+    /// Lifts this write's interview's respondent-mode lock.
+    pub fn unlock_respondent(&self) -> Result<()> {
+        self.tx.execute(
+            "DELETE FROM respondent_locks WHERE interview_id = ?1",
+            [&self.interview_id],
+        )?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// The respondent-mode lock of one interview (`Some(id)`), or the most recent of any (`None`).
+    pub fn respondent_lock(&self, interview_id: Option<&str>) -> Result<Option<RespondentLock>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT interview_id, salt, pin_hash, locked_at FROM respondent_locks
+                 WHERE ?1 IS NULL OR interview_id = ?1 ORDER BY locked_at DESC LIMIT 1",
+                [interview_id],
+                |r| {
+                    Ok(RespondentLock {
+                        interview_id: r.get(0)?,
+                        salt: r.get(1)?,
+                        pin_hash: r.get(2)?,
+                        locked_at: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Lifts a respondent-mode lock outside an interview write (the interview was closed meanwhile).
+    pub fn clear_respondent_lock(&mut self, interview_id: &str) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM respondent_locks WHERE interview_id = ?1",
+            [interview_id],
+        )?;
+        Ok(())
+    }
+
+    /// Received assignments that could not become dashboard assignments, with the reason, by id.
+    pub fn received_assignment_problems(&self) -> Result<Vec<(String, String)>> {
+        let mut s = self.conn.prepare_cached(
+            "SELECT id, problem FROM received_assignments WHERE problem IS NOT NULL ORDER BY id",
+        )?;
+        let rows = s
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
+
+/// What a received assignment's JSON body says, read by SQLite's JSON functions.
+struct ReceivedBody {
+    valid: bool,
+    address: Option<String>,
+    area: Option<String>,
+    target_type: Option<String>,
+    target: Option<i64>,
+    due: Option<String>,
+    preload_type: Option<String>,
+    preload: Option<String>,
+    /// Preload entries whose value is not text.
+    preload_not_text: i64,
+}
+
+/// Merges one received assignment into `assignments` inside the receipt's
+/// transaction. Returns `Some(reason)` for a body that cannot be an
+/// assignment; such a row changes nothing else and never stops the others.
+///
+/// The body is `{"address": "...", "area": "...", "target": 2, "due":
+/// "YYYY-MM-DD", "preload": {"name": "text", ...}}`; only `address` is
+/// required. A known id is updated in place: its description changes, while
+/// its interviews, visits and log (the local progress) stay.
+pub(crate) fn merge_received_assignment(
+    tx: &rusqlite::Transaction<'_>,
+    id: &str,
+    questionnaire_id: &str,
+    assignee: Option<&str>,
+    body: &str,
+    now_ms: i64,
+) -> Result<Option<String>> {
+    let b = tx.query_row(
+        "SELECT json_valid(?1) AND json_type(?1) = 'object',
+                CASE WHEN json_valid(?1) THEN json_extract(?1, '$.address') END,
+                CASE WHEN json_valid(?1) THEN json_extract(?1, '$.area') END,
+                CASE WHEN json_valid(?1) THEN json_type(?1, '$.target') END,
+                CASE WHEN json_valid(?1) AND json_type(?1, '$.target') = 'integer' THEN json_extract(?1, '$.target') END,
+                CASE WHEN json_valid(?1) AND json_type(?1, '$.due') = 'text' THEN json_extract(?1, '$.due') END,
+                CASE WHEN json_valid(?1) THEN json_type(?1, '$.preload') END,
+                CASE WHEN json_valid(?1) AND json_type(?1, '$.preload') = 'object' THEN json_extract(?1, '$.preload') END,
+                CASE WHEN json_valid(?1) AND json_type(?1, '$.preload') = 'object'
+                     THEN (SELECT count(*) FROM json_each(?1, '$.preload') WHERE type <> 'text') ELSE 0 END",
+        [body],
+        |r| {
+            Ok(ReceivedBody {
+                valid: r.get::<_, Option<bool>>(0)?.unwrap_or(false),
+                address: r.get::<_, Option<rusqlite::types::Value>>(1)?.and_then(text),
+                area: r.get::<_, Option<rusqlite::types::Value>>(2)?.and_then(text),
+                target_type: r.get(3)?,
+                target: r.get(4)?,
+                due: r.get::<_, Option<rusqlite::types::Value>>(5)?.and_then(text),
+                preload_type: r.get(6)?,
+                preload: r.get(7)?,
+                preload_not_text: r.get(8)?,
+            })
+        },
+    )?;
+    if !b.valid {
+        return Ok(Some("the body is not a JSON object".into()));
+    }
+    let Some(address) = b.address.filter(|a| !a.trim().is_empty()) else {
+        return Ok(Some("the body has no `address` text".into()));
+    };
+    let target = match b.target_type.as_deref() {
+        None | Some("null") => 1,
+        Some("integer") if b.target.unwrap_or(0) >= 1 => b.target.unwrap_or(1),
+        _ => return Ok(Some("`target` must be a whole number of at least 1".into())),
+    };
+    if let Some(d) = &b.due {
+        if !is_iso_date(d) {
+            return Ok(Some(format!(
+                "`due` is `{d}`, not a date written YYYY-MM-DD"
+            )));
+        }
+    }
+    let preload = match b.preload_type.as_deref() {
+        None | Some("null") => "{}".to_owned(),
+        Some("object") if b.preload_not_text == 0 => b.preload.unwrap_or_else(|| "{}".into()),
+        _ => return Ok(Some("`preload` must be an object of text values".into())),
+    };
+    let area = b.area.unwrap_or_default();
+    let existed: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM assignments WHERE id = ?1)",
+        [id],
+        |r| r.get(0),
+    )?;
+    // Search text as the import builds it: id, address, area and preload values, lower-cased.
+    tx.execute(
+        "INSERT INTO assignments (id, study_id, interviewer, address, area, target, due_date, preload, search_text, imported_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+                 lower(?1 || char(10) || ?4 || char(10) || ?5 ||
+                       coalesce((SELECT group_concat(char(10) || value, '') FROM json_each(?8)), '')),
+                 ?9)
+         ON CONFLICT (id) DO UPDATE SET study_id = excluded.study_id, interviewer = excluded.interviewer,
+             address = excluded.address, area = excluded.area, target = excluded.target,
+             due_date = excluded.due_date, preload = excluded.preload, search_text = excluded.search_text",
+        params![id, questionnaire_id, assignee.unwrap_or(""), address, area, target, b.due, preload, now_ms],
+    )?;
+    let kind = if existed {
+        "updated_by_server"
+    } else {
+        "received"
+    };
+    // The receipt's offset is not known to the sync pass; the log keeps UTC (offset 0).
+    append_event(tx, id, now_ms, 0, kind, None)?;
+    Ok(None)
+}
+
+fn text(v: rusqlite::types::Value) -> Option<String> {
+    match v {
+        rusqlite::types::Value::Text(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// `YYYY-MM-DD` with a month 01-12 and a day 01-31.
+fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !digits(0..4)
+        || !digits(5..7)
+        || !digits(8..10)
+    {
+        return false;
+    }
+    let month = (b[5] - b'0') * 10 + (b[6] - b'0');
+    let day = (b[8] - b'0') * 10 + (b[9] - b'0');
+    (1..=12).contains(&month) && (1..=31).contains(&day)
+}

@@ -10,6 +10,7 @@
 //! in the same transaction as the change itself ([`Write::complete`]); paradata
 //! events are written in the same [`Write`] as the change they describe.
 
+mod attachments;
 mod backup;
 mod capi;
 mod cati;
@@ -28,10 +29,11 @@ mod received;
 mod review;
 mod sync_state;
 
+pub use attachments::{AttachmentRow, NewAttachment};
 pub use backup::{list_backups, prune_backups, restore, BACKUP_PREFIX};
 pub use capi::{
     AssignmentEventRow, AssignmentPage, AssignmentQuery, AssignmentRow, ConsentRow, NewAssignment,
-    VisitRow,
+    RespondentLock, VisitRow,
 };
 pub use cati::{
     AppointmentRow, AttemptRow, CaseRow, CaseStateRow, CatiEventRow, CatiWrite, NewCase,

@@ -60,6 +60,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0010_review",
         sql: include_str!("../../../../migrations/0010_review.sql"),
     },
+    Migration {
+        name: "0011_capi_attachments",
+        sql: include_str!("../../../../migrations/0011_capi_attachments.sql"),
+    },
 ];
 
 /// Brings `conn` to the latest schema in `migrations`, all or nothing.

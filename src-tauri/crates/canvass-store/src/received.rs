@@ -118,6 +118,19 @@ impl Store {
                     r.body,
                     r.received_at
                 ])?;
+                // The dashboard's assignment changes with its receipt (CAPI, `capi.rs`).
+                let problem = crate::capi::merge_received_assignment(
+                    &tx,
+                    &r.id,
+                    &r.questionnaire_id,
+                    r.assignee.as_deref(),
+                    &r.body,
+                    r.received_at,
+                )?;
+                tx.execute(
+                    "UPDATE received_assignments SET problem = ?2 WHERE id = ?1",
+                    params![r.id, problem],
+                )?;
             }
             let mut d = tx.prepare_cached(
                 "INSERT INTO received_decisions (interview_id, decided_at, decision, comment, received_at)

@@ -12,8 +12,9 @@ use crate::error::{Error, Result};
 /// A connection to one canvass-server.
 #[derive(Debug, Clone)]
 pub struct Server {
-    http: reqwest::Client,
-    base: String,
+    // Crate-visible for the attachment calls in `attachments.rs`.
+    pub(crate) http: reqwest::Client,
+    pub(crate) base: String,
 }
 
 /// How long one request may take, connection included.
@@ -170,13 +171,13 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// Reads a 2xx body as JSON.
-async fn json<T: serde::de::DeserializeOwned>(resp: Response) -> Result<T> {
+pub(crate) async fn json<T: serde::de::DeserializeOwned>(resp: Response) -> Result<T> {
     let bytes = resp.bytes().await.map_err(Error::Network)?;
     serde_json::from_slice(&bytes).map_err(|e| Error::BadResponse(e.to_string()))
 }
 
 /// Passes a 2xx response through and classifies everything else.
-async fn check(resp: Response) -> Result<Response> {
+pub(crate) async fn check(resp: Response) -> Result<Response> {
     let status = resp.status();
     if status.is_success() {
         return Ok(resp);

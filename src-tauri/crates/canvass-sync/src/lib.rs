@@ -9,6 +9,7 @@
 //! a resend after a lost response is harmless because the server answers
 //! `duplicate` for an id it already holds with the same hash.
 
+mod attachments;
 mod client;
 mod error;
 mod pass;

@@ -132,6 +132,8 @@ pub struct PassSummary {
     pub deferred: usize,
     pub bytes_sent: usize,
     pub changes: usize,
+    /// Attachments (photos, recordings, files) uploaded in this pass.
+    pub attachments_sent: usize,
     pub rejected: Vec<Rejection>,
     pub error: Option<String>,
     /// The sync-log row of this pass.
@@ -150,6 +152,7 @@ impl PassSummary {
             deferred: 0,
             bytes_sent: 0,
             changes: 0,
+            attachments_sent: 0,
             rejected: Vec::new(),
             error: None,
             log_id: 0,
@@ -223,7 +226,7 @@ pub async fn sync_pass_reporting(
             Outcome::Failed
         };
         s.error = Some(chain(&e));
-    } else if s.batches == 0 && s.changes == 0 {
+    } else if s.batches == 0 && s.changes == 0 && s.attachments_sent == 0 {
         s.outcome = Outcome::NothingToDo;
     }
     let log = SyncLogEntry {
@@ -260,6 +263,8 @@ async fn push_and_pull(
         return Err(Error::NotSignedIn);
     };
     let server = Server::new(url, opts.timeout)?;
+    // Attachments first, so the server holds every file an interview it accepts refers to.
+    crate::attachments::upload(&server, token, store, now, s).await?;
     // Supervisors' decisions go one by one to their own endpoint, which checks role and team.
     let (decisions, due): (Vec<OutboxEntry>, Vec<OutboxEntry>) = store
         .due_outbox(due_by)?

@@ -1,7 +1,9 @@
 //! Visit reasons and their AAPOR final disposition codes for in-person household surveys.
 //!
-//! The codes are those of AAPOR Standard Definitions, Table 2 (In-Person,
-//! Household Surveys), kept as strings because `2.10` is not `2.1`.
+//! The codes are those of AAPOR Standard Definitions (9th edition, 2016),
+//! Table 2 (Final Disposition Codes for In-Person, Household Surveys), kept
+//! as strings because `2.10` is not `2.1`. The README's CAPI section says
+//! how each reason was placed.
 
 use serde::Serialize;
 
@@ -48,7 +50,7 @@ impl VisitReason {
     ///
     /// A closed door at a residence is a non-contact with an eligible
     /// household, "No one at residence" (2.24). A refusal at the door is
-    /// "Refusal" (2.11); which person refused is not recorded, so neither
+    /// "Refusals" (2.11); which person refused is not recorded, so neither
     /// household-level (2.111) nor known-respondent (2.112) is claimed. An
     /// address that cannot be found is "Unable to locate address" (3.18), of
     /// unknown eligibility. Anything else is "Unknown eligibility, other" (3.90).
@@ -65,7 +67,7 @@ impl VisitReason {
     pub fn aapor_label(self) -> &'static str {
         match self {
             VisitReason::NobodyHome => "No one at residence",
-            VisitReason::Refused => "Refusal",
+            VisitReason::Refused => "Refusals",
             VisitReason::AddressNotFound => "Unable to locate address",
             VisitReason::Other => "Unknown eligibility, other",
         }

@@ -9,6 +9,7 @@
 
 mod aapor;
 mod import;
+mod roster;
 
 use std::collections::BTreeMap;
 
@@ -24,6 +25,7 @@ use crate::interview::{new_id, App, Screen};
 
 pub use aapor::VisitReason;
 pub use import::{ImportProblem, REQUIRED_COLUMNS};
+pub use roster::{roster_table, RosterRow, RosterTable, ROSTER_COLUMNS};
 
 /// Assignment statuses, in the order dashboards show them.
 pub const ASSIGNMENT_STATUSES: [&str; 4] = ["new", "started", "visited_no_contact", "done"];
@@ -262,6 +264,17 @@ fn event_view(e: AssignmentEventRow) -> AssignmentEvent {
         kind: e.kind,
         detail: e.detail,
     }
+}
+
+/// The salted SHA-256 of a respondent-mode PIN, in hex. A four-digit PIN
+/// is a handover lock against a curious respondent, not a secret against
+/// someone holding the database file; the salt keeps equal PINs from
+/// showing as equal hashes.
+fn pin_hash(salt: &str, pin: &str) -> String {
+    Sha256::digest(format!("{salt}:{pin}").as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// An outbox row for `payload`, keyed by the record's own id.
@@ -608,20 +621,69 @@ impl App {
             .collect())
     }
 
-    /// Logs the handover of the laptop to the respondent for self-completion
-    /// (`respondent_mode_start`), so the session log shows who answered what.
-    pub fn start_respondent_mode(&self, interview_id: &str) -> Result<()> {
-        self.log_interview_event(interview_id, "respondent_mode_start", None, |_| Ok(()))
+    /// Hands the laptop to the respondent for self-completion: logs
+    /// `respondent_mode_start` and stores a salted hash of the interviewer's
+    /// PIN in the same transaction, so a restart reopens the interview locked.
+    /// The PIN is at least four digits.
+    pub fn start_respondent_mode(&self, interview_id: &str, pin: &str) -> Result<()> {
+        if pin.len() < 4 || !pin.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::RespondentPin {
+                reason: "the PIN must be at least four digits".into(),
+            });
+        }
+        // A v7 id's 74 random bits make a fresh salt for every handover.
+        let salt = new_id(self.clock.now_ms());
+        let hash = pin_hash(&salt, pin);
+        let now = self.clock.now_ms();
+        self.log_interview_event(interview_id, "respondent_mode_start", None, |w| {
+            Ok(w.lock_respondent(&salt, &hash, now)?)
+        })
     }
 
-    /// Logs the return of the laptop to the interviewer (`respondent_mode_end`)
-    /// after the interviewer's PIN was checked by the screen.
-    pub fn end_respondent_mode(&self, interview_id: &str) -> Result<()> {
-        self.log_interview_event(interview_id, "respondent_mode_end", None, |_| Ok(()))
+    /// Returns the laptop to the interviewer (`respondent_mode_end`) when
+    /// `pin` is the one the handover stored; a wrong PIN changes nothing.
+    /// An interview closed meanwhile (the respondent finished it) takes no
+    /// more events, but its lock is still lifted by the right PIN.
+    pub fn end_respondent_mode(&self, interview_id: &str, pin: &str) -> Result<()> {
+        let lock = self.lock().store.respondent_lock(Some(interview_id))?;
+        let Some(lock) = lock else {
+            // Not locked (an older handover, or already returned): nothing to check.
+            return self.log_interview_event(interview_id, "respondent_mode_end", None, |_| Ok(()));
+        };
+        if pin_hash(&lock.salt, pin) != lock.pin_hash {
+            return Err(Error::RespondentPin {
+                reason: "that is not the PIN given at the handover".into(),
+            });
+        }
+        match self.log_interview_event(interview_id, "respondent_mode_end", None, |w| {
+            Ok(w.unlock_respondent()?)
+        }) {
+            Err(Error::InterviewClosed { .. }) => {
+                self.lock().store.clear_respondent_lock(interview_id)?;
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    /// The interview left in respondent mode, if any: the app opens it locked at start-up.
+    pub fn respondent_locked_interview(&self) -> Result<Option<String>> {
+        Ok(self
+            .lock()
+            .store
+            .respondent_lock(None)?
+            .map(|l| l.interview_id))
     }
 
     /// Logs that the current question's options were shown full screen as a show card.
     pub fn log_show_card(&self, interview_id: &str) -> Result<()> {
         self.log_interview_event(interview_id, "show_card", None, |_| Ok(()))
+    }
+}
+
+impl App {
+    /// Assignments received through sync that could not join the dashboard, with the reason, by id.
+    pub fn received_assignment_problems(&self) -> Result<Vec<(String, String)>> {
+        Ok(self.lock().store.received_assignment_problems()?)
     }
 }
