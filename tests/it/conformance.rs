@@ -169,6 +169,12 @@ const THRESHOLD: f64 = 0.88;
 
 const NOW: &str = "2025-01-15T10:00:00.000Z";
 
+/// The number every `random()` draw returns in both engines (Canvass's replay option
+/// `fixed_random`, the harness's `--fixed-random`). Two generators never agree draw by draw, as
+/// each engine draws in its own order; with the same fixed draw, what a form computes from its
+/// draws (`once()`, `int(n * random()) + 1`, a sampling threshold) is compared like any value.
+const FIXED_RANDOM: &str = "0.371";
+
 /// Runs the CLI in-process and returns its standard output, failing the test on a non-zero exit.
 fn canvass(args: &[&str]) -> String {
     let mut out = Vec::new();
@@ -212,7 +218,7 @@ fn odk_traces(dir: &Path, form: &Path, steps: &[PathBuf]) -> Result<Vec<Value>, 
     cmd.arg(dir.join("harness.mjs"))
         .arg(form)
         .args(steps)
-        .args(["--now", NOW])
+        .args(["--now", NOW, "--fixed-random", FIXED_RANDOM])
         .env("TZ", "UTC")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -354,21 +360,35 @@ fn run_case(dir: &Path, case: &Case, tmp: &Path) -> Result<FormResult, String> {
     };
     let theirs = odk_traces(dir, &odk, &steps_files)?;
     let mut comparison = Comparison::default();
+    let import =
+        canvass_form::import_form(&std::fs::read(&form).map_err(|e| e.to_string())?, case.file);
+    // What `canvass form replay --now NOW` does, with the fixed draw the harness uses too.
+    let options = canvass_form::replay::Options {
+        fixed_random: FIXED_RANDOM.parse().ok(),
+    };
     for (steps, theirs) in steps_files.iter().zip(theirs) {
-        let ours: Value = serde_json::from_str(&canvass(&[
-            "form",
-            "replay",
-            &form_arg,
-            &steps.to_string_lossy(),
-            "--now",
-            NOW,
-        ]))
-        .map_err(|e| e.to_string())?;
+        let ctx = canvass_form::expr::Context {
+            now: chrono::DateTime::parse_from_rfc3339(NOW).map_err(|e| e.to_string())?,
+            random_seed: 0,
+            language: None,
+        };
+        let steps_text = std::fs::read_to_string(steps).map_err(|e| e.to_string())?;
+        let ours =
+            canvass_form::replay::replay_with(&import, &form_arg, &steps_text, ctx, &options)
+                .map_err(|e| e.to_string())?;
         if theirs["load"]["ok"] != Value::Bool(true) {
             return Err(format!(
                 "ODK's engine did not load {}: {}",
                 case.odk, theirs["load"]
             ));
+        }
+        // CANVASS_CONFORMANCE_DUMP=DIR keeps both traces of every walk, for reading differences.
+        if let Some(dump) = std::env::var_os("CANVASS_CONFORMANCE_DUMP") {
+            let name = steps.file_name().unwrap_or_default().to_string_lossy();
+            let dump = Path::new(&dump);
+            let _ = std::fs::create_dir_all(dump);
+            let _ = std::fs::write(dump.join(format!("{name}.ours.json")), ours.to_string());
+            let _ = std::fs::write(dump.join(format!("{name}.theirs.json")), theirs.to_string());
         }
         comparison.absorb(compare(&ours, &theirs, &explain));
     }

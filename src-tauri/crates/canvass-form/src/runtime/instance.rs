@@ -148,6 +148,8 @@ pub struct Instance {
     removed: Vec<String>,
     /// Preload values (CATI/CAPI case data) by reference name, `case.NAME` → its leaf node.
     preload: HashMap<String, NodeId>,
+    /// The value of every `random()` draw, when fixed for a conformance replay.
+    fixed_random: Option<f64>,
 }
 
 /// The prefix of preload references: `${case.company}` reads the case's `company` value.
@@ -174,6 +176,22 @@ impl Instance {
         form: Questionnaire,
         ctx: Context,
         preload: &std::collections::BTreeMap<String, String>,
+    ) -> Instance {
+        Instance::build(form, ctx, preload, None)
+    }
+
+    /// Like [`Instance::new`], with every `random()` draw returning `draw`. Only for comparing a
+    /// replay with another engine made to draw the same number (the ODK conformance test): two
+    /// engines' generators can never agree draw by draw, since each draws in its own order.
+    pub fn with_fixed_random(form: Questionnaire, ctx: Context, draw: f64) -> Instance {
+        Instance::build(form, ctx, &std::collections::BTreeMap::new(), Some(draw))
+    }
+
+    fn build(
+        form: Questionnaire,
+        ctx: Context,
+        preload: &std::collections::BTreeMap<String, String>,
+        fixed_random: Option<f64>,
     ) -> Instance {
         let dependents = deps::dependents(&form);
         let order = deps::topological_order(&form, &dependents);
@@ -226,6 +244,7 @@ impl Instance {
             touched: Vec::new(),
             removed: Vec::new(),
             preload: HashMap::new(),
+            fixed_random,
             form,
         };
         let doc = inst.push(RNode {
@@ -532,9 +551,7 @@ impl Instance {
                                 source,
                             }),
                         }
-                    } else if model.name == "instanceID"
-                        && matches!(model.question_type(), Some(QuestionType::ModelValue))
-                    {
+                    } else if self.assigns_instance_id(m) {
                         // Every record gets `uuid:` + a UUID v4, drawn from the context's seed.
                         let (e, _) = expr::parse("concat('uuid:', uuid())");
                         if let Ok(v) = expr::eval_string(&e, self, id, &self.ctx) {
@@ -545,6 +562,17 @@ impl Instance {
             }
             stack.extend(children.into_iter().rev());
         }
+    }
+
+    /// Whether Canvass itself fills model node `m` with the record's `uuid:` id: a `meta/instanceID`
+    /// that the form leaves without a calculation, default or preload (ODK Collect fills it too).
+    pub fn assigns_instance_id(&self, m: NodeIndex) -> bool {
+        self.form.nodes.get(m).is_some_and(|model| {
+            model.name == "instanceID"
+                && matches!(model.question_type(), Some(QuestionType::ModelValue))
+                && model.binds.default.is_none()
+                && model.binds.calculation.is_none()
+        })
     }
 
     /// The instance path of `id`, with positions on repeat instances.
@@ -1611,6 +1639,26 @@ fn normalize(ty: &QuestionType, value: &str) -> String {
         QuestionType::SelectMultiple | QuestionType::Rank => {
             v.split_whitespace().collect::<Vec<_>>().join(" ")
         }
+        // A geopoint's parts (`lat lon alt acc`) are stored as both ODK engines write them,
+        // doubles with a `.0` on whole numbers (`65.628 9.878 0.0 10.0`), since forms read them
+        // back with `selected-at()`; a value with a part that is no number is kept as typed.
+        QuestionType::Geopoint if !v.is_empty() => {
+            let parts: Option<Vec<String>> = v
+                .split_whitespace()
+                .map(|p| match p.parse::<f64>() {
+                    Ok(n) if n.is_finite() => {
+                        let s = crate::expr::value::format_number(n);
+                        Some(if s.contains(['.', 'e', 'E']) {
+                            s
+                        } else {
+                            s + ".0"
+                        })
+                    }
+                    _ => None,
+                })
+                .collect();
+            parts.map_or_else(|| value.to_string(), |p| p.join(" "))
+        }
         _ => value.to_string(),
     }
 }
@@ -1618,6 +1666,10 @@ fn normalize(ty: &QuestionType, value: &str) -> String {
 impl Document for Instance {
     fn root(&self) -> NodeId {
         NodeId(0)
+    }
+
+    fn fixed_random(&self) -> Option<f64> {
+        self.fixed_random
     }
 
     fn parent(&self, n: NodeId) -> Option<NodeId> {
