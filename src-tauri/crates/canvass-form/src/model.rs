@@ -229,6 +229,11 @@ pub struct Node {
     pub seed: Option<Expression>,
     /// Where the node was defined, for runtime messages that point back at the form.
     pub location: Location,
+    /// For an interviewer-controlled repeat of an XForm: how many instances the form's primary
+    /// instance holds when the interview starts (its non-template elements), and how many a new
+    /// instance of the enclosing repeat brings (those inside that repeat's `jr:template`). `None`
+    /// is one, what pyxform writes for an XLSForm.
+    pub initial_instances: Option<(u32, u32)>,
 }
 
 impl Node {
@@ -253,6 +258,7 @@ impl Node {
             parameters: BTreeMap::new(),
             seed: None,
             location,
+            initial_instances: None,
         }
     }
 

@@ -196,7 +196,17 @@ fn row(inst: &Instance, id: NodeId, m: NodeIndex) -> Value {
     r.insert("readonly".into(), json!(s.read_only));
     if let Some(t) = model.question_type() {
         r.insert("type".into(), json!(t.data_type()));
-        r.insert("value".into(), json!(s.value));
+        // Numbers are reported canonically, as replay-format.md says (`7`, not the `7.0` stored).
+        let value = match t {
+            QuestionType::Decimal => s
+                .value
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite())
+                .map_or_else(|| s.value.clone(), crate::expr::value::format_number),
+            _ => s.value.clone(),
+        };
+        r.insert("value".into(), json!(value));
         r.insert("constraint_valid".into(), json!(s.constraint_ok));
         r.insert("required_valid".into(), json!(s.required_ok));
         if t.has_choices() {

@@ -150,6 +150,9 @@ pub struct Instance {
     preload: HashMap<String, NodeId>,
     /// The value of every `random()` draw, when fixed for a conformance replay.
     fixed_random: Option<f64>,
+    /// True while the interview is first built, when repeats take the number of instances the
+    /// form starts with rather than the number a new enclosing instance brings.
+    starting: bool,
 }
 
 /// The prefix of preload references: `${case.company}` reads the case's `company` value.
@@ -245,6 +248,7 @@ impl Instance {
             removed: Vec::new(),
             preload: HashMap::new(),
             fixed_random,
+            starting: true,
             form,
         };
         let doc = inst.push(RNode {
@@ -260,6 +264,7 @@ impl Instance {
             pos: 1,
         });
         let root = inst.create(0, doc, usize::MAX);
+        inst.starting = false;
         let mut attrs = vec![("id".to_string(), inst.form.id.clone())];
         if let Some(v) = &inst.form.version {
             attrs.push(("version".into(), v.clone()));
@@ -405,17 +410,37 @@ impl Instance {
         self.register(m, id);
         self.touched.push(id);
         for c in children {
-            let count = match self.form.nodes.get(c).map(|n| &n.kind) {
-                Some(NodeKind::Repeat {
-                    count: RepeatCount::User,
-                }) => 1,
-                Some(NodeKind::Repeat {
-                    count: RepeatCount::Fixed(n),
-                }) => *n as usize,
+            let count = match self
+                .form
+                .nodes
+                .get(c)
+                .map(|n| (&n.kind, n.initial_instances))
+            {
+                Some((
+                    NodeKind::Repeat {
+                        count: RepeatCount::User,
+                    },
+                    counts,
+                )) => counts.map_or(1, |(start, new)| {
+                    if self.starting {
+                        start as usize
+                    } else {
+                        new as usize
+                    }
+                }),
+                Some((
+                    NodeKind::Repeat {
+                        count: RepeatCount::Fixed(n),
+                    },
+                    _,
+                )) => *n as usize,
                 // Counted by expression: created by the first evaluation.
-                Some(NodeKind::Repeat {
-                    count: RepeatCount::Dynamic(_),
-                }) => 0,
+                Some((
+                    NodeKind::Repeat {
+                        count: RepeatCount::Dynamic(_),
+                    },
+                    _,
+                )) => 0,
                 _ => 1,
             };
             for _ in 0..count {
@@ -1616,6 +1641,16 @@ impl Instance {
     }
 }
 
+/// A number as ODK's engines write a double: shortest text, with `.0` on a whole number.
+fn odk_double(n: f64) -> String {
+    let s = crate::expr::value::format_number(n);
+    if s.contains(['.', 'e', 'E']) || !n.is_finite() {
+        s
+    } else {
+        s + ".0"
+    }
+}
+
 /// Stores a value as its type's canonical XForms string: numbers without padding, unparseable
 /// numbers blank (as ODK's web engine does).
 fn normalize(ty: &QuestionType, value: &str) -> String {
@@ -1625,14 +1660,13 @@ fn normalize(ty: &QuestionType, value: &str) -> String {
             if !v.is_empty() =>
         {
             match v.parse::<f64>() {
-                Ok(n) if n.is_finite() => {
-                    let n = if matches!(ty, QuestionType::Integer) {
-                        n.trunc()
-                    } else {
-                        n
-                    };
-                    crate::expr::value::format_number(n)
-                }
+                Ok(n) if n.is_finite() => match ty {
+                    QuestionType::Integer => crate::expr::value::format_number(n.trunc()),
+                    // Both ODK engines store a decimal as a double's text, `8.0` for eight, and
+                    // forms copy that text (`string` calculates), so Canvass stores it the same.
+                    QuestionType::Decimal => odk_double(n),
+                    _ => crate::expr::value::format_number(n),
+                },
                 _ => String::new(),
             }
         }
@@ -1646,14 +1680,7 @@ fn normalize(ty: &QuestionType, value: &str) -> String {
             let parts: Option<Vec<String>> = v
                 .split_whitespace()
                 .map(|p| match p.parse::<f64>() {
-                    Ok(n) if n.is_finite() => {
-                        let s = crate::expr::value::format_number(n);
-                        Some(if s.contains(['.', 'e', 'E']) {
-                            s
-                        } else {
-                            s + ".0"
-                        })
-                    }
+                    Ok(n) if n.is_finite() => Some(odk_double(n)),
                     _ => None,
                 })
                 .collect();
