@@ -64,3 +64,5 @@ mod e2e_sync;
 mod e2e_cati;
 // Differential conformance: corpus forms replayed through Canvass and ODK's own engine, snapshots compared.
 mod conformance;
+// Bad input fuzzed: random bytes and mutated corpus forms through both importers, random expressions.
+mod fuzz;

@@ -60,6 +60,11 @@ pub enum DefaultValue {
     Dynamic(Expression),
 }
 
+/// The most instances a counted repeat gets: a larger fixed `repeat_count` is an import error,
+/// and a computed count is held to it, so that a typo cannot make an interview build a billion
+/// nodes.
+pub const MAX_REPEAT_INSTANCES: u32 = 10_000;
+
 /// How many instances a repeat has.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RepeatCount {

@@ -553,6 +553,16 @@ impl<'a> Importer<'a> {
         match count {
             None => RepeatCount::User,
             Some((src, l)) => match src.trim().parse::<u32>() {
+                Ok(n) if n > crate::model::MAX_REPEAT_INSTANCES => {
+                    self.diags.push(Diagnostic::error(
+                        l,
+                        format!(
+                            "jr:count {n} is more than the {} instances a repeat may have",
+                            crate::model::MAX_REPEAT_INSTANCES
+                        ),
+                    ));
+                    RepeatCount::Fixed(0)
+                }
                 Ok(n) => RepeatCount::Fixed(n),
                 Err(_) => parse_expression(&src, &l, &mut self.diags)
                     .map_or(RepeatCount::User, RepeatCount::Dynamic),

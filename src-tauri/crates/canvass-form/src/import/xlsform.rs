@@ -874,7 +874,17 @@ impl Importer {
                 TypeCell::BeginRepeat => {
                     let count = match sheet.get(row, "repeat_count") {
                         None => RepeatCount::User,
-                        Some((c, _)) => match c.parse::<u32>() {
+                        Some((c, h)) => match c.parse::<u32>() {
+                            Ok(n) if n > crate::model::MAX_REPEAT_INSTANCES => {
+                                self.diags.push(Diagnostic::error(
+                                    sheet.cell(row, h),
+                                    format!(
+                                        "repeat_count {n} is more than the {} instances a repeat may have",
+                                        crate::model::MAX_REPEAT_INSTANCES
+                                    ),
+                                ));
+                                RepeatCount::Fixed(0)
+                            }
                             Ok(n) => RepeatCount::Fixed(n),
                             Err(_) => match self.expression(sheet, row, "repeat_count") {
                                 Some(e) => RepeatCount::Dynamic(e),

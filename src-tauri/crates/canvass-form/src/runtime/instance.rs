@@ -433,7 +433,7 @@ impl Instance {
                         count: RepeatCount::Fixed(n),
                     },
                     _,
-                )) => *n as usize,
+                )) => (*n).min(crate::model::MAX_REPEAT_INSTANCES) as usize,
                 // Counted by expression: created by the first evaluation.
                 Some((
                     NodeKind::Repeat {
@@ -1340,7 +1340,7 @@ impl Instance {
                 Ok(v) => {
                     let n = v.to_num(self, *self.ctx.now.offset());
                     if n.is_finite() && n > 0.0 {
-                        (n as usize).min(10_000)
+                        (n as usize).min(crate::model::MAX_REPEAT_INSTANCES as usize)
                     } else {
                         0
                     }
