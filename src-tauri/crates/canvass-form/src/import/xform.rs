@@ -55,15 +55,17 @@ fn instance_counts(parent: &XNode<'_, '_>, name: &str) -> (u32, u32) {
         chain.push(local(&e));
         cur = e.parent();
     }
+    // An interview starts with at least one instance, ready for the first answer (a form with
+    // only a template starts empty in ODK's web engine: a known difference in the README).
     if !in_template {
-        return (here, here);
+        return (here.max(1), here);
     }
     // Down again through the first non-template element at every level.
     let mut at = Some(top);
     for step in chain.iter().rev() {
         at = at.and_then(|p| elements(&p).find(|e| local(e) == *step && !is_template(e)));
     }
-    (at.map_or(0, |p| count(&p)), here)
+    (at.map_or(0, |p| count(&p)).max(1), here)
 }
 
 /// The first attribute whose local name is `name`, whatever its namespace.
