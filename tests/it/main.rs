@@ -80,3 +80,5 @@ mod e2e_dashboard;
 mod e2e_lang;
 // Photo, audio and file answers stored by content hash with their answer; GPS points; the roster table.
 mod attachments;
+// Bad input fuzzed: random bytes and mutated corpus forms through both importers, random expressions.
+mod fuzz;

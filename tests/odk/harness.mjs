@@ -1,12 +1,14 @@
 // harness.mjs: replays steps files through ODK's own form engine (@getodk/xforms-engine) headless and prints xform-ref-trace/1 traces.
 //
-// Usage: node harness.mjs FORM.xml STEPS.json [MORE_STEPS.json ...] [--now ISO-8601] [--time]
+// Usage: node harness.mjs FORM.xml STEPS.json [MORE_STEPS.json ...] [--now ISO-8601] [--fixed-random X] [--time]
 //
 // With one steps file it prints one trace as JSON; with several it loads the form once, replays
 // each file on a fresh instance and prints one trace per line (JSON Lines), so Canvass's
 // conformance test pays for Node, jsdom and the form's parse once per form rather than per walk.
 // With --time it prints, instead of traces, one JSON line of timings (load and per-step
-// milliseconds) for the engine benchmark.
+// milliseconds) for the engine benchmark. With --fixed-random X every XPath random() draw is X
+// (0 <= X < 1), as in `canvass_form::replay::Options::fixed_random`, so a form that draws numbers
+// can be compared with Canvass under the same draws; uuid() keeps its own seeded generator.
 //
 // The engine needs a DOM, a frozen clock and seeded randomness before it is imported, because it
 // captures these globals when its module loads; hence the dynamic import below.
@@ -19,10 +21,12 @@ process.env.TZ = 'UTC';
 const args = process.argv.slice(2);
 let now = '2025-01-15T10:00:00.000Z';
 let timing = false;
+let fixedRandom = null;
 const files = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--now') now = args[++i];
   else if (args[i] === '--time') timing = true;
+  else if (args[i] === '--fixed-random') fixedRandom = Number(args[++i]);
   else files.push(args[i]);
 }
 if (files.length < 2) {
@@ -71,7 +75,9 @@ function random() {
   t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
-Math.random = random;
+// The engine binds its XPath random() to Math.random; its uuids come from crypto below, which
+// keeps the seeded stream, so a fixed draw never makes two node ids collide.
+Math.random = fixedRandom === null ? random : () => fixedRandom;
 const cryptoObj = globalThis.crypto;
 cryptoObj.getRandomValues = (arr) => {
   for (let i = 0; i < arr.length; i++) arr[i] = Math.floor(random() * 256);
@@ -140,7 +146,7 @@ function row(node) {
   if (!('instanceValue' in s)) return r;
   r.type = node.valueType ?? node.definition?.valueType;
   // The format reports a blank value while a node is not relevant; the entered value is kept.
-  r.value = s.relevant ? String(s.instanceValue ?? '') : '';
+  r.value = s.relevant ? canonical(r.type, String(s.instanceValue ?? '')) : '';
   const v = node.validationState;
   r.constraint_valid = !(s.relevant && r.value !== '' && v?.constraint?.valid === false);
   r.required_valid = !(s.relevant && v?.required?.valid === false);
@@ -150,6 +156,18 @@ function row(node) {
   const preload = node.definition?.bind?.preload;
   if (preload?.type) r.preload = preload.parameter ? `${preload.type}:${preload.parameter}` : preload.type;
   return r;
+}
+
+// Numbers as replay-format.md reports them, canonical (`7.0` is `7`); the web engine keeps
+// decimals as typed. Geopoints stay as the engine writes them (`0.0`), as Canvass writes them too.
+function canonical(type, value) {
+  const num = (v) => {
+    const n = Number(v);
+    return v.trim() !== '' && Number.isFinite(n) ? String(n) : null;
+  };
+  if (value === '') return value;
+  if (type === 'int' || type === 'decimal') return num(value) ?? value;
+  return value;
 }
 
 function index(root) {

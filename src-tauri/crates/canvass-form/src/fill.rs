@@ -107,9 +107,14 @@ fn candidate(inst: &Instance, rng: &mut Rng, id: NodeId, t: &QuestionType) -> Op
             let m = magnitude(rng);
             rng.below(m).to_string()
         }
+        // Typed as a person would, `8` rather than `8.0` for a whole number, so that a form
+        // copying the text (`string` calculates) reads the same in every engine.
         QuestionType::Decimal => {
             let m = magnitude(rng);
-            format!("{}.{}", rng.below(m), rng.below(10))
+            match (rng.below(m), rng.below(10)) {
+                (units, 0) => units.to_string(),
+                (units, tenths) => format!("{units}.{tenths}"),
+            }
         }
         QuestionType::Range { start, end, step } => {
             let steps = if *step > 0.0 {

@@ -60,6 +60,11 @@ pub enum DefaultValue {
     Dynamic(Expression),
 }
 
+/// The most instances a counted repeat gets: a larger fixed `repeat_count` is an import error,
+/// and a computed count is held to it, so that a typo cannot make an interview build a billion
+/// nodes.
+pub const MAX_REPEAT_INSTANCES: u32 = 10_000;
+
 /// How many instances a repeat has.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RepeatCount {
@@ -232,6 +237,11 @@ pub struct Node {
     pub seed: Option<Expression>,
     /// Where the node was defined, for runtime messages that point back at the form.
     pub location: Location,
+    /// For an interviewer-controlled repeat of an XForm: how many instances the form's primary
+    /// instance holds when the interview starts (its non-template elements), and how many a new
+    /// instance of the enclosing repeat brings (those inside that repeat's `jr:template`). `None`
+    /// is one, what pyxform writes for an XLSForm.
+    pub initial_instances: Option<(u32, u32)>,
 }
 
 impl Node {
@@ -257,6 +267,7 @@ impl Node {
             parameters: BTreeMap::new(),
             seed: None,
             location,
+            initial_instances: None,
         }
     }
 

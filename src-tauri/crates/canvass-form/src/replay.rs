@@ -15,6 +15,25 @@ use crate::runtime::Instance;
 /// malformed steps document is an error; a step that cannot be applied is recorded with
 /// `"ok": false` and replay goes on.
 pub fn replay(import: &Import, form_name: &str, steps: &str, ctx: Context) -> Result<Value> {
+    replay_with(import, form_name, steps, ctx, &Options::default())
+}
+
+/// How a replay runs, beyond its clock and seed.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Every `random()` draw returns this number (see [`Instance::with_fixed_random`]), so that
+    /// the trace can be compared with another engine's made to draw the same.
+    pub fixed_random: Option<f64>,
+}
+
+/// [`replay`] with options.
+pub fn replay_with(
+    import: &Import,
+    form_name: &str,
+    steps: &str,
+    ctx: Context,
+    options: &Options,
+) -> Result<Value> {
     let parsed: Value = serde_json::from_str(steps).map_err(|e| Error::BadSteps(e.to_string()))?;
     let steps = match &parsed {
         Value::Array(a) => a.clone(),
@@ -60,7 +79,10 @@ pub fn replay(import: &Import, form_name: &str, steps: &str, ctx: Context) -> Re
         "load".into(),
         json!({"ok": true, "status": "success", "warnings": warnings}),
     );
-    let mut inst = Instance::new(form, ctx);
+    let mut inst = match options.fixed_random {
+        Some(draw) => Instance::with_fixed_random(form, ctx, draw),
+        None => Instance::new(form, ctx),
+    };
     out.insert("initial".into(), Value::Array(snapshot(&inst)));
     let mut records = Vec::new();
     for (index, step) in steps.into_iter().enumerate() {
@@ -174,7 +196,17 @@ fn row(inst: &Instance, id: NodeId, m: NodeIndex) -> Value {
     r.insert("readonly".into(), json!(s.read_only));
     if let Some(t) = model.question_type() {
         r.insert("type".into(), json!(t.data_type()));
-        r.insert("value".into(), json!(s.value));
+        // Numbers are reported canonically, as replay-format.md says (`7`, not the `7.0` stored).
+        let value = match t {
+            QuestionType::Decimal => s
+                .value
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite())
+                .map_or_else(|| s.value.clone(), crate::expr::value::format_number),
+            _ => s.value.clone(),
+        };
+        r.insert("value".into(), json!(value));
         r.insert("constraint_valid".into(), json!(s.constraint_ok));
         r.insert("required_valid".into(), json!(s.required_ok));
         if t.has_choices() {
@@ -182,6 +214,10 @@ fn row(inst: &Instance, id: NodeId, m: NodeIndex) -> Value {
         }
         if let Some(p) = t.preload() {
             r.insert("preload".into(), json!(p));
+        } else if inst.assigns_instance_id(m) {
+            // Canvass gives every record its `uuid:` id, as a `uid` preload would; the row says
+            // so, since that value depends on the device like any other preload.
+            r.insert("preload".into(), json!("uid"));
         }
     }
     Value::Object(r)

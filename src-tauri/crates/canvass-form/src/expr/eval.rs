@@ -62,6 +62,11 @@ pub trait Document {
             None => 1,
         }
     }
+    /// The value every `random()` draw returns, when the document fixes it: replay under a fixed
+    /// draw, so that a trace can be compared with another engine's under the same draws.
+    fn fixed_random(&self) -> Option<f64> {
+        None
+    }
     /// Translated text with itext id `id` in `language`, for `jr:itext`.
     fn itext(&self, _id: &str, _language: Option<&str>) -> Option<String> {
         None
@@ -471,10 +476,13 @@ impl Evaluator<'_> {
     pub fn next_random(&self) -> u64 {
         let n = self.draws.get();
         self.draws.set(n + 1);
+        // The context node is mixed in, so that `once(random())` in each repeat instance draws
+        // its own number rather than every instance the same first draw of the seed.
         let mut z = self
             .ctx
             .random_seed
-            .wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(n + 1));
+            .wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(n + 1))
+            .wrapping_add(0xD1B5_4A32_D192_ED03u64.wrapping_mul(u64::from(self.current.0)));
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)

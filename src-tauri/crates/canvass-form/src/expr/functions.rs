@@ -706,7 +706,10 @@ fn maths(ev: &Evaluator<'_>, name: &str, args: &[Expr], focus: &Focus) -> Result
         "atan" => num(f.num(0)?.atan()),
         "atan2" => num(f.num(0)?.atan2(f.num(1)?)),
         "pi" => num(std::f64::consts::PI),
-        "random" => num((ev.next_random() >> 11) as f64 / (1u64 << 53) as f64),
+        "random" => match ev.doc.fixed_random() {
+            Some(x) => num(x),
+            None => num((ev.next_random() >> 11) as f64 / (1u64 << 53) as f64),
+        },
         _ => Err(EvalError::UnknownFunction(name.to_string())),
     }
 }

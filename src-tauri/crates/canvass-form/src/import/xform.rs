@@ -22,6 +22,52 @@ fn local<'a>(n: &XNode<'a, '_>) -> &'a str {
     n.tag_name().name()
 }
 
+/// Whether `n` is a repeat template (`jr:template`).
+fn is_template(n: &XNode<'_, '_>) -> bool {
+    n.attributes().any(|a| a.name() == "template")
+}
+
+/// How many instances of repeat `name`, a child of `parent` (the first element of its kind), an
+/// interview starts with and a new enclosing repeat instance brings: the non-template elements
+/// found through non-template ancestors, and those found through templates (ODK's web engine
+/// builds a new instance from its template, so a nested repeat there starts empty unless the
+/// template holds an instance of it).
+fn instance_counts(parent: &XNode<'_, '_>, name: &str) -> (u32, u32) {
+    let count = |p: &XNode<'_, '_>| {
+        elements(p)
+            .filter(|e| local(e) == name && !is_template(e))
+            .count() as u32
+    };
+    let here = count(parent);
+    // The chain of element names from the primary instance's top element down to `parent`.
+    let mut chain = Vec::new();
+    let mut top = *parent;
+    let mut in_template = false;
+    let mut cur = Some(*parent);
+    while let Some(e) = cur.filter(|e| e.is_element()) {
+        in_template |= is_template(&e);
+        if e.parent()
+            .is_some_and(|p| p.is_element() && local(&p) == "instance")
+        {
+            top = e;
+            break;
+        }
+        chain.push(local(&e));
+        cur = e.parent();
+    }
+    // An interview starts with at least one instance, ready for the first answer (a form with
+    // only a template starts empty in ODK's web engine: a known difference in the README).
+    if !in_template {
+        return (here.max(1), here);
+    }
+    // Down again through the first non-template element at every level.
+    let mut at = Some(top);
+    for step in chain.iter().rev() {
+        at = at.and_then(|p| elements(&p).find(|e| local(e) == *step && !is_template(e)));
+    }
+    (at.map_or(0, |p| count(&p)).max(1), here)
+}
+
 /// The first attribute whose local name is `name`, whatever its namespace.
 fn attr<'a>(n: &XNode<'a, '_>, name: &str) -> Option<&'a str> {
     n.attributes().find(|a| a.name() == name).map(|a| a.value())
@@ -487,6 +533,14 @@ impl<'a> Importer<'a> {
                     node.choices = self.choices(x, &path);
                 }
             }
+            if matches!(
+                node.kind,
+                NodeKind::Repeat {
+                    count: RepeatCount::User
+                }
+            ) {
+                node.initial_instances = Some(instance_counts(el, name));
+            }
             let idx = self.nodes.len();
             self.by_path.insert(path, idx);
             self.nodes.push(node);
@@ -501,6 +555,16 @@ impl<'a> Importer<'a> {
         match count {
             None => RepeatCount::User,
             Some((src, l)) => match src.trim().parse::<u32>() {
+                Ok(n) if n > crate::model::MAX_REPEAT_INSTANCES => {
+                    self.diags.push(Diagnostic::error(
+                        l,
+                        format!(
+                            "jr:count {n} is more than the {} instances a repeat may have",
+                            crate::model::MAX_REPEAT_INSTANCES
+                        ),
+                    ));
+                    RepeatCount::Fixed(0)
+                }
                 Ok(n) => RepeatCount::Fixed(n),
                 Err(_) => parse_expression(&src, &l, &mut self.diags)
                     .map_or(RepeatCount::User, RepeatCount::Dynamic),

@@ -767,6 +767,8 @@ impl Importer {
         let mut stack: Vec<(NodeIndex, u32, bool)> = Vec::new();
         // Names per parent, to report siblings with the same name.
         let mut sibling_names: HashMap<(NodeIndex, String), u32> = HashMap::new();
+        // `table-list` groups that already have their header row (see below).
+        let mut table_headers: std::collections::HashSet<NodeIndex> = Default::default();
         for row in &sheet.rows {
             let parent = stack.last().map_or(0, |s| s.0);
             let ty_cell = sheet.get(row, "type");
@@ -864,15 +866,26 @@ impl Importer {
             }
             let kind = match &parsed {
                 TypeCell::BeginGroup => {
-                    let field_list = sheet
-                        .get(row, "appearance")
-                        .is_some_and(|(a, _)| a.split_whitespace().any(|w| w == "field-list"));
+                    let field_list = sheet.get(row, "appearance").is_some_and(|(a, _)| {
+                        a.split_whitespace()
+                            .any(|w| w == "field-list" || w == "table-list")
+                    });
                     NodeKind::Group { field_list }
                 }
                 TypeCell::BeginRepeat => {
                     let count = match sheet.get(row, "repeat_count") {
                         None => RepeatCount::User,
-                        Some((c, _)) => match c.parse::<u32>() {
+                        Some((c, h)) => match c.parse::<u32>() {
+                            Ok(n) if n > crate::model::MAX_REPEAT_INSTANCES => {
+                                self.diags.push(Diagnostic::error(
+                                    sheet.cell(row, h),
+                                    format!(
+                                        "repeat_count {n} is more than the {} instances a repeat may have",
+                                        crate::model::MAX_REPEAT_INSTANCES
+                                    ),
+                                ));
+                                RepeatCount::Fixed(0)
+                            }
                             Ok(n) => RepeatCount::Fixed(n),
                             Err(_) => match self.expression(sheet, row, "repeat_count") {
                                 Some(e) => RepeatCount::Dynamic(e),
@@ -1000,6 +1013,46 @@ impl Importer {
                         end: num("end", 10.0),
                         step: num("step", 1.0),
                     });
+                }
+                let table_list = self.nodes.get(parent).is_some_and(|p| {
+                    p.appearance
+                        .as_deref()
+                        .is_some_and(|a| a.split_whitespace().any(|w| w == "table-list"))
+                });
+                if let (Some(list), true) = (list, table_list) {
+                    // pyxform heads a `table-list` group with a select of the same list named
+                    // `reserved_name_for_field_list_labels_ROW` (the first select's row), shown as
+                    // the table's column labels; Canvass adds the same node, so that data and paths
+                    // match what ODK tools produce.
+                    if table_headers.insert(parent)
+                        && matches!(ty, QuestionType::SelectOne | QuestionType::SelectMultiple)
+                    {
+                        let mut header = Node::new(
+                            format!("reserved_name_for_field_list_labels_{}", row.number),
+                            NodeKind::Question(ty.clone()),
+                            ty_loc.clone(),
+                        );
+                        header.label = Text(
+                            [(self.unsuffixed.clone(), " ".to_string())]
+                                .into_iter()
+                                .collect(),
+                        );
+                        header.appearance = Some("label".into());
+                        header.choices = Some(ChoiceSource {
+                            list: list.clone(),
+                            filter: None,
+                        });
+                        self.lists.push((
+                            list.clone(),
+                            self.nodes.len(),
+                            ty_loc.clone(),
+                            *from_file,
+                        ));
+                        self.add_node(parent, header);
+                    }
+                    if node.appearance.is_none() {
+                        node.appearance = Some("list-nolabel".into());
+                    }
                 }
                 if let Some(list) = list {
                     let filter = if *from_file {

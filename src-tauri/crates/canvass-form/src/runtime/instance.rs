@@ -148,6 +148,11 @@ pub struct Instance {
     removed: Vec<String>,
     /// Preload values (CATI/CAPI case data) by reference name, `case.NAME` → its leaf node.
     preload: HashMap<String, NodeId>,
+    /// The value of every `random()` draw, when fixed for a conformance replay.
+    fixed_random: Option<f64>,
+    /// True while the interview is first built, when repeats take the number of instances the
+    /// form starts with rather than the number a new enclosing instance brings.
+    starting: bool,
 }
 
 /// The prefix of preload references: `${case.company}` reads the case's `company` value.
@@ -174,6 +179,22 @@ impl Instance {
         form: Questionnaire,
         ctx: Context,
         preload: &std::collections::BTreeMap<String, String>,
+    ) -> Instance {
+        Instance::build(form, ctx, preload, None)
+    }
+
+    /// Like [`Instance::new`], with every `random()` draw returning `draw`. Only for comparing a
+    /// replay with another engine made to draw the same number (the ODK conformance test): two
+    /// engines' generators can never agree draw by draw, since each draws in its own order.
+    pub fn with_fixed_random(form: Questionnaire, ctx: Context, draw: f64) -> Instance {
+        Instance::build(form, ctx, &std::collections::BTreeMap::new(), Some(draw))
+    }
+
+    fn build(
+        form: Questionnaire,
+        ctx: Context,
+        preload: &std::collections::BTreeMap<String, String>,
+        fixed_random: Option<f64>,
     ) -> Instance {
         let dependents = deps::dependents(&form);
         let order = deps::topological_order(&form, &dependents);
@@ -226,6 +247,8 @@ impl Instance {
             touched: Vec::new(),
             removed: Vec::new(),
             preload: HashMap::new(),
+            fixed_random,
+            starting: true,
             form,
         };
         let doc = inst.push(RNode {
@@ -241,6 +264,7 @@ impl Instance {
             pos: 1,
         });
         let root = inst.create(0, doc, usize::MAX);
+        inst.starting = false;
         let mut attrs = vec![("id".to_string(), inst.form.id.clone())];
         if let Some(v) = &inst.form.version {
             attrs.push(("version".into(), v.clone()));
@@ -386,17 +410,37 @@ impl Instance {
         self.register(m, id);
         self.touched.push(id);
         for c in children {
-            let count = match self.form.nodes.get(c).map(|n| &n.kind) {
-                Some(NodeKind::Repeat {
-                    count: RepeatCount::User,
-                }) => 1,
-                Some(NodeKind::Repeat {
-                    count: RepeatCount::Fixed(n),
-                }) => *n as usize,
+            let count = match self
+                .form
+                .nodes
+                .get(c)
+                .map(|n| (&n.kind, n.initial_instances))
+            {
+                Some((
+                    NodeKind::Repeat {
+                        count: RepeatCount::User,
+                    },
+                    counts,
+                )) => counts.map_or(1, |(start, new)| {
+                    if self.starting {
+                        start as usize
+                    } else {
+                        new as usize
+                    }
+                }),
+                Some((
+                    NodeKind::Repeat {
+                        count: RepeatCount::Fixed(n),
+                    },
+                    _,
+                )) => (*n).min(crate::model::MAX_REPEAT_INSTANCES) as usize,
                 // Counted by expression: created by the first evaluation.
-                Some(NodeKind::Repeat {
-                    count: RepeatCount::Dynamic(_),
-                }) => 0,
+                Some((
+                    NodeKind::Repeat {
+                        count: RepeatCount::Dynamic(_),
+                    },
+                    _,
+                )) => 0,
                 _ => 1,
             };
             for _ in 0..count {
@@ -532,9 +576,7 @@ impl Instance {
                                 source,
                             }),
                         }
-                    } else if model.name == "instanceID"
-                        && matches!(model.question_type(), Some(QuestionType::ModelValue))
-                    {
+                    } else if self.assigns_instance_id(m) {
                         // Every record gets `uuid:` + a UUID v4, drawn from the context's seed.
                         let (e, _) = expr::parse("concat('uuid:', uuid())");
                         if let Ok(v) = expr::eval_string(&e, self, id, &self.ctx) {
@@ -545,6 +587,17 @@ impl Instance {
             }
             stack.extend(children.into_iter().rev());
         }
+    }
+
+    /// Whether Canvass itself fills model node `m` with the record's `uuid:` id: a `meta/instanceID`
+    /// that the form leaves without a calculation, default or preload (ODK Collect fills it too).
+    pub fn assigns_instance_id(&self, m: NodeIndex) -> bool {
+        self.form.nodes.get(m).is_some_and(|model| {
+            model.name == "instanceID"
+                && matches!(model.question_type(), Some(QuestionType::ModelValue))
+                && model.binds.default.is_none()
+                && model.binds.calculation.is_none()
+        })
     }
 
     /// The instance path of `id`, with positions on repeat instances.
@@ -1287,7 +1340,7 @@ impl Instance {
                 Ok(v) => {
                     let n = v.to_num(self, *self.ctx.now.offset());
                     if n.is_finite() && n > 0.0 {
-                        (n as usize).min(10_000)
+                        (n as usize).min(crate::model::MAX_REPEAT_INSTANCES as usize)
                     } else {
                         0
                     }
@@ -1588,6 +1641,16 @@ impl Instance {
     }
 }
 
+/// A number as ODK's engines write a double: shortest text, with `.0` on a whole number.
+fn odk_double(n: f64) -> String {
+    let s = crate::expr::value::format_number(n);
+    if s.contains(['.', 'e', 'E']) || !n.is_finite() {
+        s
+    } else {
+        s + ".0"
+    }
+}
+
 /// Stores a value as its type's canonical XForms string: numbers without padding, unparseable
 /// numbers blank (as ODK's web engine does).
 fn normalize(ty: &QuestionType, value: &str) -> String {
@@ -1597,19 +1660,31 @@ fn normalize(ty: &QuestionType, value: &str) -> String {
             if !v.is_empty() =>
         {
             match v.parse::<f64>() {
-                Ok(n) if n.is_finite() => {
-                    let n = if matches!(ty, QuestionType::Integer) {
-                        n.trunc()
-                    } else {
-                        n
-                    };
-                    crate::expr::value::format_number(n)
-                }
+                Ok(n) if n.is_finite() => match ty {
+                    QuestionType::Integer => crate::expr::value::format_number(n.trunc()),
+                    // Both ODK engines store a decimal as a double's text, `8.0` for eight, and
+                    // forms copy that text (`string` calculates), so Canvass stores it the same.
+                    QuestionType::Decimal => odk_double(n),
+                    _ => crate::expr::value::format_number(n),
+                },
                 _ => String::new(),
             }
         }
         QuestionType::SelectMultiple | QuestionType::Rank => {
             v.split_whitespace().collect::<Vec<_>>().join(" ")
+        }
+        // A geopoint's parts (`lat lon alt acc`) are stored as both ODK engines write them,
+        // doubles with a `.0` on whole numbers (`65.628 9.878 0.0 10.0`), since forms read them
+        // back with `selected-at()`; a value with a part that is no number is kept as typed.
+        QuestionType::Geopoint if !v.is_empty() => {
+            let parts: Option<Vec<String>> = v
+                .split_whitespace()
+                .map(|p| match p.parse::<f64>() {
+                    Ok(n) if n.is_finite() => Some(odk_double(n)),
+                    _ => None,
+                })
+                .collect();
+            parts.map_or_else(|| value.to_string(), |p| p.join(" "))
         }
         _ => value.to_string(),
     }
@@ -1618,6 +1693,10 @@ fn normalize(ty: &QuestionType, value: &str) -> String {
 impl Document for Instance {
     fn root(&self) -> NodeId {
         NodeId(0)
+    }
+
+    fn fixed_random(&self) -> Option<f64> {
+        self.fixed_random
     }
 
     fn parent(&self, n: NodeId) -> Option<NodeId> {

@@ -9,7 +9,7 @@ use crate::test_util::{corpus, workbook};
 /// Corpus XLSForms that must import without errors, with (nodes, questions) counts.
 const CLEAN: &[(&str, usize, usize)] = &[
     ("px_tutorial.xls", 14, 11),
-    ("px_xlsform_spec_test.xlsx", 56, 49),
+    ("px_xlsform_spec_test.xlsx", 57, 50),
     ("px_choice_filter_test.xlsx", 6, 4),
     ("px_cascading_select.xls", 12, 10),
     ("wf_all_question_types.xlsx", 99, 86),
@@ -117,6 +117,17 @@ fn corpus_details() {
         "{:?}",
         form.languages
     );
+    // pyxform heads a table-list group with a select named after its first select's row.
+    let header = form
+        .nodes
+        .iter()
+        .find(|n| n.name == "reserved_name_for_field_list_labels_25")
+        .expect("the table-list header");
+    assert_eq!(
+        header.path,
+        "/data/everything/repeat_test/name/reserved_name_for_field_list_labels_25"
+    );
+    assert_eq!(header.appearance.as_deref(), Some("label"));
     let form = import_xlsform(&corpus("wf_socio_economic_survey.xlsx"), "x.xlsx")
         .form
         .unwrap();

@@ -1297,3 +1297,75 @@ fn repeat_edits_report_what_a_snapshot_diff_reports() {
     }
     assert!(removals >= 10, "only {removals} removals");
 }
+
+/// An XForm's primary instance decides how many instances an interviewer-controlled repeat starts
+/// with, and a new outer instance brings the nested instances its template holds (none when the
+/// template only has the nested template), as ODK's web engine builds them.
+#[test]
+fn repeats_start_as_the_primary_instance_and_templates_say() {
+    let inst = Instance::new(load("wf_complex_repeats.xml"), ctx());
+    assert!(inst.find("/data/repeat_with_label[2]").is_some());
+    assert!(inst.find("/data/repeat_with_label[3]").is_none());
+    assert!(inst.find("/data/repeat_without_anything[1]").is_some());
+    let mut inst = Instance::new(load("wf_nested_repeat.xml"), ctx());
+    assert!(inst
+        .find("/data/person_repeat[1]/language_repeat[1]")
+        .is_some());
+    inst.add_repeat("/data/person_repeat").unwrap();
+    assert!(inst.find("/data/person_repeat[2]").is_some());
+    assert!(inst
+        .find("/data/person_repeat[2]/language_repeat[1]")
+        .is_none());
+    inst.add_repeat("/data/person_repeat[2]/language_repeat")
+        .unwrap();
+    assert!(inst
+        .find("/data/person_repeat[2]/language_repeat[1]")
+        .is_some());
+}
+
+/// `once(random())` draws its own number in every repeat instance; a fixed draw (conformance
+/// replays) makes every `random()` that number.
+#[test]
+fn random_draws_differ_between_repeat_instances_unless_fixed() {
+    let form = load("vm_liberia_coverage_round2_xform.xml");
+    let rand = |inst: &Instance| -> Vec<String> {
+        inst.all_nodes()
+            .into_iter()
+            .map(|id| inst.state_of(id))
+            .filter(|s| s.path.ends_with("/guard/rand"))
+            .map(|s| s.value)
+            .collect()
+    };
+    let grow = |inst: &mut Instance| {
+        inst.set_answer("/liberiaCoverage/consent2", "1").unwrap();
+        inst.set_answer("/liberiaCoverage/mother_data/ch", "3")
+            .unwrap();
+    };
+    let mut inst = Instance::new(form.clone(), ctx());
+    grow(&mut inst);
+    let draws = rand(&inst);
+    assert_eq!(draws.len(), 3, "{draws:?}");
+    assert!(draws[0] != draws[1] && draws[1] != draws[2], "{draws:?}");
+    let mut fixed = Instance::with_fixed_random(form, ctx(), 0.25);
+    grow(&mut fixed);
+    assert!(
+        rand(&fixed).iter().all(|v| v == "0.25"),
+        "{:?}",
+        rand(&fixed)
+    );
+}
+
+/// Decimals and geopoints are stored as ODK's engines write doubles (`8.0`), so that a `string`
+/// calculate copying them reads the same as in ODK.
+#[test]
+fn decimals_and_geopoints_are_stored_as_odk_writes_doubles() {
+    assert_eq!(normalize(&QuestionType::Decimal, "8"), "8.0");
+    assert_eq!(normalize(&QuestionType::Decimal, " 17.80 "), "17.8");
+    assert_eq!(normalize(&QuestionType::Decimal, "abc"), "");
+    assert_eq!(normalize(&QuestionType::Integer, "7.0"), "7");
+    assert_eq!(
+        normalize(&QuestionType::Geopoint, "65.62800 9.87800 0 10"),
+        "65.628 9.878 0.0 10.0"
+    );
+    assert_eq!(normalize(&QuestionType::Geopoint, "1 x"), "1 x");
+}
