@@ -167,7 +167,11 @@ fn a_typed_gps_point_is_stored_as_odk_writes_it_and_marked_manual() {
         manual: true,
     };
     let s = app.record_geopoint(&id, "location", &point).unwrap();
-    assert_eq!(s.question.as_ref().unwrap().value, "50.4501 30.5234 179 0");
+    // Numbers as ODK Collect writes a geopoint's doubles.
+    assert_eq!(
+        s.question.as_ref().unwrap().value,
+        "50.4501 30.5234 179.0 0.0"
+    );
     assert_eq!(s.question.as_ref().unwrap().kind, "geopoint");
     let bad = GeopointInput {
         latitude: 95.0,

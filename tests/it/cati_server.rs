@@ -11,7 +11,9 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 
 use crate::both_backends;
-use crate::sync_harness::{password, Backend, Device, TestServer};
+use crate::sync_harness::{
+    api_call as call, api_login as login, password, Backend, Device, TestServer,
+};
 
 const STUDY: &str = "panel";
 
@@ -273,45 +275,6 @@ async fn lists_leases_and_quota_totals(b: Backend, name: &str) {
     assert!(out.contains("row 3 column `phone`"), "{out}");
 }
 both_backends!(lists_leases_and_quotas, lists_leases_and_quota_totals);
-
-async fn call(
-    state: &AppState,
-    method: Method,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut b = Request::builder().method(method).uri(uri);
-    if let Some(t) = token {
-        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
-    }
-    let req = match body {
-        Some(v) => b
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(v.to_string()))
-            .unwrap(),
-        None => b.body(Body::empty()).unwrap(),
-    };
-    let resp = canvass_server::app(state.clone())
-        .oneshot(req)
-        .await
-        .unwrap();
-    let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
-async fn login(state: &AppState, user: &str, device: &str) -> String {
-    let body = json!({"user": user, "password": password(user), "device_id": device});
-    let (s, v) = call(state, Method::POST, "/v1/login", None, Some(body)).await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    v["token"].as_str().unwrap().to_owned()
-}
 
 async fn every_cati_endpoint_checks_token_role_and_team(b: Backend, name: &str) {
     let srv = server(b, name).await;

@@ -235,6 +235,11 @@ async fn steps(client: &Client, lang: &Lang) -> TestResult {
     wait_css(client, ".option[data-value='2'][aria-pressed='true']").await?;
     wait_css(client, "#save-state[data-state='saved']").await?;
     press(client, &[ENTER]).await?;
+    // The photo and the GPS point are optional; Enter passes both by.
+    for item in ["door_photo", "location"] {
+        on_question(client, item).await?;
+        press(client, &[ENTER]).await?;
+    }
     home(client, lang).await?;
 
     // ---- The export and sync screens.

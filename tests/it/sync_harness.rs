@@ -677,3 +677,52 @@ pub fn splitmix(seed: u64) -> u64 {
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
 }
+
+/// One request on the real server's router, with a bearer `token` when given; the answer's status and JSON body (Null when it has none).
+pub async fn api_call(
+    state: &AppState,
+    method: axum::http::Method,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> (axum::http::StatusCode, serde_json::Value) {
+    use tower::ServiceExt as _;
+    let mut b = axum::http::Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        b = b.header(axum::http::header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let req = match body {
+        Some(v) => b
+            .header(axum::http::header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from(v.to_string()))
+            .unwrap(),
+        None => b.body(axum::body::Body::empty()).unwrap(),
+    };
+    let resp = canvass_server::app(state.clone())
+        .oneshot(req)
+        .await
+        .unwrap();
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 22)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// Signs `user` in on `device` through the router and returns the token.
+pub async fn api_login(state: &AppState, user: &str, device: &str) -> String {
+    let body = serde_json::json!({"user": user, "password": password(user), "device_id": device});
+    let (s, v) = api_call(
+        state,
+        axum::http::Method::POST,
+        "/v1/login",
+        None,
+        Some(body),
+    )
+    .await;
+    assert_eq!(s, axum::http::StatusCode::OK, "{v}");
+    v["token"].as_str().unwrap().to_owned()
+}

@@ -178,9 +178,20 @@ pub fn page_path(inst: &Instance, id: NodeId) -> Option<String> {
 fn is_screen_question(inst: &Instance, id: NodeId) -> bool {
     inst.model_of(id)
         .and_then(|m| inst.form().nodes.get(m))
-        .and_then(|n| n.question_type())
-        .is_some_and(is_screen_type)
+        .is_some_and(is_screen_node)
         && inst.is_relevant(id)
+}
+
+/// A question the interviewer answers on a screen: not a calculation or metadata,
+/// and not the choice-label row that heads a `table-list` (a select with the
+/// `label` appearance, which pyxform adds as `reserved_name_for_field_list_labels_N`):
+/// the grid draws those labels as its column heads, and nobody answers that row.
+fn is_screen_node(node: &Node) -> bool {
+    node.question_type().is_some_and(is_screen_type)
+        && !node
+            .appearance
+            .as_deref()
+            .is_some_and(|a| a.split_whitespace().any(|w| w == "label"))
 }
 
 /// The screens the interview has now, in order, as instance nodes; a page is
@@ -294,7 +305,7 @@ pub fn outline(inst: &Instance) -> Vec<OutlineItem> {
                     screen: 0,
                 });
             }
-            NodeKind::Question(t) if is_screen_type(t) => {
+            NodeKind::Question(_) if is_screen_node(node) => {
                 let state = inst.state_of(id);
                 let page = page_model(form, inst.model_of(id).unwrap_or_default())
                     .and_then(|_| page_path(inst, id));
@@ -519,7 +530,7 @@ pub fn check_value(inst: &Instance, id: NodeId, value: &str) -> Result<String> {
         reason,
     };
     if matches!(qt, Some(QuestionType::Note))
-        || qt.as_ref().is_some_and(|t| !is_screen_type(t))
+        || node.is_some_and(|n| !is_screen_node(n))
         || qt.is_none()
     {
         return Err(Error::NotAnswerable { item });
