@@ -193,6 +193,14 @@ function zoomKey(ev) {
 }
 
 /** The parts of the window outside the screen: language and theme pickers, shortcut hint, save state text. */
+/** Parts of the top bar owned by screens (the sync indicator), drawn again with the chrome. */
+const chromeParts = [];
+
+/** Registers a top-bar part to draw again whenever the chrome is (a language switch, start-up). */
+function registerChromePart(render) {
+  chromeParts.push(render);
+}
+
 function renderChrome() {
   applyTheme(savedTheme());
   if (savedZoom() !== 1) setZoom(savedZoom());
@@ -200,6 +208,7 @@ function renderChrome() {
   renderLocalePicker();
   document.getElementById("shortcut-hint").textContent = t("app.shortcuts_hint");
   if (saveStateEl.dataset.state && saveStateEl.dataset.state !== "idle") setSave(saveStateEl.dataset.state);
+  chromeParts.forEach((render) => render());
 }
 
 function showShortcuts() {

@@ -139,6 +139,12 @@ enum ExportCommand {
         #[arg(long, default_value = "jsonl")]
         format: String,
     },
+    /// The session logs of every received interview revision, one row per event, to stdout:
+    /// the devices' combined-log columns with the revision (`csv` or `jsonl`).
+    Paradata {
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
 }
 
 /// Runs the command line `args` (program name first); `password` is the value of
@@ -396,6 +402,15 @@ async fn execute(
                 .map_err(show)?;
             buffered.flush().map_err(|e| e.to_string())?;
             writeln!(err, "exported {n} interviews").map_err(|e| e.to_string())?;
+            Ok(())
+        }
+        Command::Export(ExportCommand::Paradata { format }) => {
+            let mut buffered = std::io::BufWriter::new(out);
+            let n = crate::export::export_paradata(db.as_ref(), &format, &mut buffered)
+                .await
+                .map_err(show)?;
+            buffered.flush().map_err(|e| e.to_string())?;
+            writeln!(err, "exported {n} session-log events").map_err(|e| e.to_string())?;
             Ok(())
         }
     }

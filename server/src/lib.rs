@@ -20,6 +20,7 @@ pub mod cases;
 pub mod cli;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod forms;
 pub mod ingest;
 pub mod review;

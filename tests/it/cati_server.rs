@@ -2,18 +2,13 @@
 
 use std::sync::atomic::Ordering;
 
-use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
+use axum::http::{Method, StatusCode};
 use canvass_app::cati::RecordCall;
 use canvass_protocol::{CaseList, OutcomeTable};
-use canvass_server::AppState;
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 use crate::both_backends;
-use crate::sync_harness::{
-    api_call as call, api_login as login, password, Backend, Device, TestServer,
-};
+use crate::sync_harness::{api_call as call, api_login as login, Backend, Device, TestServer};
 
 const STUDY: &str = "panel";
 

@@ -24,6 +24,8 @@ struct Lang {
     code: &'static str,
     home_title: &'static str,
     progress_prefix: &'static str,
+    /// The top bar's sync indicator for a device signed in nowhere.
+    signed_out: &'static str,
 }
 
 const LANGS: [Lang; 3] = [
@@ -31,16 +33,19 @@ const LANGS: [Lang; 3] = [
         code: "en",
         home_title: "Interviews",
         progress_prefix: "Question 1 of",
+        signed_out: "Not signed in",
     },
     Lang {
         code: "uk",
         home_title: "Інтерв'ю",
         progress_prefix: "Питання 1 з",
+        signed_out: "Вхід не виконано",
     },
     Lang {
         code: "ru",
         home_title: "Интервью",
         progress_prefix: "Вопрос 1 из",
+        signed_out: "Вход не выполнен",
     },
 ];
 
@@ -187,6 +192,11 @@ async fn steps(client: &Client, lang: &Lang) -> TestResult {
         .click()
         .await?;
     home(client, lang).await?;
+    // The top bar follows the switch at once, its sync indicator included: read
+    // right away, not waited for, since the indicator's own poll would redraw it
+    // in the new language within seconds anyway.
+    let indicator = wait_css(client, "#sync-indicator").await?.text().await?;
+    assert_eq!(indicator, lang.signed_out, "{l}");
     wait_css(client, "#home-title").await?.click().await?;
     screenshot(client, &format!("lang-home-{l}.png")).await?;
 

@@ -194,3 +194,53 @@ fn the_app_refuses_a_database_from_a_newer_canvass() {
     .unwrap();
     assert_eq!(err.kind(), ErrorKind::IncompatibleDatabase);
 }
+
+/// A rank question as pyxform writes one (`odk:rank`), with three options.
+const RANK_FORM: &str = r#"<?xml version="1.0"?>
+<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml" xmlns:odk="http://www.opendatakit.org/xforms" xmlns:jr="http://openrosa.org/javarosa">
+  <h:head>
+    <h:title>Priorities</h:title>
+    <model odk:xforms-version="1.0.0">
+      <instance>
+        <data id="priorities" version="1">
+          <order/>
+          <meta><instanceID/></meta>
+        </data>
+      </instance>
+      <bind nodeset="/data/order" type="odk:rank" required="true()"/>
+      <bind nodeset="/data/meta/instanceID" type="string" readonly="true()" jr:preload="uid"/>
+    </model>
+  </h:head>
+  <h:body>
+    <odk:rank ref="/data/order"><label>Rank what matters most</label>
+      <item><label>Price</label><value>price</value></item>
+      <item><label>Speed</label><value>speed</value></item>
+      <item><label>Service</label><value>service</value></item>
+    </odk:rank>
+  </h:body>
+</h:html>"#;
+
+#[test]
+fn a_rank_question_keeps_the_order_chosen_and_refuses_an_option_ranked_twice() {
+    let db = TempDb::new();
+    let (app, _) = db.app();
+    app.install_form(RANK_FORM.as_bytes(), "priorities.xml")
+        .unwrap();
+    let s = app.start_interview("priorities").unwrap();
+    let id = s.interview_id.clone();
+    let q = s.question.as_ref().unwrap();
+    assert_eq!((q.name.as_str(), q.kind), ("order", "rank"));
+
+    let s = app.record_answer(&id, "order", "service  price").unwrap();
+    assert_eq!(s.question.as_ref().unwrap().value, "service price");
+    let e = app
+        .record_answer(&id, "order", "price speed price")
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Validation, "{e}");
+    assert!(e.to_string().contains("ranked twice"), "{e}");
+    let e = app.record_answer(&id, "order", "price taste").unwrap_err();
+    assert!(e.to_string().contains("taste"), "{e}");
+    // The refused answers changed nothing that was saved.
+    let shown = app.resume_interview(&id).unwrap();
+    assert_eq!(shown.question.as_ref().unwrap().value, "service price");
+}

@@ -1,18 +1,13 @@
 //! Revisions and the review workflow against a real server on both backends: revision ingest,
 //! decision authorization and idempotency, and a rejected interview coming back as revision 2.
 
-use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
+use axum::http::{Method, StatusCode};
 use canvass_app::review::ReviewFilter;
-use canvass_server::AppState;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use tower::ServiceExt;
 
 use crate::both_backends;
-use crate::sync_harness::{
-    api_call as call, api_login as login, password, Backend, Device, TestServer,
-};
+use crate::sync_harness::{api_call as call, api_login as login, Backend, Device, TestServer};
 
 fn hex_sha256(s: &str) -> String {
     Sha256::digest(s.as_bytes())

@@ -299,6 +299,50 @@ async fn the_commands_run_a_whole_day(b: Backend, name: &str) {
     assert_eq!(code, 1);
     assert!(err.contains("jsonl"), "{err}");
 
+    // The session logs: every event of every received interview, with who pushed it.
+    let sent_events: usize = dev
+        .app
+        .outbox()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let payload: Value = serde_json::from_str(&e.payload).unwrap();
+            payload["paradata"].as_array().map_or(0, Vec::len)
+        })
+        .sum();
+    assert!(sent_events > 0);
+    let (code, out, err) = server_cli(
+        with(strings(&["export", "paradata", "--format", "csv"])),
+        None,
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let mut csv = csv::Reader::from_reader(out.as_bytes());
+    assert_eq!(
+        csv.headers().unwrap().iter().take(4).collect::<Vec<_>>(),
+        ["interview_id", "revision", "interviewer", "device"]
+    );
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), sent_events);
+    assert!(rows.iter().all(|r| &r[1] == "1" && &r[2] == "ines"));
+    assert!(ids
+        .iter()
+        .all(|id| rows.iter().any(|r| &r[0] == id.as_str())));
+    assert!(rows.iter().any(|r| &r[6] == "finalize"), "{out}");
+    let (code, out, err) = server_cli(
+        with(strings(&["export", "paradata", "--format", "jsonl"])),
+        None,
+    )
+    .await;
+    assert_eq!((code, out.lines().count()), (0, sent_events), "{err}");
+    let (code, _, err) = server_cli(
+        with(strings(&["export", "paradata", "--format", "tab"])),
+        None,
+    )
+    .await;
+    assert_eq!(code, 1);
+    assert!(err.contains("csv or jsonl"), "{err}");
+
     // A lost laptop: revoking its device token makes its next sync ask for a new sign-in.
     let (code, out, _) = server_cli(with(strings(&["device", "list"])), None).await;
     assert_eq!(code, 0);

@@ -66,6 +66,24 @@ function selectWidget(q, ctx) {
 registerWidget("select_one", selectWidget);
 registerWidget("select_multiple", selectWidget);
 
+/**
+ * A rank question (ODK `rank`): options take places in the order they are
+ * chosen, each showing its place; choosing a ranked option again takes it out
+ * and the ones after it move up. The value lists the options in rank order.
+ */
+registerWidget("rank", (q, ctx) => {
+  const order = q.value.split(" ").filter(Boolean);
+  return el("div", { class: "choices rank", role: "group", "aria-labelledby": ctx.labelId },
+    q.choices.map((c, i) => {
+      const place = order.indexOf(c.value) + 1;
+      return el("button", {
+        type: "button", class: "option choice", "data-value": c.value, "data-rank": place ? String(place) : null,
+        "data-focus-key": `${q.path}|${c.value}`, "aria-pressed": place ? "true" : "false", onclick: () => choose(c.value, q),
+      }, el("kbd", {}, String(i + 1)), el("span", { class: "choice-label" }, c.label),
+      place ? el("span", { class: "rank-place" }, t("interview.rank_place", place)) : null);
+    }));
+});
+
 registerWidget("acknowledge", (q) => el("div", { class: "choices" }, el("button", {
   type: "button", class: "option choice", "data-value": "OK", "data-focus-key": `${q.path}|OK`,
   "aria-pressed": q.value === "OK" ? "true" : "false", onclick: () => answer("OK", q.path),
@@ -429,7 +447,7 @@ async function pause() {
 
 /** A choice click or digit: sets a single choice, or toggles one of several. */
 function choose(value, q = iv.screen.question) {
-  if (q.kind !== "select_multiple") return answer(value, q.path);
+  if (q.kind !== "select_multiple" && q.kind !== "rank") return answer(value, q.path);
   const chosen = q.value.split(" ").filter(Boolean);
   const picked = chosen.includes(value) ? chosen.filter((v) => v !== value) : [...chosen, value];
   return answer(picked.join(" "), q.path);
@@ -453,7 +471,7 @@ function typeDigit(digit) {
     if (Number(candidate) < q.min || Number(candidate) > q.max) return;
     iv.typed = candidate === "0" ? "" : candidate;
     answer(String(Number(candidate)), q.path);
-  } else if (q.kind === "select_one" || q.kind === "select_multiple") {
+  } else if (q.kind === "select_one" || q.kind === "select_multiple" || q.kind === "rank") {
     const choice = q.choices[Number(digit) - 1];
     if (choice) {
       // Focus follows the choice, so the next digit or Tab starts from it.

@@ -210,6 +210,8 @@ registerScreen("sync", {
 });
 
 registerHomeAction({ id: "sync", key: "S", label: () => t("sync.action"), run: () => go("sync") });
+// A language switch redraws the indicator at once, not at the next poll.
+registerChromePart(() => renderSyncIndicator(syncUi.status));
 
 // The indicator follows the background sync: a few seconds' delay is fine for a hint.
 refreshSyncIndicator();

@@ -398,9 +398,8 @@ fn single_view(inst: &Instance, id: NodeId, is_first: bool, is_last: bool) -> Qu
         Some(QuestionType::Integer) => ("number", None, None),
         Some(QuestionType::Decimal) => ("decimal", None, None),
         Some(QuestionType::SelectOne) => ("select_one", None, None),
-        Some(QuestionType::SelectMultiple) | Some(QuestionType::Rank) => {
-            ("select_multiple", None, None)
-        }
+        Some(QuestionType::SelectMultiple) => ("select_multiple", None, None),
+        Some(QuestionType::Rank) => ("rank", None, None),
         Some(QuestionType::Note) => ("note", None, None),
         Some(QuestionType::Acknowledge) => ("acknowledge", None, None),
         Some(QuestionType::Date) => ("date", None, None),
@@ -588,16 +587,21 @@ pub fn check_value(inst: &Instance, id: NodeId, value: &str) -> Result<String> {
                 )))
             }
         }
-        Some(QuestionType::SelectMultiple) | Some(QuestionType::Rank) => {
+        Some(t @ (QuestionType::SelectMultiple | QuestionType::Rank)) => {
             let offered = inst.choices_of(id);
-            for part in v.split_whitespace() {
+            let parts: Vec<&str> = v.split_whitespace().collect();
+            for (i, part) in parts.iter().enumerate() {
                 if !offered.iter().any(|c| c == part) {
                     return Err(invalid(format!(
                         "`{part}` is not one of this question's options"
                     )));
                 }
+                // A rank is an order of distinct options: one option cannot hold two places.
+                if t == QuestionType::Rank && parts[..i].contains(part) {
+                    return Err(invalid(format!("`{part}` is ranked twice")));
+                }
             }
-            Ok(v.split_whitespace().collect::<Vec<_>>().join(" "))
+            Ok(parts.join(" "))
         }
         _ => Ok(v.to_owned()),
     }

@@ -70,6 +70,8 @@ pub fn write_audit_csv(out: impl Write, events: &[ParadataEvent]) -> csv::Result
             "finalize" => "form finalize",
             "repeat_add" => "add repeat",
             "repeat_delete" => "delete repeat",
+            // A jump from the outline (Ctrl+K) or the roster table, as Collect logs a hierarchy jump.
+            "jump" => "jump",
             _ => continue,
         };
         let (old, new) = if e.kind == "question" {
@@ -77,7 +79,10 @@ pub fn write_audit_csv(out: impl Write, events: &[ParadataEvent]) -> csv::Result
         } else {
             (None, None)
         };
-        let node = if matches!(e.kind.as_str(), "question" | "repeat_add" | "repeat_delete") {
+        let node = if matches!(
+            e.kind.as_str(),
+            "question" | "repeat_add" | "repeat_delete" | "jump"
+        ) {
             e.node.clone().unwrap_or_default()
         } else {
             String::new()
@@ -182,7 +187,9 @@ pub fn write_jsonl(mut out: impl Write, logs: &[InterviewLog]) -> std::io::Resul
 ///
 /// Question views and `back` have no Survey Solutions event and are left out;
 /// the rest map to `InterviewCreated`, `Resumed`, `Paused`, `AnswerSet`,
-/// `AnswerRemoved`, `QuestionDeclaredInvalid` and `Completed`.
+/// `AnswerRemoved`, `QuestionDeclaredInvalid`, `Completed`, and for a
+/// supervisor's review `ApproveBySupervisor`, `RejectedBySupervisor` (role 2,
+/// the supervisor's) and `Restarted` (the interview reopened as its next revision).
 pub fn write_paradata_tab(out: impl Write, logs: &[InterviewLog]) -> csv::Result<()> {
     let mut w = csv::WriterBuilder::new()
         .delimiter(b'\t')
@@ -224,7 +231,15 @@ pub fn write_paradata_tab(out: impl Write, logs: &[InterviewLog]) -> csv::Result
                     "TranslationSwitched",
                     e.new_value.clone().unwrap_or_default(),
                 ),
+                "review_approved" => ("ApproveBySupervisor", review_comment(e)),
+                "review_rejected" => ("RejectedBySupervisor", review_comment(e)),
+                "reopen" => ("Restarted", String::new()),
                 _ => continue,
+            };
+            let role = if e.kind.starts_with("review_") {
+                "2"
+            } else {
+                "1"
             };
             order += 1;
             w.write_record([
@@ -232,7 +247,7 @@ pub fn write_paradata_tab(out: impl Write, logs: &[InterviewLog]) -> csv::Result
                 &order.to_string(),
                 event,
                 &log.interviewer,
-                "1",
+                role,
                 &utc(e.start_ms),
                 &offset(e.tz_offset_min),
                 &parameters,
@@ -241,6 +256,11 @@ pub fn write_paradata_tab(out: impl Write, logs: &[InterviewLog]) -> csv::Result
     }
     w.flush()?;
     Ok(())
+}
+
+/// A review decision's comment, which its event carries as the new value (empty when it has none).
+fn review_comment(e: &ParadataEvent) -> String {
+    e.new_value.clone().unwrap_or_default()
 }
 
 /// `2018-12-28T23:00:59.123`, as Survey Solutions writes UTC timestamps.
@@ -256,4 +276,68 @@ fn offset(minutes: i32) -> String {
     let sign = if minutes < 0 { "-" } else { "" };
     let m = minutes.unsigned_abs();
     format!("{sign}{:02}:{:02}:00", m / 60, m % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(seq: i64, kind: &str, node: Option<&str>, new_value: Option<&str>) -> ParadataEvent {
+        ParadataEvent {
+            seq,
+            session_id: "s1".into(),
+            kind: kind.into(),
+            node: node.map(str::to_owned),
+            start_ms: 1_000 * seq,
+            end_ms: None,
+            end_estimated: false,
+            tz_offset_min: 120,
+            old_value: None,
+            new_value: new_value.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_jump_is_an_odk_jump_row_with_its_node() {
+        let mut out = Vec::new();
+        write_audit_csv(&mut out, &[event(1, "jump", Some("/data/age"), None)]).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().nth(1), Some("jump,/data/age,1000,,,"));
+    }
+
+    #[test]
+    fn review_decisions_are_survey_solutions_supervisor_events() {
+        let log = InterviewLog {
+            interview_id: "0190-ab".into(),
+            interviewer: "ines".into(),
+            device: String::new(),
+            events: vec![
+                event(
+                    1,
+                    "review_rejected",
+                    Some("/data/age"),
+                    Some("age looks wrong"),
+                ),
+                event(2, "reopen", Some("/data/age"), Some("2")),
+                event(3, "review_approved", None, None),
+            ],
+        };
+        let mut out = Vec::new();
+        write_paradata_tab(&mut out, &[log]).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let rows: Vec<Vec<&str>> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.split('\t').collect())
+            .collect();
+        let picked: Vec<(&str, &str, &str)> = rows.iter().map(|r| (r[2], r[4], r[7])).collect();
+        assert_eq!(
+            picked,
+            [
+                ("RejectedBySupervisor", "2", "age looks wrong"),
+                ("Restarted", "1", ""),
+                ("ApproveBySupervisor", "2", ""),
+            ]
+        );
+    }
 }
