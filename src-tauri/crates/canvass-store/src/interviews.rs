@@ -73,12 +73,13 @@ fn interview_from_row(r: &Row<'_>) -> rusqlite::Result<InterviewRow> {
 impl Store {
     /// Reads one interview.
     pub fn interview(&self, id: &str) -> Result<InterviewRow> {
+        // Cached: every answer's save reads its interview, and parsing the
+        // statement again each time was a measurable part of a save.
         self.conn
-            .query_row(
-                &format!("SELECT {INTERVIEW_COLUMNS} FROM interviews WHERE id = ?1"),
-                [id],
-                interview_from_row,
-            )
+            .prepare_cached(&format!(
+                "SELECT {INTERVIEW_COLUMNS} FROM interviews WHERE id = ?1"
+            ))?
+            .query_row([id], interview_from_row)
             .optional()?
             .ok_or_else(|| Error::InterviewNotFound { id: id.to_owned() })
     }

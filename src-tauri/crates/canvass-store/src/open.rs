@@ -114,6 +114,11 @@ impl Store {
         self.conn
             .execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        // An answer's save and the screen after it run more distinct statements
+        // than rusqlite's default cache of 16 keeps once the review, CATI and
+        // CAPI repositories share the connection; a statement parsed again on
+        // every save is CPU time the interviewer waits for.
+        self.conn.set_prepared_statement_cache_capacity(128);
         Ok(())
     }
 
