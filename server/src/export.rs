@@ -13,29 +13,6 @@ use serde::{Deserialize, Serialize};
 use crate::db::{Database, StoredRecord};
 use crate::error::ApiError;
 
-/// One event as devices send it in an interview's `paradata` array.
-#[derive(Debug, Deserialize)]
-struct SentEvent {
-    #[serde(default)]
-    seq: i64,
-    #[serde(default)]
-    session_id: String,
-    kind: String,
-    #[serde(default)]
-    node: Option<String>,
-    start_ms: i64,
-    #[serde(default)]
-    end_ms: Option<i64>,
-    #[serde(default)]
-    end_estimated: bool,
-    #[serde(default)]
-    tz_offset_min: i32,
-    #[serde(default)]
-    old_value: Option<String>,
-    #[serde(default)]
-    new_value: Option<String>,
-}
-
 /// The part of an interview payload this export reads.
 #[derive(Debug, Deserialize)]
 struct SentInterview {
@@ -45,7 +22,7 @@ struct SentInterview {
     #[serde(default)]
     revision: Option<i64>,
     #[serde(default)]
-    paradata: Vec<SentEvent>,
+    paradata: Vec<canvass_protocol::PayloadEvent>,
 }
 
 /// One output row: the devices' combined-log columns, with the revision after the interview id.

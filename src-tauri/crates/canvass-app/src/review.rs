@@ -202,29 +202,7 @@ fn flags(m: &Measures, speeding_secs: f64) -> Vec<String> {
 #[derive(Deserialize)]
 struct PayloadLog {
     #[serde(default)]
-    paradata: Vec<PayloadEvent>,
-}
-
-#[derive(Deserialize)]
-struct PayloadEvent {
-    #[serde(default)]
-    seq: i64,
-    #[serde(default)]
-    session_id: String,
-    kind: String,
-    #[serde(default)]
-    node: Option<String>,
-    start_ms: i64,
-    #[serde(default)]
-    end_ms: Option<i64>,
-    #[serde(default)]
-    end_estimated: bool,
-    #[serde(default)]
-    tz_offset_min: i32,
-    #[serde(default)]
-    old_value: Option<String>,
-    #[serde(default)]
-    new_value: Option<String>,
+    paradata: Vec<canvass_protocol::PayloadEvent>,
 }
 
 fn parse_paths(json: &str) -> Vec<String> {

@@ -324,6 +324,31 @@ pub struct AttachmentStored {
     pub added: bool,
 }
 
+/// One session-log event as a completed interview's payload carries it (its `paradata` array):
+/// absolute times in Unix milliseconds UTC. The server's session-log export and a
+/// supervisor's device read pushed and pulled interviews with this one type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayloadEvent {
+    #[serde(default)]
+    pub seq: i64,
+    #[serde(default)]
+    pub session_id: String,
+    pub kind: String,
+    #[serde(default)]
+    pub node: Option<String>,
+    pub start_ms: i64,
+    #[serde(default)]
+    pub end_ms: Option<i64>,
+    #[serde(default)]
+    pub end_estimated: bool,
+    #[serde(default)]
+    pub tz_offset_min: i32,
+    #[serde(default)]
+    pub old_value: Option<String>,
+    #[serde(default)]
+    pub new_value: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
