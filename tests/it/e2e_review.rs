@@ -50,6 +50,10 @@ async fn sync_in_window(client: &fantoccini::Client, accepted: usize) -> TestRes
     press(client, &['s']).await?;
     wait(client, "#sync-now").await?;
     press(client, &['s']).await?;
+    // The pass's result message appears only when the screen is drawn after this
+    // pass, so the log row below cannot be one an automatic pass wrote earlier,
+    // and no redraw of this pass can come after the caller moves on.
+    wait(client, "#sync-message").await?;
     wait(
         client,
         &format!("#sync-log tr.sync-log-row[data-outcome='ok'][data-accepted='{accepted}']"),
