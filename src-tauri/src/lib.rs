@@ -13,6 +13,7 @@ pub fn run() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
+            choose_painting(app);
             let state = state::AppState::open(app.handle(), started);
             let monitor = std::sync::Arc::new(commands::sync::SyncMonitor::default());
             if let Ok(a) = &state.app {
@@ -88,4 +89,32 @@ pub fn run() {
         eprintln!("canvass: the window could not be started: {e}");
         std::process::exit(1);
     }
+}
+
+/// Makes the window paint with the CPU unless `CANVASS_GPU=1` is set.
+///
+/// WebKitGTK composites through OpenGL by default. Where the machine has no
+/// usable GPU (the virtual desktops call centres run on, and X servers without
+/// GL such as Xvfb) that GL is Mesa's software renderer, and every frame of a
+/// screen change costs tens of milliseconds: keypress to the next question
+/// painted measured p95 81 ms with it and 22 ms with CPU painting
+/// (`cargo bench --bench paint`). A screen of text and buttons gains nothing
+/// from the GPU, so CPU painting is the default everywhere and the variable
+/// gives a machine whose GPU helps a way back.
+fn choose_painting(app: &tauri::App) {
+    if std::env::var("CANVASS_GPU").is_ok_and(|v| v == "1") {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    if let Some(window) = app.get_webview_window("main") {
+        // Failing to reach the webview only leaves WebKit's default policy in place.
+        let _ = window.with_webview(|webview| {
+            use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+            if let Some(settings) = webview.inner().settings() {
+                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+            }
+        });
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = app;
 }

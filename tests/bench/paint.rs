@@ -13,6 +13,10 @@
 //! DOM-in-place figure plus that frame wait. A typed number is saved as it is
 //! typed, so the Enter measured here pays only for the move (IPC, one durable
 //! commit, building the screen), which is the "move alone" figure plus IPC.
+//!
+//! The window paints with the CPU unless `CANVASS_GPU=1` (see `choose_painting`
+//! in src-tauri/src/lib.rs); run the bench with `CANVASS_GPU=1` to see what
+//! WebKit's GL compositor costs on this machine.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -33,6 +33,7 @@ const CONFINED: &[(&str, &[&str])] = &[
     ("tauri", &["canvass-desktop"]),
     ("tauri-build", &["canvass-desktop"]),
     ("tauri-plugin-dialog", &["canvass-desktop"]),
+    ("webkit2gtk", &["canvass-desktop"]),
 ];
 
 /// Every package manifest: the root (desktop) and each crate under src-tauri/crates and server/.
@@ -59,9 +60,16 @@ fn package_deps(manifest: &Path) -> (String, BTreeSet<String>) {
     let doc: toml::Value = toml::from_str(&std::fs::read_to_string(manifest).unwrap()).unwrap();
     let name = doc["package"]["name"].as_str().unwrap().to_owned();
     let mut deps = BTreeSet::new();
-    for table in ["dependencies", "build-dependencies"] {
-        if let Some(t) = doc.get(table).and_then(|t| t.as_table()) {
-            deps.extend(t.keys().cloned());
+    // Platform-specific tables (`[target.'cfg(...)'.dependencies]`) count too.
+    let mut tables: Vec<&toml::Value> = vec![&doc];
+    if let Some(targets) = doc.get("target").and_then(|t| t.as_table()) {
+        tables.extend(targets.values());
+    }
+    for scope in tables {
+        for table in ["dependencies", "build-dependencies"] {
+            if let Some(t) = scope.get(table).and_then(|t| t.as_table()) {
+                deps.extend(t.keys().cloned());
+            }
         }
     }
     (name, deps)
