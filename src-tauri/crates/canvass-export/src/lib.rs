@@ -32,3 +32,6 @@ pub fn day_start_ms(flag: &str, text: &str) -> std::result::Result<i64, String> 
         .map(|t| t.and_utc().timestamp_millis())
         .ok_or_else(|| format!("--{flag} {text}: expected a date as YYYY-MM-DD"))
 }
+
+#[cfg(test)]
+mod tests;
