@@ -51,7 +51,9 @@ impl From<canvass_export::Error> for ApiError {
     }
 }
 
-/// The part of a stored interview payload the first pass keeps.
+/// The part of a stored interview payload the first pass reads. Everything but the id
+/// may be absent, so a stray record of another study never stops this study's export;
+/// a record of this study without its version or times is reported by id.
 #[derive(Debug, Clone, serde::Deserialize)]
 struct Head {
     id: String,
@@ -59,10 +61,14 @@ struct Head {
     interview_id: Option<String>,
     #[serde(default)]
     revision: Option<i64>,
-    questionnaire_id: String,
-    questionnaire_version: String,
-    created_at: i64,
-    completed_at: i64,
+    #[serde(default)]
+    questionnaire_id: Option<String>,
+    #[serde(default)]
+    questionnaire_version: Option<String>,
+    #[serde(default)]
+    created_at: Option<i64>,
+    #[serde(default)]
+    completed_at: Option<i64>,
 }
 
 /// The answers of a stored interview payload.
@@ -206,9 +212,20 @@ async fn choose(db: &dyn Database, options: &DataExportOptions) -> Result<Vec<Ch
                     r.id
                 ))
             })?;
-            if head.questionnaire_id != options.study {
+            if head.questionnaire_id.as_deref() != Some(options.study.as_str()) {
                 continue;
             }
+            let (Some(version), Some(created_at), Some(completed_at)) = (
+                head.questionnaire_version.clone(),
+                head.created_at,
+                head.completed_at,
+            ) else {
+                return Err(ApiError::Internal(format!(
+                    "stored interview {} of study {} lacks its questionnaire_version, \
+                     created_at or completed_at",
+                    r.id, options.study
+                )));
+            };
             let revision = head.revision.unwrap_or(1);
             let interview_id = head.interview_id.clone().unwrap_or(head.id.clone());
             if latest
@@ -223,9 +240,9 @@ async fn choose(db: &dyn Database, options: &DataExportOptions) -> Result<Vec<Ch
                     record_id: r.id.clone(),
                     interview_id,
                     revision,
-                    version: head.questionnaire_version,
-                    created_at: head.created_at,
-                    completed_at: head.completed_at,
+                    version,
+                    created_at,
+                    completed_at,
                     status: "completed".to_owned(),
                 },
             );
@@ -235,13 +252,18 @@ async fn choose(db: &dyn Database, options: &DataExportOptions) -> Result<Vec<Ch
     chosen.sort_by(|a, b| a.interview_id.cmp(&b.interview_id));
     for chunk in chosen.chunks_mut(SCAN_PAGE) {
         let ids: Vec<String> = chunk.iter().map(|c| c.interview_id.clone()).collect();
-        // Oldest first, so the latest decision on a revision is the one that stays.
+        let at: HashMap<String, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.clone(), i))
+            .collect();
+        // Oldest first, so the latest decision on a revision is the one that stays; a
+        // decision on an earlier revision says nothing about the latest one.
         for d in db.decisions_on(&ids).await? {
-            if let Some(c) = chunk
-                .iter_mut()
-                .find(|c| c.interview_id == d.interview_id && d.revision.unwrap_or(1) == c.revision)
-            {
-                c.status = d.decision;
+            if let Some(&i) = at.get(&d.interview_id) {
+                if d.revision.unwrap_or(1) == chunk[i].revision {
+                    chunk[i].status = d.decision;
+                }
             }
         }
     }
