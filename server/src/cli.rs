@@ -4,6 +4,7 @@
 //! `DIR/canvass-server.sqlite`); `--database postgres://...` serves on PostgreSQL.
 //! `user add NAME --role R [--team T]` takes the password from `CANVASS_PASSWORD`
 //! so it never lands in shell history; `export interviews --format jsonl` writes to stdout;
+//! `export data --study S --format F --out DIR` writes a study's tables as the devices do;
 //! `questionnaire publish FILE [--team T]` checks a form and sends it to devices;
 //! `cases import --study S --team T FILE` publishes a CATI case list to a team's devices.
 
@@ -144,6 +145,35 @@ enum ExportCommand {
     Paradata {
         #[arg(long, default_value = "csv")]
         format: String,
+    },
+    /// A study's data as the devices' `canvass export data` writes it: the latest revision of
+    /// each received interview, its status the review state (approved, rejected) or completed.
+    Data {
+        /// The study (questionnaire id) to export.
+        #[arg(long, value_name = "ID")]
+        study: String,
+        /// csv, xlsx, sav, dta, jsonl or xml (one ODK submission per interview).
+        #[arg(long, value_parser = ["csv", "xlsx", "sav", "dta", "jsonl", "xml"])]
+        format: String,
+        /// The folder to write into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Write choice labels instead of codes (CSV, XLSX, JSON Lines).
+        #[arg(long)]
+        labels: bool,
+        /// Language of labels, as named in the form, e.g. "Ukrainian (uk)".
+        #[arg(long, value_name = "L")]
+        language: Option<String>,
+        /// Only interviews with this status: completed, approved or rejected (repeatable);
+        /// completed and approved ones when absent.
+        #[arg(long = "status", value_name = "S")]
+        statuses: Vec<String>,
+        /// Only interviews completed on or after this date (YYYY-MM-DD, UTC).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// Only interviews completed before this date (YYYY-MM-DD, UTC).
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
     },
 }
 
@@ -411,6 +441,54 @@ async fn execute(
                 .map_err(show)?;
             buffered.flush().map_err(|e| e.to_string())?;
             writeln!(err, "exported {n} session-log events").map_err(|e| e.to_string())?;
+            Ok(())
+        }
+        Command::Export(ExportCommand::Data {
+            study,
+            format,
+            out: dir,
+            labels,
+            language,
+            statuses,
+            from,
+            to,
+        }) => {
+            // clap has already limited the value to the names parse() knows.
+            let format = canvass_export::DataFormat::parse(&format)
+                .ok_or_else(|| format!("unknown format {format}"))?;
+            let mut options = canvass_export::DataExportOptions::new(&study, format);
+            options.labels = labels;
+            options.language = language;
+            options.statuses = statuses;
+            options.from_ms = from
+                .as_deref()
+                .map(|d| canvass_export::day_start_ms("from", d))
+                .transpose()?;
+            options.to_ms = to
+                .as_deref()
+                .map(|d| canvass_export::day_start_ms("to", d))
+                .transpose()?;
+            let summary = crate::export_data::export_data(db, options, &dir)
+                .await
+                .map_err(show)?;
+            writeln!(
+                out,
+                "exported {} interviews ({} rows, {} answers) to {} file(s) in {}",
+                summary.interviews,
+                summary.rows,
+                summary.answers,
+                summary.files.len(),
+                dir.display()
+            )
+            .map_err(|e| e.to_string())?;
+            if summary.truncated > 0 {
+                writeln!(
+                    out,
+                    "warning: {} text values were longer than the format holds and were cut",
+                    summary.truncated
+                )
+                .map_err(|e| e.to_string())?;
+            }
             Ok(())
         }
     }

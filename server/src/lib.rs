@@ -21,6 +21,7 @@ pub mod cli;
 pub mod db;
 pub mod error;
 pub mod export;
+pub mod export_data;
 pub mod forms;
 pub mod ingest;
 pub mod review;

@@ -201,7 +201,7 @@ fn the_cli_exports_data() {
 
 /// Reads a `.sav` or `.dta` file with pyreadstat (an independent reader built on ReadStat) and
 /// returns what it saw as JSON: names, variable labels, value labels and rows.
-fn pyreadstat(path: &Path) -> serde_json::Value {
+pub(crate) fn pyreadstat(path: &Path) -> serde_json::Value {
     let script = r#"
 import json, math, sys
 import pyreadstat
@@ -236,7 +236,7 @@ print(json.dumps({
 }
 
 /// Checks what pyreadstat reads back from a `.sav` or `.dta` export, in English or Ukrainian.
-fn check_stat_files(dir: &Path, ext: &str, ids: &[String], uk: bool) {
+pub(crate) fn check_stat_files(dir: &Path, ext: &str, ids: &[String], uk: bool) {
     let main = pyreadstat(&dir.join(format!("cx_survey.{ext}")));
     assert_eq!(
         main["names"],

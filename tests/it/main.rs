@@ -82,3 +82,5 @@ mod e2e_lang;
 mod attachments;
 // Bad input fuzzed: random bytes and mutated corpus forms through both importers, random expressions.
 mod fuzz;
+// canvass-server export data in every format against the device's own export of the same interviews, on both backends.
+mod server_data_export;

@@ -427,6 +427,21 @@ impl Database for FaultyDb {
     async fn attachment(&self, team: Option<&str>, hash: &str) -> db::DbResult<Option<Vec<u8>>> {
         self.inner.attachment(team, hash).await
     }
+    // The data export's reads pass straight through too.
+    async fn records_page(
+        &self,
+        kind: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> db::DbResult<Vec<db::StoredRecord>> {
+        self.inner.records_page(kind, after, limit).await
+    }
+    async fn records_by_id(&self, ids: &[String]) -> db::DbResult<Vec<db::StoredRecord>> {
+        self.inner.records_by_id(ids).await
+    }
+    async fn decisions_on(&self, ids: &[String]) -> db::DbResult<Vec<db::DecisionRow>> {
+        self.inner.decisions_on(ids).await
+    }
 }
 
 /// What the proxy does with the next connections.

@@ -9,6 +9,7 @@ use crate::support::repo_root;
 /// Internal crates each package may depend on (style: dependency direction).
 const ALLOWED: &[(&str, &[&str])] = &[
     ("canvass-form", &[]),
+    ("canvass-export", &["canvass-form"]),
     ("canvass-protocol", &[]),
     ("canvass-store", &["canvass-form"]),
     ("canvass-sync", &["canvass-store", "canvass-protocol"]),
@@ -19,11 +20,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "canvass-store",
             "canvass-sync",
             "canvass-protocol",
+            "canvass-export",
         ],
     ),
     ("canvass-cli", &["canvass-app", "canvass-form"]),
     ("canvass-desktop", &["canvass-app"]),
-    ("canvass-server", &["canvass-protocol", "canvass-form"]),
+    (
+        "canvass-server",
+        &["canvass-protocol", "canvass-form", "canvass-export"],
+    ),
 ];
 
 /// External crates that only one package may use: (crate, the packages allowed).

@@ -201,6 +201,17 @@ pub struct NewDecision {
     pub received_at: i64,
 }
 
+/// A supervisor's decision as the data export reads it: which revision it is on and what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionRow {
+    pub interview_id: String,
+    pub revision: Option<i64>,
+    /// `approved` or `rejected`.
+    pub decision: String,
+    /// Its place in the changes feed: a later decision on the same revision has a higher one.
+    pub seq: i64,
+}
+
 /// Server storage. Both backends pass the same test suite.
 #[async_trait]
 pub trait Database: Send + Sync + 'static {
@@ -261,4 +272,16 @@ pub trait Database: Send + Sync + 'static {
     ) -> DbResult<bool>;
     /// An attachment's bytes, if `team` may read it (`None`: any team, for admins).
     async fn attachment(&self, team: Option<&str>, hash: &str) -> DbResult<Option<Vec<u8>>>;
+    /// Stored records of `kind` with ids after `after` (all when `None`), in id order, at most
+    /// `limit`: a large export reads the table a page at a time.
+    async fn records_page(
+        &self,
+        kind: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> DbResult<Vec<StoredRecord>>;
+    /// The stored records with these ids, in no particular order; ids not stored are left out.
+    async fn records_by_id(&self, ids: &[String]) -> DbResult<Vec<StoredRecord>>;
+    /// Every decision on these interviews, oldest first (by `seq`).
+    async fn decisions_on(&self, interview_ids: &[String]) -> DbResult<Vec<DecisionRow>>;
 }

@@ -13,8 +13,8 @@ use tokio::sync::Mutex;
 use tokio_postgres::{Client, Config};
 
 use super::{
-    ChangeRow, Database, DbError, DbResult, DeviceRow, IngestBatch, LeaseBatch, Migration,
-    NewDecision, NewUser, Stored, StoredRecord, TokenOwner, UserRow,
+    ChangeRow, Database, DbError, DbResult, DecisionRow, DeviceRow, IngestBatch, LeaseBatch,
+    Migration, NewDecision, NewUser, Stored, StoredRecord, TokenOwner, UserRow,
 };
 
 /// PostgreSQL migrations, in order; tracked in `schema_migrations`.
@@ -599,5 +599,69 @@ impl Database for PgDb {
             )
             .await?;
         Ok(row.map(|r| r.get(0)))
+    }
+
+    async fn records_page(
+        &self,
+        kind: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> DbResult<Vec<StoredRecord>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT id, kind, payload, payload_hash, device_id, user_name, team, received_at FROM records
+                 WHERE kind = $1 AND ($2::TEXT IS NULL OR id > $2) ORDER BY id LIMIT $3",
+                &[&kind, &after, &limit],
+            )
+            .await?;
+        Ok(rows.iter().map(stored_record).collect())
+    }
+
+    async fn records_by_id(&self, ids: &[String]) -> DbResult<Vec<StoredRecord>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT id, kind, payload, payload_hash, device_id, user_name, team, received_at FROM records
+                 WHERE id = ANY($1)",
+                &[&ids],
+            )
+            .await?;
+        Ok(rows.iter().map(stored_record).collect())
+    }
+
+    async fn decisions_on(&self, interview_ids: &[String]) -> DbResult<Vec<DecisionRow>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT interview_id, revision, decision, seq FROM decisions
+                 WHERE interview_id = ANY($1) ORDER BY seq",
+                &[&interview_ids],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| DecisionRow {
+                interview_id: r.get(0),
+                revision: r.get(1),
+                decision: r.get(2),
+                seq: r.get(3),
+            })
+            .collect())
+    }
+}
+
+/// A `records` row selected as `id, kind, payload, payload_hash, device_id, user_name, team, received_at`.
+fn stored_record(r: &tokio_postgres::Row) -> StoredRecord {
+    StoredRecord {
+        id: r.get(0),
+        kind: r.get(1),
+        payload: r.get(2),
+        payload_hash: r.get(3),
+        device_id: r.get(4),
+        user: r.get(5),
+        team: r.get(6),
+        received_at: r.get(7),
     }
 }

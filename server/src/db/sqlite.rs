@@ -13,8 +13,8 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{
-    ChangeRow, Database, DbError, DbResult, DeviceRow, IngestBatch, LeaseBatch, Migration,
-    NewDecision, NewUser, Stored, StoredRecord, TokenOwner, UserRow,
+    ChangeRow, Database, DbError, DbResult, DecisionRow, DeviceRow, IngestBatch, LeaseBatch,
+    Migration, NewDecision, NewUser, Stored, StoredRecord, TokenOwner, UserRow,
 };
 
 /// SQLite migrations, in order; migration N sets `PRAGMA user_version = N`.
@@ -526,4 +526,81 @@ impl Database for SqliteDb {
         })
         .await
     }
+
+    async fn records_page(
+        &self,
+        kind: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> DbResult<Vec<StoredRecord>> {
+        let (kind, after) = (kind.to_owned(), after.map(str::to_owned));
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.call(move |c| {
+            let mut s = c.prepare_cached(
+                "SELECT id, kind, payload, payload_hash, device_id, user_name, team, received_at FROM records
+                 WHERE kind = ?1 AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3",
+            )?;
+            let rows = s
+                .query_map(params![kind, after, limit], stored_record)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn records_by_id(&self, ids: &[String]) -> DbResult<Vec<StoredRecord>> {
+        // The ids travel as one JSON array, so a page needs one statement, not one per id.
+        let ids = serde_json::to_string(ids).map_err(|e| DbError::Inconsistent {
+            what: format!("record ids cannot be listed as JSON: {e}"),
+        })?;
+        self.call(move |c| {
+            let mut s = c.prepare_cached(
+                "SELECT id, kind, payload, payload_hash, device_id, user_name, team, received_at FROM records
+                 WHERE id IN (SELECT value FROM json_each(?1))",
+            )?;
+            let rows = s
+                .query_map([ids], stored_record)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn decisions_on(&self, interview_ids: &[String]) -> DbResult<Vec<DecisionRow>> {
+        let ids = serde_json::to_string(interview_ids).map_err(|e| DbError::Inconsistent {
+            what: format!("interview ids cannot be listed as JSON: {e}"),
+        })?;
+        self.call(move |c| {
+            let mut s = c.prepare_cached(
+                "SELECT interview_id, revision, decision, seq FROM decisions
+                 WHERE interview_id IN (SELECT value FROM json_each(?1)) ORDER BY seq",
+            )?;
+            let rows = s
+                .query_map([ids], |r| {
+                    Ok(DecisionRow {
+                        interview_id: r.get(0)?,
+                        revision: r.get(1)?,
+                        decision: r.get(2)?,
+                        seq: r.get(3)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+}
+
+/// A `records` row selected as `id, kind, payload, payload_hash, device_id, user_name, team, received_at`.
+fn stored_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRecord> {
+    Ok(StoredRecord {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        payload: r.get(2)?,
+        payload_hash: r.get(3)?,
+        device_id: r.get(4)?,
+        user: r.get(5)?,
+        team: r.get(6)?,
+        received_at: r.get(7)?,
+    })
 }

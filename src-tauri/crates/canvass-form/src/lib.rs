@@ -23,6 +23,7 @@ pub mod expr;
 pub mod fill;
 pub mod import;
 pub mod model;
+pub mod rebuild;
 pub mod replay;
 pub mod runtime;
 #[cfg(test)]

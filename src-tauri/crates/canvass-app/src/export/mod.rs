@@ -5,6 +5,8 @@ pub mod paradata;
 
 use std::path::{Path, PathBuf};
 
+use canvass_export::csv_io;
+
 use crate::error::{Error, Result};
 use crate::interview::App;
 use paradata::{InterviewLog, ParadataFormat};
@@ -97,14 +99,6 @@ pub fn export_paradata_with_progress(
         interviews: logs.len(),
         events: logs.iter().map(|l| l.events.len()).sum(),
     })
-}
-
-/// The csv crate wraps I/O errors; unwrap them so every export error reads the same way.
-fn csv_io(e: csv::Error) -> std::io::Error {
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => io,
-        other => std::io::Error::other(format!("{other:?}")),
-    }
 }
 
 /// The interviews a session-log export takes: `ids` when given (one interview or a
