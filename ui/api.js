@@ -125,7 +125,7 @@ const api = (() => {
     reviewSetSpeeding: (studyId, seconds) => call("review_set_speeding", { study_id: studyId, seconds }),
     exportData,
     exportLanguages: (studyId) => call("export_languages", { study_id: studyId }),
-    exportCalls: (format, dir) => call("export_calls", { format, dir }),
+    exportCalls: (format, dir, study, ids) => call("export_calls", { format, dir, study: study ?? null, ids: ids ?? null }),
     dashboardReport: (studyId, language) => call("dashboard_report", { study_id: studyId, language: language ?? null }),
     dashboardSave: (studyId, language, dir, charts) => call("dashboard_save", { study_id: studyId, language: language ?? null, dir, charts }),
     interviewOutline: (interviewId) => call("interview_outline", { interview_id: interviewId }),

@@ -395,6 +395,43 @@ fn the_report_matches_hand_computed_rates_and_exports_list_every_attempt() {
         dir.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
+    // Narrowed to a case (an id may name a case or an interview), and refusals by name.
+    let narrow = db.dir.path().join("narrow");
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "export",
+            "calls",
+            "--db",
+            dbp,
+            "--format",
+            "csv",
+            "--out",
+            narrow.to_str().unwrap(),
+        ];
+        a.extend_from_slice(extra);
+        a
+    };
+    let (code, out, err) = canvass(&args(&["--study", "s", "--id", "c1"]));
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(narrow.join("calls.csv")).unwrap();
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert!(!rows.is_empty(), "{out}");
+    assert!(rows.iter().all(|l| l.starts_with("s,c1,")), "{text}");
+    assert!(rows.len() < 4, "only c1's calls: {text}");
+    assert!(
+        out.contains(&format!("exported {} calls", rows.len())),
+        "{out}"
+    );
+    let (code, _, err) = canvass(&args(&["--id", "nobody"]));
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("no call attempt belongs to a case or interview with id nobody"),
+        "{err}"
+    );
+    let (code, _, err) = canvass(&args(&["--study", "nope"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("no study with id nope"), "{err}");
+
     use calamine::Reader;
     let mut wb: calamine::Xlsx<_> = calamine::open_workbook(dir.join("calls.xlsx")).unwrap();
     let range = wb.worksheet_range("calls").unwrap();

@@ -78,11 +78,26 @@ async fn the_export_dialog_writes_data_session_logs_and_calls() -> TestResult {
     assert!(text.starts_with("Wrote 1 file with"), "{text}");
     assert!(text.ends_with("of 1 interview."), "{text}");
 
-    // "H": call history; "2": Excel.
+    // "H": call history; "2": Excel. The selection typed for the session logs
+    // stays, and no call belongs to that interview: the export is refused by name
+    // rather than written empty. Emptied, the field takes the study's every call.
     type_text(&client, "h").await?;
     wait_css(&client, "#export[data-kind='calls']").await?;
     type_text(&client, "2").await?;
     wait_css(&client, "#export-calls-format-xlsx:checked").await?;
+    press(&client, &[ENTER]).await?;
+    wait_text(
+        &client,
+        "#q-error",
+        &format!(
+            "no call attempt belongs to a case or interview with id {}",
+            ids[0]
+        ),
+    )
+    .await?;
+    assert!(!out.join("calls.xlsx").exists());
+    alt(&client, 'i').await?;
+    press(&client, &[BACKSPACE; 40]).await?;
     press(&client, &[ENTER]).await?;
     let text = result_text(&client).await?;
     assert!(text.starts_with("Wrote the call history"), "{text}");

@@ -92,21 +92,6 @@ fn phone_form() -> Vec<u8> {
     wb.save_to_buffer().unwrap()
 }
 
-async fn wait_text(client: &Client, css: &str, expected: &str) -> TestResult {
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        if let Ok(e) = client.find(Locator::Css(css)).await {
-            if e.text().await.ok().as_deref() == Some(expected) {
-                return Ok(());
-            }
-        }
-        if std::time::Instant::now() > deadline {
-            return Err(format!("{css} never showed {expected:?}").into());
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-}
-
 /// Types into the focused answer box and moves on with Enter.
 async fn answer_text(client: &Client, item: &str, text: &str) -> TestResult {
     on_question(client, item).await?;

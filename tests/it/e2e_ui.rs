@@ -36,24 +36,6 @@ async fn text_of(client: &Client, css: &str) -> Result<String, Box<dyn std::erro
     Ok(wait_css(client, css).await?.text().await?)
 }
 
-/// Waits until the element at `css` shows exactly `expected` (screens redraw after each call).
-async fn wait_text(client: &Client, css: &str, expected: &str) -> TestResult {
-    let xpath_css = css.to_owned();
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        if let Ok(e) = client.find(Locator::Css(&xpath_css)).await {
-            if e.text().await.ok().as_deref() == Some(expected) {
-                return Ok(());
-            }
-        }
-        if std::time::Instant::now() > deadline {
-            let seen = text_of(client, css).await.unwrap_or_default();
-            return Err(format!("{css} shows {seen:?}, expected {expected:?}").into());
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test]
 #[ignore = "needs a display (xvfb-run), tauri-driver and WebKitWebDriver; the README test command runs it"]
 async fn languages_shortcuts_and_a_roster_interview_by_keyboard() -> TestResult {

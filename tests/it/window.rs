@@ -201,6 +201,24 @@ pub async fn wait_css(client: &Client, css: &str) -> Result<Element, Box<dyn std
         .await?)
 }
 
+/// Waits until the element at `css` shows exactly `expected` (screens redraw after each call).
+pub async fn wait_text(client: &Client, css: &str, expected: &str) -> TestResult {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let seen = match client.find(Locator::Css(css)).await {
+            Ok(e) => e.text().await.ok(),
+            Err(_) => None,
+        };
+        if seen.as_deref() == Some(expected) {
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!("{css} shows {seen:?}, expected {expected:?}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Waits until the interview shows `item`, and returns its label.
 pub async fn on_question(
     client: &Client,

@@ -28,7 +28,8 @@ addMessages({
     "export.from": "Completed from (UTC day)",
     "export.to": "Completed up to (UTC day)",
     "export.ids": "Only these interviews (ids, separated by spaces or commas; empty takes the whole study)",
-    "export.calls_scope": "Every call attempt recorded on this device, one row per attempt.",
+    "export.calls_scope": "Call attempts recorded on this device, one row per attempt.",
+    "export.call_ids": "Only these cases or interviews (ids, separated by spaces or commas; empty takes every call of the study)",
     "export.bad_date": (text) => `"${text}" is not a date; use YYYY-MM-DD.`,
     "export.data_done": (files, interviews, answers) =>
       `Wrote ${plural(files, { one: "{n} file", other: "{n} files" })} with ${plural(answers, { one: "{n} answer", other: "{n} answers" })} of ${plural(interviews, { one: "{n} interview", other: "{n} interviews" })}.`,
@@ -83,7 +84,8 @@ addMessages({
     "export.from": "Завершені від (день за UTC)",
     "export.to": "Завершені до (день за UTC, включно)",
     "export.ids": "Лише ці інтерв'ю (ідентифікатори через пробіл або кому; порожнє поле — усе дослідження)",
-    "export.calls_scope": "Усі спроби дзвінків, записані на цьому пристрої, по рядку на спробу.",
+    "export.calls_scope": "Спроби дзвінків, записані на цьому пристрої, по рядку на спробу.",
+    "export.call_ids": "Лише ці кейси або інтерв'ю (ідентифікатори через пробіл або кому; порожнє поле — усі дзвінки дослідження)",
     "export.bad_date": (text) => `«${text}» не є датою; використовуйте РРРР-ММ-ДД.`,
     "export.data_done": (files, interviews, answers) =>
       `Записано ${plural(files, { one: "{n} файл", few: "{n} файли", many: "{n} файлів", other: "{n} файлу" })}: ${plural(answers, { one: "{n} відповідь", few: "{n} відповіді", many: "{n} відповідей", other: "{n} відповіді" })} з ${plural(interviews, { one: "{n} інтерв'ю", other: "{n} інтерв'ю" })}.`,
@@ -138,7 +140,8 @@ addMessages({
     "export.from": "Завершённые с (день по UTC)",
     "export.to": "Завершённые по (день по UTC, включительно)",
     "export.ids": "Только эти интервью (идентификаторы через пробел или запятую; пустое поле — всё исследование)",
-    "export.calls_scope": "Все попытки звонков, записанные на этом устройстве, по строке на попытку.",
+    "export.calls_scope": "Попытки звонков, записанные на этом устройстве, по строке на попытку.",
+    "export.call_ids": "Только эти кейсы или интервью (идентификаторы через пробел или запятую; пустое поле — все звонки исследования)",
     "export.bad_date": (text) => `«${text}» не является датой; используйте ГГГГ-ММ-ДД.`,
     "export.data_done": (files, interviews, answers) =>
       `Записано ${plural(files, { one: "{n} файл", few: "{n} файла", many: "{n} файлов", other: "{n} файла" })}: ${plural(answers, { one: "{n} ответ", few: "{n} ответа", many: "{n} ответов", other: "{n} ответа" })} из ${plural(interviews, { one: "{n} интервью", other: "{n} интервью" })}.`,

@@ -86,13 +86,13 @@ async function renderExport() {
       el("input", { type: "date", id: "export-from", value: exporting.from, oninput: (ev) => { exporting.from = ev.target.value; } }),
       el("label", { for: "export-to" }, t("export.to")),
       el("input", { type: "date", id: "export-to", value: exporting.to, oninput: (ev) => { exporting.to = ev.target.value; } })), OPTIONS_CSS);
-  } else if (kind === "logs") {
-    options = styled(el("div", { class: "export-options" },
-      el("label", { for: "export-study" }, t("export.study")), studySelect(true),
-      el("label", { for: "export-ids" }, t("export.ids"), " ", el("kbd", {}, "Alt+I")),
-      el("input", { type: "text", id: "export-ids", class: "text-answer", value: exporting.ids, autocomplete: "off", oninput: (ev) => { exporting.ids = ev.target.value; } })), OPTIONS_CSS);
   } else {
-    options = el("p", { class: "muted" }, t("export.calls_scope"));
+    // Session logs and call history share the scope: every study, one study, or a selection by id.
+    options = styled(el("div", { class: "export-options" },
+      kind === "calls" ? el("p", { class: "muted" }, t("export.calls_scope")) : null,
+      el("label", { for: "export-study" }, t("export.study")), studySelect(true),
+      el("label", { for: "export-ids" }, t(kind === "calls" ? "export.call_ids" : "export.ids"), " ", el("kbd", {}, "Alt+I")),
+      el("input", { type: "text", id: "export-ids", class: "text-answer", value: exporting.ids, autocomplete: "off", oninput: (ev) => { exporting.ids = ev.target.value; } })), OPTIONS_CSS);
   }
 
   const dir = el("input", {
@@ -164,7 +164,8 @@ async function runExport(dir, onProgress) {
     const s = await api.exportParadata(format, dir, onProgress, exporting.study || null, ids.length ? ids : null);
     return t("export.done", s.files.length, s.interviews, s.events);
   }
-  const s = await api.exportCalls(format, dir);
+  const ids = exporting.ids.split(/[\s,;]+/).filter(Boolean);
+  const s = await api.exportCalls(format, dir, exporting.study || null, ids.length ? ids : null);
   return t("export.calls_done", s.rows);
 }
 
@@ -226,7 +227,10 @@ registerScreen("export", {
       return true;
     }
     if (ev.altKey && (ev.key === "i" || ev.key === "I")) {
-      document.getElementById("export-ids")?.focus();
+      // The ids are selected, so what is typed next replaces the previous selection.
+      const ids = document.getElementById("export-ids");
+      ids?.focus();
+      ids?.select();
       return true;
     }
     if (ev.key === "Enter" && !(ev.target instanceof HTMLButtonElement) && !(ev.target instanceof HTMLSelectElement)) {

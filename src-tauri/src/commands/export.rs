@@ -155,6 +155,8 @@ pub async fn export_calls(
     state: State<'_, AppState>,
     format: String,
     dir: String,
+    study: Option<String>,
+    ids: Option<Vec<String>>,
 ) -> Result<CallExport, CommandError> {
     let app = state.app()?;
     let xlsx = match format.as_str() {
@@ -168,5 +170,9 @@ pub async fn export_calls(
         }
     };
     let dir = folder(&dir)?;
-    blocking(move || Ok(app.export_calls(xlsx, &dir)?)).await
+    let scope = canvass_app::cati::export::CallScope {
+        study,
+        ids: ids.unwrap_or_default(),
+    };
+    blocking(move || Ok(app.export_calls_in(xlsx, &dir, &scope)?)).await
 }

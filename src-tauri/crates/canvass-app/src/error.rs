@@ -61,6 +61,9 @@ pub enum Error {
     /// No case with this id (in this study, when one was named).
     #[error("no case with id {id}")]
     UnknownCase { id: String },
+
+    #[error("no call attempt belongs to a case or interview with id {id}")]
+    NotInCallHistory { id: String },
     /// A case id used in several studies, given without its study.
     #[error("case {id} is in several studies ({}); name the study", studies.join(", "))]
     AmbiguousCase { id: String, studies: Vec<String> },
@@ -171,7 +174,9 @@ impl Error {
             | Error::InvalidAttachment { .. } => ErrorKind::Validation,
             Error::ReviewConflict { .. } => ErrorKind::Conflict,
             Error::SameVersion { .. } | Error::ExportCancelled => ErrorKind::Conflict,
-            Error::UnknownCase { .. } | Error::Store(S::CaseNotFound { .. }) => ErrorKind::NotFound,
+            Error::UnknownCase { .. }
+            | Error::NotInCallHistory { .. }
+            | Error::Store(S::CaseNotFound { .. }) => ErrorKind::NotFound,
             Error::Store(S::CaseExists { .. }) => ErrorKind::Conflict,
             Error::AssignmentDone { .. } => ErrorKind::Conflict,
             Error::Store(S::AssignmentNotFound { .. }) => ErrorKind::NotFound,

@@ -282,11 +282,12 @@ pub(crate) fn export_calls(
     db: &Path,
     format: &str,
     dir: &Path,
+    scope: &canvass_app::cati::export::CallScope,
     out: &mut dyn Write,
 ) -> Result<u8, String> {
     let app = open(db, None, false)?;
     let done = app
-        .export_calls(format == "xlsx", dir)
+        .export_calls_in(format == "xlsx", dir, scope)
         .map_err(|e| describe(&e))?;
     writeln!(
         out,

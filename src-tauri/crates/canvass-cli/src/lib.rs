@@ -107,6 +107,12 @@ enum ExportCommand {
         /// The folder to write calls.csv or calls.xlsx into (created if missing).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Only this study's calls.
+        #[arg(long, value_name = "ID")]
+        study: Option<String>,
+        /// Only the calls of this case or interview (repeatable); every call when absent.
+        #[arg(long = "id", value_name = "ID")]
+        ids: Vec<String>,
     },
     /// Export a study's interviews: one table per level (repeats with parent_key/key) as CSV, XLSX, SPSS .sav, Stata .dta or JSON Lines.
     Data(export_cmd::DataArgs),
@@ -307,7 +313,12 @@ where
             db,
             format,
             out: dir,
-        }) => cati_cmd::export_calls(&db, &format, &dir, out),
+            study,
+            ids,
+        }) => {
+            let scope = canvass_app::cati::export::CallScope { study, ids };
+            cati_cmd::export_calls(&db, &format, &dir, &scope, out)
+        }
         Command::Assignments(cmd) => capi_cmd::assignments(cmd, out),
         Command::Visit(cmd) => capi_cmd::visit(cmd, out),
         Command::Review(cmd) => review_cmd::review(cmd, out),

@@ -26,6 +26,16 @@ pub const COLUMNS: [&str; 13] = [
     "interview_id",
 ];
 
+/// Which calls an export takes: every call, one study's, or those of a selection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallScope {
+    /// Only this study's calls when set.
+    pub study: Option<String>,
+    /// Only the calls of these cases or interviews (an id may name either); every
+    /// call of the study (or of all studies) when empty.
+    pub ids: Vec<String>,
+}
+
 /// What an export wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CallExport {
@@ -97,7 +107,36 @@ impl App {
 
     /// Writes `calls.csv` or `calls.xlsx` into `dir` (created if missing).
     pub fn export_calls(&self, xlsx: bool, dir: &Path) -> Result<CallExport> {
-        let rows = self.call_history()?;
+        self.export_calls_in(xlsx, dir, &CallScope::default())
+    }
+
+    /// [`App::export_calls`] narrowed to `scope`. A study with neither calls nor a form, or an
+    /// id that no call of the scope belongs to, is refused before any file is written,
+    /// so a mistyped id never gives an export that silently lacks its calls.
+    pub fn export_calls_in(&self, xlsx: bool, dir: &Path, scope: &CallScope) -> Result<CallExport> {
+        let mut rows = self.call_history()?;
+        if let Some(study) = scope.study.as_deref().filter(|s| !s.is_empty()) {
+            // A study is known by its calls, or by its installed form when it has none yet.
+            let known =
+                rows.iter().any(|r| r[0] == study) || self.forms().iter().any(|f| f.id == study);
+            if !known {
+                return Err(Error::UnknownStudy {
+                    id: study.to_owned(),
+                });
+            }
+            rows.retain(|r| r[0] == study);
+        }
+        if !scope.ids.is_empty() {
+            // Columns 1 and 12 of COLUMNS: the case and the interview of an attempt.
+            let hit =
+                |r: &Vec<String>, id: &String| &r[1] == id || (!r[12].is_empty() && &r[12] == id);
+            if let Some(missing) = scope.ids.iter().find(|id| !rows.iter().any(|r| hit(r, id))) {
+                return Err(Error::NotInCallHistory {
+                    id: missing.clone(),
+                });
+            }
+            rows.retain(|r| scope.ids.iter().any(|id| hit(r, id)));
+        }
         let file = dir.join(if xlsx { "calls.xlsx" } else { "calls.csv" });
         let io = |source: std::io::Error| Error::Export {
             path: file.clone(),
