@@ -3,7 +3,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use canvass_app::export::data::{export_data_with_progress, DataExportOptions, DataFormat};
+use canvass_app::export::data::{
+    day_start_ms, export_data_with_progress, DataExportOptions, DataFormat,
+};
 
 /// Arguments of `canvass export data`.
 #[derive(Debug, clap::Args)]
@@ -37,15 +39,6 @@ pub struct DataArgs {
     pub to: Option<String>,
 }
 
-/// Midnight UTC of `YYYY-MM-DD` in Unix ms.
-fn day_ms(flag: &str, text: &str) -> Result<i64, String> {
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc().timestamp_millis())
-        .ok_or_else(|| format!("--{flag} {text}: expected a date as YYYY-MM-DD"))
-}
-
 pub fn export_data(args: &DataArgs, out: &mut dyn Write) -> Result<u8, String> {
     // clap has already limited the value to the names parse() knows.
     let format =
@@ -57,9 +50,13 @@ pub fn export_data(args: &DataArgs, out: &mut dyn Write) -> Result<u8, String> {
     options.from_ms = args
         .from
         .as_deref()
-        .map(|d| day_ms("from", d))
+        .map(|d| day_start_ms("from", d))
         .transpose()?;
-    options.to_ms = args.to.as_deref().map(|d| day_ms("to", d)).transpose()?;
+    options.to_ms = args
+        .to
+        .as_deref()
+        .map(|d| day_start_ms("to", d))
+        .transpose()?;
     let app = super::open_existing(&args.db)?;
     let summary = export_data_with_progress(&app, &options, &args.out, &mut |_, _| true)
         .map_err(|e| super::describe(&e))?;

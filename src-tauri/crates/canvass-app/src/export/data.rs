@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::interview::App;
 
 pub use canvass_export::{
-    record_is_stored_answers, DataExportOptions, DataExportSummary, DataFormat,
+    day_start_ms, record_is_stored_answers, DataExportOptions, DataExportSummary, DataFormat,
 };
 
 impl From<canvass_export::Error> for Error {
