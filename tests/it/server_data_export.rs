@@ -471,3 +471,69 @@ both_backends!(
     server_data_export,
     the_server_exports_what_the_device_exports
 );
+
+/// A roster member added on purpose and left empty travels in the completed
+/// record as its path with an empty value, so the server's export keeps its row
+/// as the device's does; the engine's own untouched first member stays out of both.
+async fn an_empty_member_added_on_purpose_stays_in_the_server_export(b: Backend, name: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Vec<String> = match b {
+        Backend::Sqlite => strings(&["--data", dir.path().to_str().unwrap()]),
+        Backend::Postgres => vec![
+            "--database".into(),
+            postgres_url_for(&format!("canvass_{name}")),
+        ],
+    };
+    let db = open_db(b, dir.path(), name).await;
+    let srv = TestServer::serve(db, Limits::default(), dir).await;
+    srv.add_user("ines", "interviewer", Some("north")).await;
+    let survey = repo_root().join("tests/data/export/data/survey.xml");
+    let mut args = strings(&["questionnaire", "publish", survey.to_str().unwrap()]);
+    args.extend(store.iter().cloned());
+    let (code, _, err) = server_cli(args).await;
+    assert_eq!(code, 0, "{err}");
+
+    let field = Device::new();
+    field.login(&srv.url, "ines").await;
+    field.sync().await;
+    let app = &field.app;
+    let id = app.start_interview(STUDY).unwrap().interview_id;
+    app.record_answer(&id, "/data/nps", "8").unwrap();
+    app.record_answer(&id, "/data/member[1]/name", "Anna")
+        .unwrap();
+    app.add_repeat(&id, "/data/member").unwrap();
+    app.complete_interview(&id).unwrap();
+    // Untouched: the engine's first member, which is no data.
+    let other = app.start_interview(STUDY).unwrap().interview_id;
+    app.record_answer(&other, "/data/nps", "2").unwrap();
+    app.complete_interview(&other).unwrap();
+    assert_eq!(field.sync().await.accepted, 2);
+
+    let out = tempfile::tempdir().unwrap();
+    let device_dir = out.path().join("device");
+    export_data(
+        app,
+        &DataExportOptions::new(STUDY, DataFormat::Csv),
+        &device_dir,
+    )
+    .unwrap();
+    let server_dir = out.path().join("server");
+    let (code, _, err) = export(&store, "csv", &server_dir, &[]).await;
+    assert_eq!(code, 0, "{err}");
+    assert_same_exports(&device_dir, &server_dir, &|t| t);
+    let members = std::fs::read_to_string(server_dir.join(format!("{STUDY}-member.csv"))).unwrap();
+    let keys: Vec<&str> = members
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [format!("{id}/member[1]"), format!("{id}/member[2]")],
+        "{members}"
+    );
+}
+both_backends!(
+    server_export_empty_member,
+    an_empty_member_added_on_purpose_stays_in_the_server_export
+);

@@ -624,11 +624,13 @@ impl App {
         let (revision, _) = w.revision()?;
         // CAPI files travel by hash; their bytes go up separately, once per content.
         let files = w.attachment_refs()?;
+        let marks = w.repeat_marks()?;
         w.complete(
             &completion_outbox(
                 row,
                 revision,
                 record,
+                &marks,
                 assignment.as_deref(),
                 &paradata,
                 &files,
@@ -1072,6 +1074,7 @@ fn completion_outbox(
     row: &InterviewRow,
     revision: i64,
     record: &[(String, String)],
+    marks: &[String],
     assignment_id: Option<&str>,
     paradata: &[ParadataEvent],
     files: &[(String, String, String)],
@@ -1103,11 +1106,21 @@ fn completion_outbox(
         #[serde(skip_serializing_if = "Vec::is_empty")]
         attachments: Vec<FileRef<'a>>,
     }
-    let answers = record
+    let mut answers: BTreeMap<&str, &str> = record
         .iter()
         .filter(|(_, v)| !v.is_empty())
         .map(|(p, v)| (p.as_str(), v.as_str()))
         .collect();
+    // A repeat member added on purpose travels as its path with an empty value,
+    // as the device stores it, so the server's exports keep a member left empty
+    // as the device's do; a member that relevance hides has no leaf in the
+    // record and stays out, as it does in the device's exports.
+    for mark in marks {
+        let under = format!("{mark}/");
+        if record.iter().any(|(leaf, _)| leaf.starts_with(&under)) {
+            answers.insert(mark.as_str(), "");
+        }
+    }
     // Revision 1 travels under the interview's own id, as interviews always have,
     // so a resend from before revisions existed stays a duplicate; every later
     // revision gets an id of its own and is never a conflict with the earlier ones.

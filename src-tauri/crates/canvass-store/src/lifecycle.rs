@@ -56,6 +56,19 @@ impl Write<'_> {
         Ok(())
     }
 
+    /// The repeat instances this write's interview marked as added (see
+    /// [`Write::mark_repeat_instance`]), by path: what its completed record
+    /// carries so that a member added on purpose and left empty stays in the data.
+    pub fn repeat_marks(&self) -> Result<Vec<String>> {
+        let mut s = self.tx.prepare_cached(
+            "SELECT item_path FROM answers WHERE interview_id = ?1 AND value = '' ORDER BY item_path",
+        )?;
+        let rows = s
+            .query_map([&self.interview_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(rows)
+    }
+
     /// Deletes repeat instance `index` of `range_path` (`/data/member`, 1-based) with every
     /// answer inside it, and renumbers the later instances down by one, as ODK does.
     ///
