@@ -91,9 +91,7 @@ fn a_database_from_a_newer_canvass_is_refused_and_left_alone() {
         matches!(err, Error::IncompatibleDatabase { found: 99, supported } if supported == MIGRATIONS.len() as i64)
     );
     assert!(err.to_string().contains("newer Canvass"), "{err}");
-    let inspected = canvass_store::inspect(&db.path)
-        .err()
-        .expect("inspect refuses it too");
+    let inspected = canvass_store::inspect(&db.path).expect_err("inspect refuses it too");
     assert!(matches!(
         inspected,
         Error::IncompatibleDatabase { found: 99, .. }
@@ -116,9 +114,7 @@ fn a_file_that_is_not_sqlite_is_named_in_the_error() {
         matches!(&err, Error::NotADatabase { path } if *path == db.path),
         "{err:?}"
     );
-    let err = canvass_store::inspect(&db.path)
-        .err()
-        .expect("inspect says the same");
+    let err = canvass_store::inspect(&db.path).expect_err("inspect says the same");
     assert!(matches!(err, Error::NotADatabase { .. }), "{err:?}");
 }
 

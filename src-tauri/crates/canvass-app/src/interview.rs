@@ -629,8 +629,7 @@ impl App {
             &completion_outbox(
                 row,
                 revision,
-                record,
-                &marks,
+                sent_answers(record, &marks),
                 assignment.as_deref(),
                 &paradata,
                 &files,
@@ -1068,13 +1067,35 @@ pub(crate) fn ensure_open(row: &InterviewRow) -> Result<()> {
     Ok(())
 }
 
+/// The answers a completed interview sends: the record's answered questions, and
+/// the repeat members added on purpose (`marks`) as their paths with an empty value,
+/// as the device stores them, so the server's exports keep a member left empty as
+/// the device's do. A member that relevance hides has no leaf in the record and
+/// stays out, as it does in the device's exports.
+fn sent_answers<'a>(
+    record: &'a [(String, String)],
+    marks: &'a [String],
+) -> BTreeMap<&'a str, &'a str> {
+    let mut answers: BTreeMap<&str, &str> = record
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(p, v)| (p.as_str(), v.as_str()))
+        .collect();
+    for mark in marks {
+        let under = format!("{mark}/");
+        if record.iter().any(|(leaf, _)| leaf.starts_with(&under)) {
+            answers.insert(mark.as_str(), "");
+        }
+    }
+    answers
+}
+
 /// The outbox row that carries a completed interview to the server: the
 /// record as ODK defines it (relevant questions only, calculations included).
 fn completion_outbox(
     row: &InterviewRow,
     revision: i64,
-    record: &[(String, String)],
-    marks: &[String],
+    answers: BTreeMap<&str, &str>,
     assignment_id: Option<&str>,
     paradata: &[ParadataEvent],
     files: &[(String, String, String)],
@@ -1105,21 +1126,6 @@ fn completion_outbox(
         /// Photo, audio and file answers by content hash; absent when there are none.
         #[serde(skip_serializing_if = "Vec::is_empty")]
         attachments: Vec<FileRef<'a>>,
-    }
-    let mut answers: BTreeMap<&str, &str> = record
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(p, v)| (p.as_str(), v.as_str()))
-        .collect();
-    // A repeat member added on purpose travels as its path with an empty value,
-    // as the device stores it, so the server's exports keep a member left empty
-    // as the device's do; a member that relevance hides has no leaf in the
-    // record and stays out, as it does in the device's exports.
-    for mark in marks {
-        let under = format!("{mark}/");
-        if record.iter().any(|(leaf, _)| leaf.starts_with(&under)) {
-            answers.insert(mark.as_str(), "");
-        }
     }
     // Revision 1 travels under the interview's own id, as interviews always have,
     // so a resend from before revisions existed stays a duplicate; every later
