@@ -95,7 +95,6 @@ const api = (() => {
     capiRecordConsent: (interviewId, given, statement) => call("capi_record_consent", { interview_id: interviewId, given, statement }),
     capiRespondentMode: (interviewId, on, pin) => call("capi_respondent_mode", { interview_id: interviewId, on, pin }),
     capiRespondentLock: () => call("capi_respondent_lock", {}),
-    capiRosterTable: (interviewId) => call("capi_roster_table", { interview_id: interviewId }),
     capiJumpToItem: (interviewId, itemPath) => call("capi_jump_to_item", { interview_id: interviewId, item_path: itemPath }),
     attachFile: (interviewId, item, fileName, dataBase64) => call("attach_file", { interview_id: interviewId, item, file_name: fileName, data_base64: dataBase64 }),
     clearAttachment: (interviewId, item) => call("clear_attachment", { interview_id: interviewId, item }),

@@ -10,10 +10,11 @@ use tauri::Manager;
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     let started = std::time::Instant::now();
+    #[cfg(target_os = "linux")]
+    choose_painting();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
-            choose_painting(app);
             let state = state::AppState::open(app.handle(), started);
             let monitor = std::sync::Arc::new(commands::sync::SyncMonitor::default());
             if let Ok(a) = &state.app {
@@ -57,7 +58,6 @@ pub fn run() {
             commands::capi::capi_respondent_mode,
             commands::capi::capi_show_card,
             commands::capi::capi_respondent_lock,
-            commands::capi::capi_roster_table,
             commands::capi::capi_jump_to_item,
             commands::attachments::attach_file,
             commands::attachments::clear_attachment,
@@ -97,24 +97,23 @@ pub fn run() {
 /// usable GPU (the virtual desktops call centres run on, and X servers without
 /// GL such as Xvfb) that GL is Mesa's software renderer, and every frame of a
 /// screen change costs tens of milliseconds: keypress to the next question
-/// painted measured p95 81 ms with it and 22 ms with CPU painting
+/// painted measured p95 81 ms with it and 20–22 ms with CPU painting
 /// (`cargo bench --bench paint`). A screen of text and buttons gains nothing
-/// from the GPU, so CPU painting is the default everywhere and the variable
+/// from the GPU, so CPU painting is the default everywhere, and the variable
 /// gives a machine whose GPU helps a way back.
-fn choose_painting(app: &tauri::App) {
-    if std::env::var("CANVASS_GPU").is_ok_and(|v| v == "1") {
+///
+/// WebKit reads its compositing switch from the environment when the web view
+/// and its web process start. Switching the view's acceleration policy after
+/// the window exists (the other way in) changes mode while the page loads, and
+/// left a window that never answered a screenshot, so the switch is made here,
+/// before any window.
+#[cfg(target_os = "linux")]
+fn choose_painting() {
+    const SWITCH: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+    if std::env::var("CANVASS_GPU").is_ok_and(|v| v == "1") || std::env::var_os(SWITCH).is_some() {
         return;
     }
-    #[cfg(target_os = "linux")]
-    if let Some(window) = app.get_webview_window("main") {
-        // Failing to reach the webview only leaves WebKit's default policy in place.
-        let _ = window.with_webview(|webview| {
-            use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
-            if let Some(settings) = webview.inner().settings() {
-                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
-            }
-        });
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = app;
+    // `run` calls this first, before Tauri, GTK or WebKit start a thread, so no
+    // other thread can be reading the environment while it changes.
+    std::env::set_var(SWITCH, "1");
 }

@@ -222,11 +222,22 @@ fn the_roster_table_lists_every_member_and_jumps_to_one() {
         ]
     );
     assert_eq!(t.current, 2);
+    // The screen carries the same table, so the window draws it with the question.
+    let answered = app
+        .record_answer(&id, "/data/member[2]/works", "1")
+        .unwrap();
+    assert_eq!(answered.roster_table.as_ref(), Some(&t));
     let s = app
         .jump_to_item(&id, t.rows[3].first_item.as_deref().unwrap())
         .unwrap();
+    assert_eq!(s.roster_table.as_ref().map(|t| t.current), Some(4));
     assert_eq!(s.question.unwrap().path, "/data/member[4]/name");
     assert_eq!(app.roster_table(&id).unwrap().unwrap().current, 4);
+    // Outside the roster there is no table.
+    let outside = app.jump_to_item(&id, "/data/hh_size").unwrap();
+    assert_eq!(outside.question.unwrap().path, "/data/hh_size");
+    assert_eq!(outside.roster_table, None);
+    app.jump_to_item(&id, "/data/member[4]/name").unwrap();
     let err = app.jump_to_item(&id, "/data/member[9]/name").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Validation);
 }

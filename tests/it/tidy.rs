@@ -38,7 +38,6 @@ const CONFINED: &[(&str, &[&str])] = &[
     ("tauri", &["canvass-desktop"]),
     ("tauri-build", &["canvass-desktop"]),
     ("tauri-plugin-dialog", &["canvass-desktop"]),
-    ("webkit2gtk", &["canvass-desktop"]),
 ];
 
 /// Every package manifest: the root (desktop) and each crate under src-tauri/crates and server/.

@@ -232,7 +232,28 @@ pub async fn on_question(
 pub async fn screenshot(client: &Client, name: &str) -> TestResult {
     // A screenshot right after a DOM change can show the previous frame; give WebKit a paint.
     tokio::time::sleep(Duration::from_millis(700)).await;
-    let png = client.screenshot().await?;
+    // WebKitWebDriver takes the picture after the web view's next paint. The
+    // window paints with the CPU, and then a page with nothing changing (no
+    // caret, no timer: the start-up error page) never paints again, so the
+    // picture would never come. A body outline that flickers between two
+    // invisible shades while the picture is taken gives WebKit that paint
+    // without changing a visible pixel.
+    client
+        .execute(
+            "const b = document.body; let on = false; \
+             window.__shot = setInterval(() => { on = !on; \
+             b.style.outline = on ? '1px solid rgba(0,0,0,0.004)' : '1px solid rgba(0,0,0,0.008)'; }, 30);",
+            vec![],
+        )
+        .await?;
+    let png = client.screenshot().await;
+    client
+        .execute(
+            "clearInterval(window.__shot); document.body.style.outline = '';",
+            vec![],
+        )
+        .await?;
+    let png = png?;
     std::fs::write(Path::new(env!("CARGO_TARGET_TMPDIR")).join(name), &png)?;
     if let Some(dir) = std::env::var_os("CANVASS_SCREENSHOTS_DIR") {
         std::fs::write(PathBuf::from(dir).join(name), &png)?;

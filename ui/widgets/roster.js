@@ -1,24 +1,20 @@
 // widgets/roster.js: the roster table shown above a household member's questions: one row per member, the current one highlighted, Alt+1–9 to jump.
 "use strict";
 
-const rosterTable = { key: null, data: null };
+const rosterTable = { data: null };
 
-/** Draws (or refreshes) the table whenever the interview screen is drawn for a question inside a repeat. */
-async function rosterDecorate() {
+/**
+ * Draws the table whenever the interview screen is drawn for a question inside a
+ * repeat. The table comes with the screen itself, and the observer runs before
+ * the web view paints, so the table and the question appear in the same frame
+ * and nothing on the page moves afterwards.
+ */
+function rosterDecorate() {
   const section = document.getElementById("interview");
   const s = typeof iv !== "undefined" ? iv.screen : null;
-  if (!section || !s || !s.question || !s.question.path.includes("[")) { rosterTable.data = null; return; }
+  const data = section && s && s.roster_table;
+  if (!data) { rosterTable.data = null; return; }
   if (section.querySelector("#capi-roster-table")) return;
-  const key = `${s.interview_id} ${s.question.path} ${s.question.value}`;
-  rosterTable.key = key;
-  let data;
-  try {
-    data = await api.capiRosterTable(s.interview_id);
-  } catch (e) {
-    return; // The table is a convenience; the question itself is on screen and saving works without it.
-  }
-  const now = document.getElementById("interview");
-  if (rosterTable.key !== key || !now || now.querySelector("#capi-roster-table") || !data) return;
   rosterTable.data = data;
   const table = el("table", { id: "capi-roster-table", class: "roster-table", "data-count": String(data.rows.length) },
     el("caption", {}, data.label, " ", el("span", { class: "muted" }, t("capi.roster.keys"))),
@@ -29,7 +25,7 @@ async function rosterDecorate() {
     },
     el("th", { scope: "row" }, r.index <= 9 ? el("kbd", {}, `Alt+${r.index}`) : null, " ", formatNumber(r.index)),
     r.cells.map((c) => el("td", {}, c))))));
-  const anchor = now.querySelector("#q-label");
+  const anchor = section.querySelector("#q-label");
   if (anchor) anchor.before(table);
 }
 

@@ -104,16 +104,6 @@ pub async fn capi_show_card(
     blocking(move || Ok(app.log_show_card(&interview_id)?)).await
 }
 
-/// The roster table around the interview's current question (rows are members), if any.
-#[tauri::command(rename_all = "snake_case")]
-pub async fn capi_roster_table(
-    state: State<'_, AppState>,
-    interview_id: String,
-) -> Result<Option<canvass_app::capi::RosterTable>, CommandError> {
-    let app = state.app()?;
-    blocking(move || Ok(app.roster_table(&interview_id)?)).await
-}
-
 /// Jumps to a member's first question, picked in the roster table.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn capi_jump_to_item(

@@ -112,6 +112,11 @@ pub struct Screen {
     pub languages: Vec<String>,
     /// The language the questions are shown in; `None` is the form's default.
     pub language: Option<String>,
+    /// The roster table around the question when it sits inside a repeat: sent
+    /// with the screen so the window draws it with the question, in the same
+    /// frame, instead of asking again and pushing the question down a moment later.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roster_table: Option<crate::capi::RosterTable>,
 }
 
 /// One interview as stored, with its answers by path.
@@ -965,6 +970,7 @@ impl App {
             question: None,
             languages: form.languages.clone(),
             language: None,
+            roster_table: None,
         };
         if row.status == "completed" {
             return Ok(screen);
@@ -982,6 +988,10 @@ impl App {
                 at == 0,
                 at + 1 == screens.len(),
             ));
+            let path = inst.path_of_node(id);
+            if path.contains('[') {
+                screen.roster_table = crate::capi::roster_table(inst, &path);
+            }
         }
         Ok(screen)
     }
