@@ -97,7 +97,7 @@ pub fn run() {
 /// usable GPU (the virtual desktops call centres run on, and X servers without
 /// GL such as Xvfb) that GL is Mesa's software renderer, and every frame of a
 /// screen change costs tens of milliseconds: keypress to the next question
-/// painted measured p95 81 ms with it and 20–22 ms with CPU painting
+/// painted measured p95 56 ms with it and 21–23 ms with CPU painting
 /// (`cargo bench --bench paint`). A screen of text and buttons gains nothing
 /// from the GPU, so CPU painting is the default everywhere, and the variable
 /// gives a machine whose GPU helps a way back.
