@@ -298,3 +298,66 @@ fn the_metric_column_is_read_and_unknown_values_are_named() {
     let at = format!("{:?}", warning.location);
     assert!(at.contains("canvass::metric") && at.contains('3'), "{at}");
 }
+
+/// Interview length is time in the interview: a pause and a callback the next
+/// day between two sessions do not count, on this device's own interviews and
+/// on a team's interviews received from the server (their log is in the record).
+#[test]
+fn a_pause_between_sessions_is_not_interview_time() {
+    let db = TempDb::new();
+    let (app, clock) = db.app();
+    app.install_form(&workbook(), "cx_dash.xlsx").unwrap();
+    let id = app.start_interview(STUDY).unwrap().interview_id;
+    app.record_answer(&id, "/data/rec", "9").unwrap();
+    clock.advance(3 * 60_000);
+    app.pause_interview(&id).unwrap();
+    // The respondent asks to be called back the next day.
+    clock.advance(24 * 3_600_000);
+    app.resume_interview(&id).unwrap();
+    app.record_answer(&id, "/data/sat", "4").unwrap();
+    clock.advance(2 * 60_000);
+    app.complete_interview(&id).unwrap();
+    let r = app.cx_report(STUDY, None).unwrap();
+    close(
+        r.median_minutes,
+        5.0,
+        "3 minutes before the pause and 2 after",
+    );
+
+    // A team member's interview as a supervisor's device receives it: 4 minutes on
+    // one day and 4 the next; the first session's last event has no end.
+    let day = 24 * 3_600_000i64;
+    let t0 = 1_800_000_000_000i64;
+    let event = |session: &str, start: i64, end: Option<i64>| serde_json::json!({"session_id": session, "kind": "question", "start_ms": start, "end_ms": end});
+    let payload = serde_json::json!({
+        "id": "019a0000-0000-7000-8000-00000000000b",
+        "answers": {"/data/rec": "3"},
+        "paradata": [
+            event("s1", t0, Some(t0 + 60_000)),
+            event("s1", t0 + 4 * 60_000, None),
+            event("s2", t0 + day, Some(t0 + day + 4 * 60_000)),
+        ],
+    });
+    let mut store = canvass_store::Store::open(&db.path).unwrap();
+    store
+        .store_pulled_interviews(&[canvass_store::PulledInterview {
+            interview_id: "019a0000-0000-7000-8000-00000000000b".into(),
+            record_id: "019a0000-0000-7000-8000-00000000000b".into(),
+            revision: 1,
+            interviewer: "bob".into(),
+            device_id: "d2".into(),
+            team: Some("north".into()),
+            questionnaire_id: STUDY.into(),
+            questionnaire_version: "1".into(),
+            created_at: t0,
+            completed_at: t0 + day + 4 * 60_000,
+            answers: vec![("/data/rec".into(), "3".into())],
+            payload: payload.to_string(),
+            received_at: t0 + 2 * day,
+        }])
+        .unwrap();
+    let r = app.cx_report(STUDY, None).unwrap();
+    assert_eq!(r.completes, 2);
+    // Lengths 5 and 8 minutes.
+    close(r.median_minutes, 6.5, "received interview: 4 + 4 minutes");
+}

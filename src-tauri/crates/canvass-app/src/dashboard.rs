@@ -14,7 +14,9 @@
 //! - Response rate: units (CATI cases, CAPI assignments) with a completed interview
 //!   divided by units worked (called, visited or completed), per interviewer or per
 //!   UTC day; absent when nothing was called or visited.
-//! - Interview length: completion time minus start time, in minutes.
+//! - Interview length: minutes spent in the interview by its session log (each
+//!   session's first event to its last, summed), so a pause or a callback between
+//!   sessions does not count; completion minus start when no log is held.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -354,8 +356,12 @@ impl App {
             }
         }
 
+        // Time in the interview by its session log; the start-to-completion span
+        // only when no log is held (it would count pauses and callbacks).
         let minutes = |r: &canvass_store::DashboardInterview| {
-            (r.completed_at - r.created_at).max(0) as f64 / 60_000.0
+            r.active_ms
+                .unwrap_or((r.completed_at - r.created_at).max(0)) as f64
+                / 60_000.0
         };
         let who = |r: &canvass_store::DashboardInterview| r.interviewer.clone().unwrap_or_default();
         let by_interviewer = work_rows(

@@ -22,6 +22,10 @@ pub struct DashboardInterview {
     pub completed_at: i64,
     /// The CATI case (`cati:<case>`) or CAPI assignment (`capi:<assignment>`) it belongs to.
     pub unit: Option<String>,
+    /// Time spent in the interview by its session log: each session's first event to
+    /// its last event's end, summed, so pauses and callbacks between sessions do not
+    /// count. `None` when this device holds no session log for it.
+    pub active_ms: Option<i64>,
 }
 
 /// One try to reach a sampled unit: a CATI call attempt or a CAPI visit.
@@ -59,10 +63,62 @@ impl Store {
                     created_at: r.get(3)?,
                     completed_at: r.get(4)?,
                     unit: r.get(5)?,
+                    active_ms: None,
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+            .collect::<rusqlite::Result<Vec<DashboardInterview>>>()?;
+        let mut active = self.active_ms(study)?;
+        Ok(rows
+            .into_iter()
+            .map(|mut r| {
+                r.active_ms = active.remove(&r.id);
+                r
+            })
+            .collect())
+    }
+
+    /// Active time per completed interview of `study`, from the session log: this
+    /// device's own (`paradata_events`, offsets on one monotonic clock per session)
+    /// or, for interviews it holds as received from the server, the log in the
+    /// received payload (absolute times per event).
+    fn active_ms(&self, study: &str) -> Result<std::collections::HashMap<String, i64>> {
+        let mut out = std::collections::HashMap::new();
+        let mut own = self.conn.prepare_cached(
+            "SELECT interview_id, SUM(span) FROM ( \
+                 SELECT e.interview_id, \
+                        MAX(COALESCE(e.end_offset_ms, e.offset_ms)) - MIN(e.offset_ms) AS span \
+                 FROM paradata_events e JOIN interviews i ON i.id = e.interview_id \
+                 WHERE i.questionnaire_id = ?1 AND i.status = 'completed' \
+                 GROUP BY e.interview_id, e.session_id) \
+             GROUP BY interview_id",
+        )?;
+        for row in own.query_map([study], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })? {
+            let (id, ms) = row?;
+            out.insert(id, ms.max(0));
+        }
+        let mut received = self.conn.prepare_cached(
+            "SELECT interview_id, SUM(span) FROM ( \
+                 SELECT r.interview_id, \
+                        MAX(COALESCE(json_extract(p.value, '$.end_ms'), json_extract(p.value, '$.start_ms'))) \
+                          - MIN(json_extract(p.value, '$.start_ms')) AS span \
+                 FROM review_records r JOIN interviews i ON i.id = r.interview_id, \
+                      json_each(r.payload, '$.paradata') p \
+                 WHERE i.questionnaire_id = ?1 AND i.status = 'completed' AND json_valid(r.payload) \
+                 GROUP BY r.interview_id, json_extract(p.value, '$.session_id')) \
+             GROUP BY interview_id",
+        )?;
+        for row in received.query_map([study], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?))
+        })? {
+            let (id, ms) = row?;
+            // The device's own log wins: it is the one this device wrote.
+            if let Some(ms) = ms {
+                out.entry(id).or_insert(ms.max(0));
+            }
+        }
+        Ok(out)
     }
 
     /// Every CATI call attempt and CAPI visit of `study`, oldest first.
