@@ -318,7 +318,7 @@ pub async fn quota_totals(
             Some(own)
         }
     };
-    let rows = s.db.records("call_attempt", team.as_deref()).await?;
+    let rows = s.db.records("call_attempt", team.as_deref(), None).await?;
     // The asking device counts its own completes locally; the server adds everyone else's,
     // so local plus server is the study's total without counting a pushed complete twice.
     let others = rows.iter().filter(|r| r.device_id != caller.device_id);

@@ -60,7 +60,7 @@ pub async fn export_paradata(
             message: format!("unknown format {format:?}; use csv or jsonl"),
         });
     }
-    let records = db.records("interview", None).await?;
+    let records = db.records("interview", None, None).await?;
     let mut n = 0;
     if format == "csv" {
         let mut w = csv::WriterBuilder::new()

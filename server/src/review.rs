@@ -98,7 +98,7 @@ pub async fn publish_decision(
     };
     // A linear scan is fine at survey sizes (a team's interviews).
     let revisions: Vec<(i64, StoredRecord)> =
-        s.db.records("interview", team)
+        s.db.records("interview", team, None)
             .await?
             .into_iter()
             .filter_map(|r| {

@@ -244,8 +244,17 @@ pub async fn interviews(
             Some(own)
         }
     };
+    // `since` (Unix ms, this server's clock) asks only for what was received from
+    // then on, so a supervisor's device need not pull the whole team list each sync.
+    let since = match q.get("since") {
+        None => None,
+        Some(v) => Some(v.parse::<i64>().map_err(|_| ApiError::BadRequest {
+            code: "bad_since",
+            message: format!("since must be a time in Unix milliseconds, not {v:?}"),
+        })?),
+    };
     // Every revision is stored; the list shows each interview's latest.
-    let rows = crate::review::latest_revisions(s.db.records("interview", team).await?);
+    let rows = crate::review::latest_revisions(s.db.records("interview", team, since).await?);
     let interviews = rows
         .into_iter()
         .map(received)
@@ -415,7 +424,7 @@ pub async fn export_jsonl(
     db: &dyn crate::db::Database,
     out: &mut dyn std::io::Write,
 ) -> Result<usize, ApiError> {
-    let rows = db.records("interview", None).await?;
+    let rows = db.records("interview", None, None).await?;
     let n = rows.len();
     for r in rows {
         let line =

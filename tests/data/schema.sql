@@ -310,7 +310,7 @@ CREATE TABLE review_records (
     team         TEXT,
     payload      TEXT NOT NULL,
     received_at  INTEGER NOT NULL
-);
+, server_received_at INTEGER);
 CREATE TABLE review_settings (
     key   TEXT PRIMARY KEY NOT NULL,
     value TEXT NOT NULL

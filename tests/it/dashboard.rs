@@ -354,6 +354,7 @@ fn a_pause_between_sessions_is_not_interview_time() {
             answers: vec![("/data/rec".into(), "3".into())],
             payload: payload.to_string(),
             received_at: t0 + 2 * day,
+            server_received_at: t0 + 2 * day,
         }])
         .unwrap();
     let r = app.cx_report(STUDY, None).unwrap();

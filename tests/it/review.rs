@@ -544,3 +544,96 @@ async fn the_viewer_marks_answers_hidden_by_relevance(b: Backend, name: &str) {
     assert_eq!(cli(&["list", "--db", &db, "--state", "waiting"]), "");
 }
 both_backends!(hidden, the_viewer_marks_answers_hidden_by_relevance);
+
+/// A supervisor's device pulls only what the server received since the newest
+/// record it holds (less an overlap), not the whole team list at every sync: an
+/// interview older than that cursor that the device no longer holds is not sent
+/// again, while everything newer arrives. The server refuses a `since` that is
+/// not a number.
+async fn the_team_list_is_pulled_from_where_the_last_pull_left_off(b: Backend, name: &str) {
+    let srv = server(b, name).await;
+    let (field, desk) = (Device::new(), Device::new());
+    field.login(&srv.url, "ines").await;
+    desk.login(&srv.url, "sam").await;
+    let hour = 3_600_000;
+    let held = |d: &Device| -> Vec<String> {
+        let mut ids: Vec<String> = d
+            .app
+            .review_list(&ReviewFilter::default())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.interview_id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let first = field.complete(1).remove(0);
+    field.sync().await;
+    srv.clock
+        .fetch_add(hour, std::sync::atomic::Ordering::SeqCst);
+    let second = field.complete(1).remove(0);
+    field.sync().await;
+    desk.sync().await;
+    let mut both = vec![first.clone(), second.clone()];
+    both.sort();
+    assert_eq!(held(&desk), both);
+
+    // The desk loses its copy of the first interview (older than its cursor).
+    let conn = crate::support::raw(&desk.db.path);
+    conn.execute("DELETE FROM interviews WHERE id = ?1", [&first])
+        .unwrap();
+    srv.clock
+        .fetch_add(hour, std::sync::atomic::Ordering::SeqCst);
+    let third = field.complete(1).remove(0);
+    field.sync().await;
+    desk.sync().await;
+    let mut expected = vec![second.clone(), third.clone()];
+    expected.sort();
+    assert_eq!(
+        held(&desk),
+        expected,
+        "the third arrives; the first, received before the cursor, is not pulled again"
+    );
+
+    // The server side of it: `since` narrows the list; a bad one is refused.
+    let st = &srv.state;
+    let sam = login(st, "sam", "s").await;
+    let now = srv.clock.load(std::sync::atomic::Ordering::SeqCst);
+    let (s, v) = call(
+        st,
+        Method::GET,
+        &format!("/v1/interviews?since={now}"),
+        Some(&sam),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let ids: Vec<&str> = v["interviews"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["interview_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [third.as_str()], "{v}");
+    let (s, v) = call(st, Method::GET, "/v1/interviews", Some(&sam), None).await;
+    assert_eq!(
+        (s, v["interviews"].as_array().unwrap().len()),
+        (StatusCode::OK, 3)
+    );
+    let (s, v) = call(
+        st,
+        Method::GET,
+        "/v1/interviews?since=yesterday",
+        Some(&sam),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_since"))
+    );
+}
+both_backends!(
+    incremental_pull,
+    the_team_list_is_pulled_from_where_the_last_pull_left_off
+);

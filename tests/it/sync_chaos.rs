@@ -370,7 +370,7 @@ async fn thousands_survive_chaos_and_server_crashes(b: Backend, name: &str) {
                 .unwrap(),
         ),
     };
-    let stored = db.records("interview", None).await.unwrap();
+    let stored = db.records("interview", None, None).await.unwrap();
     let total = DEVICES * SCALE_INTERVIEWS;
     assert_eq!(stored.len(), total, "each interview exactly once");
     let by_id: std::collections::HashMap<&str, &canvass_server::db::StoredRecord> =

@@ -160,7 +160,7 @@ impl TestServer {
 
     /// Every interview the server stored, oldest first.
     pub async fn interviews(&self) -> Vec<db::StoredRecord> {
-        self.db.records("interview", None).await.unwrap()
+        self.db.records("interview", None, None).await.unwrap()
     }
 }
 
@@ -375,8 +375,13 @@ impl Database for FaultyDb {
         }
         self.inner.ingest(batch).await
     }
-    async fn records(&self, kind: &str, team: Option<&str>) -> db::DbResult<Vec<db::StoredRecord>> {
-        self.inner.records(kind, team).await
+    async fn records(
+        &self,
+        kind: &str,
+        team: Option<&str>,
+        since: Option<i64>,
+    ) -> db::DbResult<Vec<db::StoredRecord>> {
+        self.inner.records(kind, team, since).await
     }
     async fn publish_change(
         &self,

@@ -241,8 +241,14 @@ pub trait Database: Send + Sync + 'static {
     async fn revoke_device(&self, device_id: &str, now: i64) -> DbResult<u64>;
     /// Stores a batch in one transaction; one result per record, in order.
     async fn ingest(&self, batch: IngestBatch) -> DbResult<Vec<Stored>>;
-    /// Stored records of `kind`, oldest first; only `team`'s when given.
-    async fn records(&self, kind: &str, team: Option<&str>) -> DbResult<Vec<StoredRecord>>;
+    /// Stored records of `kind`, oldest first; only `team`'s when given, and only those
+    /// received at or after `since` (Unix ms, the server's clock) when given.
+    async fn records(
+        &self,
+        kind: &str,
+        team: Option<&str>,
+        since: Option<i64>,
+    ) -> DbResult<Vec<StoredRecord>>;
     /// Publishes a change; returns its sequence number.
     async fn publish_change(&self, kind: &str, team: Option<&str>, body: &str) -> DbResult<i64>;
     /// Changes after `since` visible to `team` (`None`: every change), by sequence.

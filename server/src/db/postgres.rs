@@ -380,13 +380,19 @@ impl Database for PgDb {
         Ok(out)
     }
 
-    async fn records(&self, kind: &str, team: Option<&str>) -> DbResult<Vec<StoredRecord>> {
+    async fn records(
+        &self,
+        kind: &str,
+        team: Option<&str>,
+        since: Option<i64>,
+    ) -> DbResult<Vec<StoredRecord>> {
         let c = self.client().await?;
         let rows = c
             .query(
                 "SELECT id, kind, payload, payload_hash, device_id, user_name, team, received_at FROM records
-                 WHERE kind = $1 AND ($2::TEXT IS NULL OR team = $2) ORDER BY received_at, id",
-                &[&kind, &team],
+                 WHERE kind = $1 AND ($2::TEXT IS NULL OR team = $2) AND ($3::BIGINT IS NULL OR received_at >= $3)
+                 ORDER BY received_at, id",
+                &[&kind, &team, &since],
             )
             .await?;
         Ok(rows

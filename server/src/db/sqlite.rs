@@ -301,15 +301,21 @@ impl Database for SqliteDb {
         .await
     }
 
-    async fn records(&self, kind: &str, team: Option<&str>) -> DbResult<Vec<StoredRecord>> {
+    async fn records(
+        &self,
+        kind: &str,
+        team: Option<&str>,
+        since: Option<i64>,
+    ) -> DbResult<Vec<StoredRecord>> {
         let (kind, team) = (kind.to_owned(), team.map(str::to_owned));
         self.call(move |c| {
             let mut s = c.prepare(
                 "SELECT id, kind, payload, payload_hash, device_id, user_name, team, received_at FROM records
-                 WHERE kind = ?1 AND (?2 IS NULL OR team = ?2) ORDER BY received_at, id",
+                 WHERE kind = ?1 AND (?2 IS NULL OR team = ?2) AND (?3 IS NULL OR received_at >= ?3)
+                 ORDER BY received_at, id",
             )?;
             let rows = s
-                .query_map(params![kind, team], |r| {
+                .query_map(params![kind, team, since], |r| {
                     Ok(StoredRecord {
                         id: r.get(0)?,
                         kind: r.get(1)?,

@@ -64,6 +64,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0011_capi_attachments",
         sql: include_str!("../../../../migrations/0011_capi_attachments.sql"),
     },
+    Migration {
+        name: "0012_team_pull_cursor",
+        sql: include_str!("../../../../migrations/0012_team_pull_cursor.sql"),
+    },
 ];
 
 /// Brings `conn` to the latest schema in `migrations`, all or nothing.

@@ -52,7 +52,10 @@ pub struct PulledInterview {
     pub answers: Vec<(String, String)>,
     /// The payload as the server stored it (it carries the session log).
     pub payload: String,
+    /// When this device pulled it (its clock).
     pub received_at: i64,
+    /// When the server received it (the server's clock): the pull cursor.
+    pub server_received_at: i64,
 }
 
 /// An interview row with the review facts: who made it, its revision and origin.
@@ -146,6 +149,16 @@ pub(crate) fn insert_server_decisions(
 }
 
 impl Store {
+    /// The server time of the newest team record this device holds: where the next
+    /// pull of the team's interviews starts. `None` before the first pull.
+    pub fn team_pull_cursor(&self) -> Result<Option<i64>> {
+        Ok(self.conn.query_row(
+            "SELECT MAX(server_received_at) FROM review_records",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Stores the team's interviews pulled from the server, one transaction for all.
     ///
     /// A newer revision replaces the older one with its answers; the same or an
@@ -173,10 +186,16 @@ impl Store {
                 "INSERT INTO answers (interview_id, item_path, value, updated_at) VALUES (?1, ?2, ?3, ?4)",
             )?;
             let mut record = tx.prepare_cached(
-                "INSERT INTO review_records (interview_id, record_id, device_id, team, payload, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO review_records (interview_id, record_id, device_id, team, payload, received_at, server_received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (interview_id) DO UPDATE SET record_id = excluded.record_id, device_id = excluded.device_id,
-                     team = excluded.team, payload = excluded.payload, received_at = excluded.received_at",
+                     team = excluded.team, payload = excluded.payload, received_at = excluded.received_at,
+                     server_received_at = excluded.server_received_at",
+            )?;
+            // A record pulled before the cursor existed gets its server time when seen again.
+            let mut seen = tx.prepare_cached(
+                "UPDATE review_records SET server_received_at = ?3
+                 WHERE interview_id = ?1 AND record_id = ?2 AND server_received_at IS NULL",
             )?;
             for p in rows {
                 let known: Option<(String, i64)> = have
@@ -184,7 +203,10 @@ impl Store {
                     .optional()?;
                 match known {
                     Some((origin, _)) if origin == "device" => continue,
-                    Some((_, revision)) if revision >= p.revision => continue,
+                    Some((_, revision)) if revision >= p.revision => {
+                        seen.execute(params![p.interview_id, p.record_id, p.server_received_at])?;
+                        continue;
+                    }
                     _ => {}
                 }
                 upsert.execute(params![
@@ -206,7 +228,8 @@ impl Store {
                     p.device_id,
                     p.team,
                     p.payload,
-                    p.received_at
+                    p.received_at,
+                    p.server_received_at
                 ])?;
                 changed += 1;
             }

@@ -109,11 +109,20 @@ impl Server {
         Ok(())
     }
 
-    /// `GET /v1/interviews`: the latest revision of each interview of the caller's team.
-    pub async fn team_interviews(&self, token: &str) -> Result<canvass_protocol::InterviewList> {
+    /// `GET /v1/interviews[?since=MS]`: the latest revision of each interview of the caller's team
+    /// (only those the server received at or after `since`, server time, when given).
+    pub async fn team_interviews(
+        &self,
+        token: &str,
+        since: Option<i64>,
+    ) -> Result<canvass_protocol::InterviewList> {
+        let mut url = format!("{}/v1/interviews", self.base);
+        if let Some(since) = since {
+            url.push_str(&format!("?since={since}"));
+        }
         let resp = self
             .http
-            .get(format!("{}/v1/interviews", self.base))
+            .get(url)
             .header(AUTHORIZATION, format!("Bearer {token}"))
             .send()
             .await

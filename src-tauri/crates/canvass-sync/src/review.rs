@@ -93,6 +93,9 @@ pub(crate) async fn push_decisions(
     Ok(())
 }
 
+/// How far before the pull cursor each pull of the team's interviews starts again.
+pub const TEAM_PULL_OVERLAP_MS: i64 = 5 * 60_000;
+
 /// Pulls the latest revision of each of the team's interviews into the local store
 /// (origin `server`, never in the outbox); returns how many were new or newer.
 pub async fn pull_team_interviews(
@@ -106,7 +109,14 @@ pub async fn pull_team_interviews(
         return Err(Error::NotSignedIn);
     };
     let server = Server::new(url, timeout)?;
-    let list = match server.team_interviews(token).await {
+    // Only what the server received since the newest record held, less an overlap:
+    // a record whose ingest was still committing when the newest one was listed
+    // carries an earlier time and must not fall behind the cursor. Records seen
+    // twice change nothing (the same revision is skipped).
+    let since = store
+        .team_pull_cursor()?
+        .map(|t| t.saturating_sub(TEAM_PULL_OVERLAP_MS));
+    let list = match server.team_interviews(token, since).await {
         Ok(l) => l,
         Err(e) => {
             if e.needs_sign_in() {
@@ -156,5 +166,6 @@ fn pulled(r: &ReceivedInterview, now_ms: i64) -> Option<PulledInterview> {
         answers,
         payload: p.to_string(),
         received_at: now_ms,
+        server_received_at: r.received_at,
     })
 }
