@@ -183,7 +183,10 @@ fn assert_golden(name: &str, text: &str, ids: &[String]) {
     assert_eq!(text, expected, "{name}");
 }
 
-async fn the_server_exports_what_the_device_exports(b: Backend, name: &str) {
+/// A server on `b` with ines and sam in team north and the roster study published, and
+/// a device signed in as ines that has installed it by sync; returns the server, the
+/// storage arguments `canvass-server` needs to reach the same database, and the device.
+async fn published(b: Backend, name: &str) -> (TestServer, Vec<String>, Device) {
     let dir = tempfile::tempdir().unwrap();
     let store: Vec<String> = match b {
         Backend::Sqlite => strings(&["--data", dir.path().to_str().unwrap()]),
@@ -196,24 +199,23 @@ async fn the_server_exports_what_the_device_exports(b: Backend, name: &str) {
     let srv = TestServer::serve(db, Limits::default(), dir).await;
     srv.add_user("ines", "interviewer", Some("north")).await;
     srv.add_user("sam", "supervisor", Some("north")).await;
-    let out = tempfile::tempdir().unwrap();
-    let out = out.path().to_owned();
-
-    // Before anything is published the study is unknown to the server.
-    let (code, _, err) = export(&store, "csv", &out.join("none"), &[]).await;
-    assert_eq!(code, 1, "{err}");
-    assert!(err.contains("no questionnaire cx_survey"), "{err}");
-
     let survey = repo_root().join("tests/data/export/data/survey.xml");
     let mut args = strings(&["questionnaire", "publish", survey.to_str().unwrap()]);
     args.extend(store.iter().cloned());
     let (code, _, err) = server_cli(args).await;
     assert_eq!(code, 0, "{err}");
-
-    // The device installs the study by sync and answers as data_export::study does.
     let field = Device::new();
     field.login(&srv.url, "ines").await;
     field.sync().await;
+    (srv, store, field)
+}
+
+async fn the_server_exports_what_the_device_exports(b: Backend, name: &str) {
+    let (srv, store, field) = published(b, name).await;
+    let out = tempfile::tempdir().unwrap();
+    let out = out.path().to_owned();
+
+    // The device answers as data_export::study does.
     let app = &field.app;
     let a = app.start_interview(STUDY).unwrap().interview_id;
     app.record_answer(&a, "/data/nps", "9").unwrap();
@@ -476,26 +478,7 @@ both_backends!(
 /// record as its path with an empty value, so the server's export keeps its row
 /// as the device's does; the engine's own untouched first member stays out of both.
 async fn an_empty_member_added_on_purpose_stays_in_the_server_export(b: Backend, name: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Vec<String> = match b {
-        Backend::Sqlite => strings(&["--data", dir.path().to_str().unwrap()]),
-        Backend::Postgres => vec![
-            "--database".into(),
-            postgres_url_for(&format!("canvass_{name}")),
-        ],
-    };
-    let db = open_db(b, dir.path(), name).await;
-    let srv = TestServer::serve(db, Limits::default(), dir).await;
-    srv.add_user("ines", "interviewer", Some("north")).await;
-    let survey = repo_root().join("tests/data/export/data/survey.xml");
-    let mut args = strings(&["questionnaire", "publish", survey.to_str().unwrap()]);
-    args.extend(store.iter().cloned());
-    let (code, _, err) = server_cli(args).await;
-    assert_eq!(code, 0, "{err}");
-
-    let field = Device::new();
-    field.login(&srv.url, "ines").await;
-    field.sync().await;
+    let (_srv, store, field) = published(b, name).await;
     let app = &field.app;
     let id = app.start_interview(STUDY).unwrap().interview_id;
     app.record_answer(&id, "/data/nps", "8").unwrap();

@@ -395,19 +395,7 @@ impl Database for PgDb {
                 &[&kind, &team, &since],
             )
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| StoredRecord {
-                id: r.get(0),
-                kind: r.get(1),
-                payload: r.get(2),
-                payload_hash: r.get(3),
-                device_id: r.get(4),
-                user: r.get(5),
-                team: r.get(6),
-                received_at: r.get(7),
-            })
-            .collect())
+        Ok(rows.iter().map(stored_record).collect())
     }
 
     async fn publish_change(&self, kind: &str, team: Option<&str>, body: &str) -> DbResult<i64> {

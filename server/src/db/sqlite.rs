@@ -315,18 +315,7 @@ impl Database for SqliteDb {
                  ORDER BY received_at, id",
             )?;
             let rows = s
-                .query_map(params![kind, team, since], |r| {
-                    Ok(StoredRecord {
-                        id: r.get(0)?,
-                        kind: r.get(1)?,
-                        payload: r.get(2)?,
-                        payload_hash: r.get(3)?,
-                        device_id: r.get(4)?,
-                        user: r.get(5)?,
-                        team: r.get(6)?,
-                        received_at: r.get(7)?,
-                    })
-                })?
+                .query_map(params![kind, team, since], stored_record)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
