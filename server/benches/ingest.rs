@@ -14,6 +14,11 @@
 //! ```
 //! Targets on the 2-core reference machine: SQLite >= 2,000 interviews/s,
 //! PostgreSQL >= 700 interviews/s, batch p99 <= 1 s.
+//!
+//! Then, on what each backend received, `canvass-server export data` writes
+//! the study as CSV and as `.sav` (the study's 200-question form is published
+//! first, as an administrator would), printed as interviews/s, answers/s and
+//! MB/s of files written.
 
 use std::io::Write as _;
 use std::sync::Arc;
@@ -254,6 +259,69 @@ async fn accounts(db: &dyn Database, batches: usize) -> Vec<(String, String, Vec
     out
 }
 
+/// The bench study as an XForm: 200 text questions in 10 sections, named as the payloads name them.
+fn bench_form() -> String {
+    let (mut data, mut body) = (String::new(), String::new());
+    for section in 0..ANSWERS / 20 {
+        data.push_str(&format!("<section_{section}>"));
+        body.push_str(&format!(
+            "<group ref=\"/data/section_{section}\"><label>Section {section}</label>"
+        ));
+        for a in section * 20..section * 20 + 20 {
+            data.push_str(&format!("<q{a:03}/>"));
+            body.push_str(&format!(
+                "<input ref=\"/data/section_{section}/q{a:03}\"><label>Question {a}</label></input>"
+            ));
+        }
+        data.push_str(&format!("</section_{section}>"));
+        body.push_str("</group>");
+    }
+    format!(
+        r#"<?xml version="1.0"?>
+<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml">
+<h:head><h:title>Bench</h:title><model>
+<instance><data id="bench" version="2026-11-01">{data}</data></instance>
+</model></h:head><h:body>{body}</h:body></h:html>"#
+    )
+}
+
+/// Publishes the bench study, then times `export data` as CSV and as `.sav` over what `db` holds.
+async fn export_figures(backend: &str, db: Arc<dyn Database>) {
+    let published = canvass_server::forms::compile(bench_form().as_bytes(), "bench.xml").unwrap();
+    db.publish_change(
+        "questionnaire_version",
+        None,
+        &serde_json::to_string(&published).unwrap(),
+    )
+    .await
+    .unwrap();
+    for (name, format) in [
+        ("csv", canvass_export::DataFormat::Csv),
+        (".sav", canvass_export::DataFormat::Sav),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let options = canvass_export::DataExportOptions::new("bench", format);
+        let t = Instant::now();
+        let summary = canvass_server::export_data::export_data(db.clone(), options, out.path())
+            .await
+            .unwrap();
+        let seconds = t.elapsed().as_secs_f64();
+        let bytes: u64 = summary
+            .files
+            .iter()
+            .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+            .sum();
+        println!(
+            "{backend:<10} export data {name:<4}: {:>6} interviews in {:>5.2} s = {:>7.0} interviews/s, {:>9.0} answers/s, {:>6.1} MB/s",
+            summary.interviews,
+            seconds,
+            summary.interviews as f64 / seconds,
+            summary.answers as f64 / seconds,
+            bytes as f64 / 1e6 / seconds
+        );
+    }
+}
+
 fn report(backend: &str, f: &Figures, bare: (usize, f64), target: f64) {
     let rate = f.interviews as f64 / f.seconds;
     let bare_rate = bare.0 as f64 / bare.1;
@@ -300,9 +368,10 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let sqlite: Arc<dyn Database> = Arc::new(db::sqlite::SqliteDb::open_dir(dir.path()).unwrap());
     let work = accounts(&*sqlite, batches).await;
-    let f = through_server(sqlite, &work).await;
+    let f = through_server(sqlite.clone(), &work).await;
     let bare = bare_sqlite(&dir.path().join("bare.sqlite"), &work);
     report("sqlite", &f, bare, 2_000.0);
+    export_figures("sqlite", sqlite).await;
 
     match database {
         Some(url) => {
@@ -312,9 +381,10 @@ async fn main() {
             let pg: Arc<dyn Database> =
                 Arc::new(db::postgres::PgDb::open_config(cfg).await.unwrap());
             let work = accounts(&*pg, batches).await;
-            let f = through_server(pg, &work).await;
+            let f = through_server(pg.clone(), &work).await;
             let bare = bare_postgres(&url, &work).await;
             report("postgresql", &f, bare, 700.0);
+            export_figures("postgresql", pg).await;
         }
         None => println!(
             "postgresql skipped: give --database postgres://... or set CANVASS_TEST_POSTGRES_URL"
