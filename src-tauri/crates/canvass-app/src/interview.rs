@@ -215,15 +215,20 @@ impl App {
     /// The studies this device can start: the newest installed version of each.
     pub fn studies(&self) -> Vec<StudyView> {
         let forms = self.forms();
-        let mut out: Vec<StudyView> = Vec::new();
+        // The newest installed version describes a study. Only it is built into an
+        // instance (to count its questions): a study with many versions of a
+        // 2,000-question form would otherwise build every one at each home screen.
+        let mut newest: Vec<&Arc<Questionnaire>> = Vec::new();
         for f in &forms {
-            let view = study_view(f, self.clock.as_ref());
-            match out.iter_mut().find(|s| s.id == view.id) {
-                Some(existing) => *existing = view,
-                None => out.push(view),
+            match newest.iter_mut().find(|n| n.id == f.id) {
+                Some(n) => *n = f,
+                None => newest.push(f),
             }
         }
-        out
+        newest
+            .into_iter()
+            .map(|f| study_view(f, self.clock.as_ref()))
+            .collect()
     }
 
     /// Starts a new interview of `study_id` on its first question, with a new paradata session.
