@@ -48,6 +48,9 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Most items in one batch (413 `too_large` above it).
     pub max_items: usize,
+    /// Largest attachment body, in bytes (413 `too_large` above it); the devices'
+    /// own cap unless lowered, as a proxy in front of the server may do.
+    pub max_attachment_bytes: usize,
 }
 
 impl Default for Limits {
@@ -56,6 +59,7 @@ impl Default for Limits {
         Limits {
             max_body_bytes: 4 * 1024 * 1024,
             max_items: 1000,
+            max_attachment_bytes: canvass_protocol::MAX_ATTACHMENT_BYTES,
         }
     }
 }
@@ -93,6 +97,7 @@ pub fn system_now_ms() -> i64 {
 /// The HTTP application.
 pub fn app(state: AppState) -> Router {
     let limit = state.limits.max_body_bytes;
+    let attachment_limit = state.limits.max_attachment_bytes;
     Router::new()
         .route("/v1/health", get(|| async { "ok" }))
         .route("/v1/login", post(routes::login))
@@ -118,9 +123,7 @@ pub fn app(state: AppState) -> Router {
             "/v1/attachments/{hash}",
             axum::routing::put(routes::put_attachment)
                 .get(routes::get_attachment)
-                .layer(DefaultBodyLimit::max(
-                    canvass_protocol::MAX_ATTACHMENT_BYTES,
-                )),
+                .layer(DefaultBodyLimit::max(attachment_limit)),
         )
         .fallback(routes::not_found)
         // The limit applies to the decompressed body, so a small gzip bomb cannot blow past it.

@@ -492,7 +492,7 @@ pub async fn put_attachment(
     let body = body.map_err(|rej| {
         if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::TooLarge {
-                limit: canvass_protocol::MAX_ATTACHMENT_BYTES,
+                limit: s.limits.max_attachment_bytes,
             }
         } else {
             ApiError::BadRequest {

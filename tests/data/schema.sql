@@ -70,7 +70,7 @@ CREATE TABLE attachment_blobs (
     data        BLOB NOT NULL,
     stored_at   INTEGER NOT NULL,
     uploaded_at INTEGER
-);
+, refused_at INTEGER);
 CREATE TABLE cati_appointments (
     id          TEXT PRIMARY KEY NOT NULL,
     study_id    TEXT NOT NULL,

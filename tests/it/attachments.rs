@@ -458,3 +458,56 @@ crate::both_backends!(
     attachment_sync,
     attachments_reach_the_server_once_and_only_the_team_reads_them
 );
+
+/// A file over the server's attachment limit (a proxy in front of the server may
+/// set a lower one than the devices') is refused once, stays on the device, and is
+/// not sent whole again at every pass; a day later it is offered once more.
+async fn a_file_refused_as_too_large_is_not_resent_at_every_pass(
+    b: crate::sync_harness::Backend,
+    name: &str,
+) {
+    use crate::sync_harness::{Device, TestServer};
+    let limits = canvass_server::Limits {
+        max_attachment_bytes: PNG.len() - 1,
+        ..canvass_server::Limits::default()
+    };
+    let server = TestServer::start_with(b, name, limits).await;
+    server.add_user("ines", "interviewer", Some("north")).await;
+    let dev = Device::new();
+    let id = at_photo(&dev.app);
+    complete_with_photo(&dev.app, &id, PNG);
+    dev.login(&server.url, "ines").await;
+    let refusals = |s: &canvass_app::SyncSummary| -> Vec<String> {
+        s.rejected.iter().map(|r| r.status.clone()).collect()
+    };
+
+    let first = dev.sync().await;
+    assert_eq!(
+        first.accepted, 1,
+        "the interview itself goes through: {first:?}"
+    );
+    assert_eq!(first.attachments_sent, 0, "{first:?}");
+    assert_eq!(refusals(&first), ["too_large"], "{first:?}");
+
+    dev.clock.advance(60_000);
+    let again = dev.sync().await;
+    assert!(refusals(&again).is_empty(), "not sent again: {again:?}");
+
+    dev.clock.advance(canvass_sync::RETRY_REFUSED_MS);
+    let later = dev.sync().await;
+    assert_eq!(
+        refusals(&later),
+        ["too_large"],
+        "offered once more: {later:?}"
+    );
+    assert!(dev
+        .app
+        .interview_attachments(&id)
+        .unwrap()
+        .iter()
+        .all(|a| !a.uploaded));
+}
+crate::both_backends!(
+    attachment_refused,
+    a_file_refused_as_too_large_is_not_resent_at_every_pass
+);

@@ -225,6 +225,7 @@ async fn a_413_splits_the_batch_until_it_fits(b: Backend, name: &str) {
     let limits = Limits {
         max_body_bytes: 3 * largest_payload(&dev) + 600,
         max_items: 1000,
+        ..Limits::default()
     };
     let server = TestServer::start_with(b, name, limits).await;
     server.add_user("ines", "interviewer", Some("north")).await;
@@ -260,6 +261,7 @@ async fn one_item_too_large_is_rejected_and_blocks_nothing(b: Backend, name: &st
     let limits = Limits {
         max_body_bytes: limit,
         max_items: 1000,
+        ..Limits::default()
     };
     let server = TestServer::start_with(b, name, limits).await;
     server.add_user("ines", "interviewer", Some("north")).await;
@@ -638,6 +640,7 @@ async fn progress_counts_every_batch_and_every_split(b: Backend, name: &str) {
     let limits = Limits {
         max_body_bytes: 3 * largest_payload(&dev) + 600,
         max_items: 1000,
+        ..Limits::default()
     };
     let server = TestServer::start_with(b, name, limits).await;
     server.add_user("ines", "interviewer", Some("north")).await;

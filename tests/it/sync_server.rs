@@ -449,6 +449,7 @@ async fn bodies_over_the_limit_get_413_and_gzip_works_both_ways(b: Backend, name
         Limits {
             max_body_bytes: 600,
             max_items: 2,
+            ..Limits::default()
         },
     )
     .await;

@@ -134,18 +134,31 @@ impl Store {
     }
 
     /// Hashes of files of completed interviews that the server has not confirmed yet, with their sizes.
-    pub fn attachments_to_upload(&self) -> Result<Vec<(String, i64)>> {
+    ///
+    /// A blob the server refused as too large at or after `refused_since` (Unix ms)
+    /// is left out, so it is not sent whole again at every pass.
+    pub fn attachments_to_upload(&self, refused_since: i64) -> Result<Vec<(String, i64)>> {
         let mut s = self.conn.prepare_cached(
             "SELECT DISTINCT b.hash, b.size FROM attachment_blobs AS b
              JOIN interview_attachments AS a ON a.hash = b.hash
              JOIN interviews AS i ON i.id = a.interview_id
              WHERE b.uploaded_at IS NULL AND i.status = 'completed'
+               AND (b.refused_at IS NULL OR b.refused_at < ?1)
              ORDER BY b.hash",
         )?;
         let rows = s
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map([refused_since], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// Records that the server refused this blob as too large at `now_ms`.
+    pub fn mark_attachment_refused(&self, hash: &str, now_ms: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE attachment_blobs SET refused_at = ?2 WHERE hash = ?1",
+            params![hash, now_ms],
+        )?;
+        Ok(())
     }
 
     /// Records that the server holds these blobs, so no later sync sends them again.

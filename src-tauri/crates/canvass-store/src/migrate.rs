@@ -68,6 +68,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0012_team_pull_cursor",
         sql: include_str!("../../../../migrations/0012_team_pull_cursor.sql"),
     },
+    Migration {
+        name: "0013_attachment_refusals",
+        sql: include_str!("../../../../migrations/0013_attachment_refusals.sql"),
+    },
 ];
 
 /// Brings `conn` to the latest schema in `migrations`, all or nothing.

@@ -6,7 +6,8 @@
 //! lost response answers `added: false` and changes nothing. A blob is marked
 //! uploaded locally only after the server confirmed it, so a cut connection
 //! leaves it to the next pass. A 413 is reported for that file alone (it stays
-//! on the device) and never stops the others.
+//! on the device) and never stops the others; the file is then left alone for
+//! a day instead of being sent whole again at every pass.
 
 use canvass_protocol::{AttachmentHashes, AttachmentStored, AttachmentsMissing};
 use canvass_store::Store;
@@ -15,6 +16,10 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use crate::client::{check, json, Server};
 use crate::error::{Error, Result};
 use crate::pass::{PassSummary, Rejection};
+
+/// How long a file the server refused as too large is left alone before one more try
+/// (the limit may have been raised meanwhile).
+pub const RETRY_REFUSED_MS: i64 = 24 * 3_600_000;
 
 /// At most this many hashes per `missing` question.
 const ASK_AT_ONCE: usize = 500;
@@ -65,7 +70,7 @@ pub(crate) async fn upload(
     now: i64,
     s: &mut PassSummary,
 ) -> Result<()> {
-    let pending = store.attachments_to_upload()?;
+    let pending = store.attachments_to_upload(now.saturating_sub(RETRY_REFUSED_MS))?;
     for chunk in pending.chunks(ASK_AT_ONCE) {
         let hashes: Vec<String> = chunk.iter().map(|(h, _)| h.clone()).collect();
         let missing = server.attachments_missing(token, &hashes).await?;
@@ -87,13 +92,16 @@ pub(crate) async fn upload(
                     s.bytes_sent += size;
                     store.mark_attachments_uploaded(std::slice::from_ref(&hash), now)?;
                 }
-                Err(Error::TooLarge { message }) => s.rejected.push(Rejection {
-                    id: hash,
-                    status: "too_large".into(),
-                    reason: format!(
-                        "an attachment of {size} bytes is larger than the server accepts ({message}); it stays on this device"
-                    ),
-                }),
+                Err(Error::TooLarge { message }) => {
+                    store.mark_attachment_refused(&hash, now)?;
+                    s.rejected.push(Rejection {
+                        id: hash,
+                        status: "too_large".into(),
+                        reason: format!(
+                            "an attachment of {size} bytes is larger than the server accepts ({message}); it stays on this device, and is offered again in a day"
+                        ),
+                    });
+                }
                 Err(e) => return Err(e),
             }
         }

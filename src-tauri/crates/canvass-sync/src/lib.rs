@@ -16,6 +16,7 @@ mod pass;
 mod plan;
 mod review;
 
+pub use attachments::RETRY_REFUSED_MS;
 pub use client::{Server, DEFAULT_TIMEOUT};
 pub use error::{chain, Error, Result};
 pub use pass::{
