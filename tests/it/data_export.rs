@@ -11,7 +11,7 @@ use std::path::Path;
 use canvass_app::export::data::{
     export_data, export_data_with_progress, DataExportOptions, DataFormat,
 };
-use canvass_app::{App, ErrorKind};
+use canvass_app::{App, ErrorKind, FixedClock};
 
 use crate::support::{repo_root, TempDb};
 
@@ -23,7 +23,14 @@ fn study(db: &TempDb) -> (App, Vec<String>) {
     let (app, clock) = db.app();
     let bytes = std::fs::read(repo_root().join("tests/data/export/data/survey.xml")).unwrap();
     app.install_form(&bytes, "survey.xml").unwrap();
+    let ids = answer_study(&app, &clock);
+    (app, ids)
+}
 
+/// Answers the survey's three interviews on `app` (two completed, one left as a draft),
+/// moving `clock` a minute between them; returns the two completed ids in export order.
+/// The server's data-export test answers the same interviews on a synced device.
+pub(crate) fn answer_study(app: &App, clock: &FixedClock) -> Vec<String> {
     let a = app.start_interview(STUDY).unwrap().interview_id;
     app.record_answer(&a, "/data/nps", "9").unwrap();
     app.record_answer(&a, "/data/sat", "1").unwrap();
@@ -57,7 +64,7 @@ fn study(db: &TempDb) -> (App, Vec<String>) {
 
     let mut ids = vec![a, b];
     ids.sort();
-    (app, ids)
+    ids
 }
 
 /// The file's text with interview ids replaced by `<A>`, `<B>` in export order.

@@ -215,39 +215,13 @@ async fn the_server_exports_what_the_device_exports(b: Backend, name: &str) {
     let out = tempfile::tempdir().unwrap();
     let out = out.path().to_owned();
 
-    // The device answers as data_export::study does.
+    // The device answers the same interviews as the device-side export tests, the
+    // third left as a draft, which never reaches the server.
     let app = &field.app;
-    let a = app.start_interview(STUDY).unwrap().interview_id;
-    app.record_answer(&a, "/data/nps", "9").unwrap();
-    app.record_answer(&a, "/data/sat", "1").unwrap();
-    app.record_answer(&a, "/data/why", "price speed").unwrap();
-    // `why` stays stored on the device but is hidden: neither export may show it.
-    app.record_answer(&a, "/data/sat", "2").unwrap();
-    app.record_answer(&a, "/data/comment", "Fine, \"mostly\"")
-        .unwrap();
-    app.record_answer(&a, "/data/member[1]/name", "Anna")
-        .unwrap();
-    app.record_answer(&a, "/data/member[1]/age", "34").unwrap();
-    app.record_answer(&a, "/data/member[1]/works", "1").unwrap();
-    app.add_repeat(&a, "/data/member").unwrap();
-    app.record_answer(&a, "/data/member[2]/name", "Bo").unwrap();
-    app.record_answer(&a, "/data/member[2]/age", "20").unwrap();
-    app.record_answer(&a, "/data/member[2]/works", "0").unwrap();
-    app.record_answer(&a, "/data/member[2]/age", "10").unwrap();
-    app.complete_interview(&a).unwrap();
-    field.clock.advance(60_000);
-    let bb = app.start_interview(STUDY).unwrap().interview_id;
-    app.record_answer(&bb, "/data/nps", "3").unwrap();
-    app.record_answer(&bb, "/data/sat", "1").unwrap();
-    app.record_answer(&bb, "/data/why", "staff").unwrap();
-    app.complete_interview(&bb).unwrap();
-    field.clock.advance(60_000);
-    // A draft never reaches the server.
-    let c = app.start_interview(STUDY).unwrap().interview_id;
-    app.record_answer(&c, "/data/nps", "10").unwrap();
+    let ids = crate::data_export::answer_study(app, &field.clock);
+    // Ids are time-ordered and a minute apart, so export order is answering order.
+    let (a, bb) = (ids[0].clone(), ids[1].clone());
     assert_eq!(field.sync().await.accepted, 2);
-    let mut ids = vec![a.clone(), bb.clone()];
-    ids.sort();
 
     // Every format, codes in the default language and labels in Ukrainian: the same files.
     for (ext, format) in FORMATS {
