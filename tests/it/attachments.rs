@@ -343,9 +343,35 @@ async fn attachments_reach_the_server_once_and_only_the_team_reads_them(
     let hash = sha256_hex(PNG);
 
     dev.login(&server.url, "ines").await;
-    let s = dev.sync().await;
+    let seen = std::sync::Mutex::new(Vec::<canvass_app::SyncProgress>::new());
+    let report = |p: &canvass_app::SyncProgress| seen.lock().unwrap().push(p.clone());
+    let s = dev
+        .app
+        .sync_reporting(canvass_app::SyncOptions::default(), &report)
+        .await
+        .unwrap();
     assert_eq!((s.outcome, s.accepted), (SyncOutcome::Ok, 2), "{s:?}");
     assert_eq!(s.attachments_sent, 1, "{s:?}");
+    // The file is reported before the interviews that name it: one file of PNG's size.
+    let seen = seen.into_inner().unwrap();
+    let files: Vec<(usize, usize, usize, usize)> = seen
+        .iter()
+        .filter(|p| p.stage == canvass_app::SyncStage::Uploading)
+        .map(|p| {
+            (
+                p.files_done,
+                p.files_planned,
+                p.file_bytes_done,
+                p.file_bytes_planned,
+            )
+        })
+        .collect();
+    assert_eq!(files, [(0, 1, 0, PNG.len()), (1, 1, PNG.len(), PNG.len())]);
+    assert_eq!(
+        seen[0].stage,
+        canvass_app::SyncStage::Uploading,
+        "{seen:#?}"
+    );
     assert_eq!(
         server.db.attachment(Some("north"), &hash).await.unwrap(),
         Some(PNG.to_vec())

@@ -27,6 +27,8 @@ addMessages({
       `Sending batch ${formatNumber(Math.min(done + 1, planned))} of ${formatNumber(planned)} · ${formatNumber(items)} of ${formatNumber(total)} items on the server`,
     "sync.progress_pull": (n) => plural(n, { one: "Receiving what is new · {n} change so far", other: "Receiving what is new · {n} changes so far" }),
     "sync.progress_label": "Sync progress",
+    "sync.progress_upload": (done, planned, sent, size) =>
+      `Sending photos and files · ${formatNumber(Math.min(done + 1, planned))} of ${formatNumber(planned)} · ${sent} of ${size} sent`,
     "sync.counts": (pending, acked, rejected) =>
       `Waiting: ${formatNumber(pending)} · On the server: ${formatNumber(acked)} · Refused: ${formatNumber(rejected)}`,
     "sync.last_pass": (when) => `Last sync: ${when}`,
@@ -85,6 +87,8 @@ addMessages({
       `Надсилаємо пакет ${formatNumber(Math.min(done + 1, planned))} з ${formatNumber(planned)} · ${formatNumber(items)} з ${formatNumber(total)} записів уже на сервері`,
     "sync.progress_pull": (n) => plural(n, { one: "Отримуємо нове · поки {n} зміна", few: "Отримуємо нове · поки {n} зміни", many: "Отримуємо нове · поки {n} змін", other: "Отримуємо нове · поки {n} зміни" }),
     "sync.progress_label": "Хід синхронізації",
+    "sync.progress_upload": (done, planned, sent, size) =>
+      `Надсилаємо фото й файли · ${formatNumber(Math.min(done + 1, planned))} з ${formatNumber(planned)} · надіслано ${sent} з ${size}`,
     "sync.counts": (pending, acked, rejected) =>
       `Очікує: ${formatNumber(pending)} · На сервері: ${formatNumber(acked)} · Відхилено: ${formatNumber(rejected)}`,
     "sync.last_pass": (when) => `Остання синхронізація: ${when}`,
@@ -143,6 +147,8 @@ addMessages({
       `Отправляем пакет ${formatNumber(Math.min(done + 1, planned))} из ${formatNumber(planned)} · ${formatNumber(items)} из ${formatNumber(total)} записей уже на сервере`,
     "sync.progress_pull": (n) => plural(n, { one: "Получаем новое · пока {n} изменение", few: "Получаем новое · пока {n} изменения", many: "Получаем новое · пока {n} изменений", other: "Получаем новое · пока {n} изменения" }),
     "sync.progress_label": "Ход синхронизации",
+    "sync.progress_upload": (done, planned, sent, size) =>
+      `Отправляем фото и файлы · ${formatNumber(Math.min(done + 1, planned))} из ${formatNumber(planned)} · отправлено ${sent} из ${size}`,
     "sync.counts": (pending, acked, rejected) =>
       `Ожидает: ${formatNumber(pending)} · На сервере: ${formatNumber(acked)} · Отклонено: ${formatNumber(rejected)}`,
     "sync.last_pass": (when) => `Последняя синхронизация: ${when}`,

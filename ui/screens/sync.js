@@ -20,6 +20,8 @@ function renderSyncIndicator(s) {
     const p = s.progress;
     if (state === "syncing" && p && p.stage === "pushing" && p.items_planned > 0) {
       text += ` ${formatNumber(p.items_done)}/${formatNumber(p.items_planned)}`;
+    } else if (state === "syncing" && p && p.stage === "uploading" && p.files_planned > 0) {
+      text += ` ${formatNumber(p.files_done)}/${formatNumber(p.files_planned)}`;
     }
   }
   const pending = s ? s.pending : 0;
@@ -41,14 +43,20 @@ async function refreshSyncIndicator() {
 
 /**
  * What a running pass has done, from the status's `progress` (absent before the
- * pass reports): the batch being sent and the items already answered for, then
- * the changes received. The bar is determinate only while sending, where the
- * total is known.
+ * pass reports): the photos and files being sent (by bytes, as one photo can
+ * take minutes on a field connection), the batch being sent and the items
+ * already answered for, then the changes received. The bar is determinate
+ * only while sending, where the total is known.
  */
 function syncProgress(p) {
   let text = t("sync.running");
   let bar = el("progress", { id: "sync-progress-bar", "aria-label": t("sync.progress_label") });
-  if (p && p.stage === "pushing" && p.items_planned > 0) {
+  if (p && p.stage === "uploading" && p.files_planned > 0) {
+    text = t("sync.progress_upload", p.files_done, p.files_planned, attachSize(p.file_bytes_done), attachSize(p.file_bytes_planned));
+    bar = el("progress", {
+      id: "sync-progress-bar", max: Math.max(p.file_bytes_planned, 1), value: p.file_bytes_done, "aria-label": t("sync.progress_label"),
+    });
+  } else if (p && p.stage === "pushing" && p.items_planned > 0) {
     text = t("sync.progress_push", p.batches_done, p.batches_planned, p.items_done, p.items_planned);
     bar = el("progress", {
       id: "sync-progress-bar", max: p.items_planned, value: p.items_done, "aria-label": t("sync.progress_label"),

@@ -11,7 +11,7 @@ const ATTACH_MAX_BYTES = 10 * 1024 * 1024;
 function attachSize(bytes) {
   return bytes >= 1024 * 1024
     ? t("capi.attach.size_mb", formatNumber(Math.round(bytes / 104857.6) / 10))
-    : t("capi.attach.size_kb", formatNumber(Math.max(1, Math.ceil(bytes / 1024))));
+    : t("capi.attach.size_kb", formatNumber(bytes === 0 ? 0 : Math.max(1, Math.ceil(bytes / 1024))));
 }
 
 /** Standard base64 of an ArrayBuffer, in slices so a large file never overflows the call stack. */

@@ -15,7 +15,7 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 
 use crate::client::{check, json, Server};
 use crate::error::{Error, Result};
-use crate::pass::{PassSummary, Rejection};
+use crate::pass::{PassSummary, Progress, ProgressSink, Rejection};
 
 /// How long a file the server refused as too large is left alone before one more try
 /// (the limit may have been raised meanwhile).
@@ -62,15 +62,33 @@ impl Server {
     }
 }
 
-/// Uploads what the server lacks of this device's completed interviews' attachments.
+/// Uploads what the server lacks of this device's completed interviews' attachments,
+/// reporting each settled file in `at` (stage `Uploading`) when any file is waiting.
 pub(crate) async fn upload(
     server: &Server,
     token: &str,
     store: &mut Store,
     now: i64,
     s: &mut PassSummary,
+    at: &mut Progress,
+    progress: ProgressSink<'_>,
 ) -> Result<()> {
     let pending = store.attachments_to_upload(now.saturating_sub(RETRY_REFUSED_MS))?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let size_of = |hash: &str| -> usize {
+        pending
+            .iter()
+            .find(|(h, _)| h == hash)
+            .map_or(0, |(_, n)| usize::try_from(*n).unwrap_or(0))
+    };
+    at.files_planned = pending.len();
+    at.file_bytes_planned = pending
+        .iter()
+        .map(|(_, n)| usize::try_from(*n).unwrap_or(0))
+        .sum();
+    progress(at);
     for chunk in pending.chunks(ASK_AT_ONCE) {
         let hashes: Vec<String> = chunk.iter().map(|(h, _)| h.clone()).collect();
         let missing = server.attachments_missing(token, &hashes).await?;
@@ -81,6 +99,11 @@ pub(crate) async fn upload(
             .cloned()
             .collect();
         store.mark_attachments_uploaded(&held, now)?;
+        if !held.is_empty() {
+            at.files_done += held.len();
+            at.file_bytes_done += held.iter().map(|h| size_of(h)).sum::<usize>();
+            progress(at);
+        }
         for hash in missing {
             let Some(bytes) = store.attachment_bytes(&hash)? else {
                 continue;
@@ -104,6 +127,9 @@ pub(crate) async fn upload(
                 }
                 Err(e) => return Err(e),
             }
+            at.files_done += 1;
+            at.file_bytes_done += size;
+            progress(at);
         }
     }
     Ok(())

@@ -54,6 +54,9 @@ impl Default for PassOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
+    /// Photo, audio and file answers are going to the server, before the
+    /// interviews that name them; reported only when files are waiting.
+    Uploading,
     /// Batches of outbox rows are going to the server.
     Pushing,
     /// Pages of changes are coming from the server.
@@ -76,6 +79,13 @@ pub struct Progress {
     pub bytes_sent: usize,
     /// Changes pulled so far.
     pub changes: usize,
+    /// Files settled so far (sent, found already on the server, or refused) of those waiting.
+    pub files_done: usize,
+    pub files_planned: usize,
+    /// The bytes of those files: a photo can take minutes on a field connection,
+    /// so the bar follows bytes rather than files.
+    pub file_bytes_done: usize,
+    pub file_bytes_planned: usize,
 }
 
 /// Receives a pass's progress; it must return quickly, since the pass waits for it.
@@ -263,8 +273,21 @@ async fn push_and_pull(
         return Err(Error::NotSignedIn);
     };
     let server = Server::new(url, opts.timeout)?;
+    let mut at = Progress {
+        stage: Stage::Uploading,
+        batches_done: 0,
+        batches_planned: 0,
+        items_done: 0,
+        items_planned: 0,
+        bytes_sent: 0,
+        changes: 0,
+        files_done: 0,
+        files_planned: 0,
+        file_bytes_done: 0,
+        file_bytes_planned: 0,
+    };
     // Attachments first, so the server holds every file an interview it accepts refers to.
-    crate::attachments::upload(&server, token, store, now, s).await?;
+    crate::attachments::upload(&server, token, store, now, s, &mut at, progress).await?;
     // Supervisors' decisions go one by one to their own endpoint, which checks role and team.
     let (decisions, due): (Vec<OutboxEntry>, Vec<OutboxEntry>) = store
         .due_outbox(due_by)?
@@ -272,15 +295,9 @@ async fn push_and_pull(
         .partition(|e| e.kind == crate::review::DECISION_KIND);
     crate::review::push_decisions(store, &server, token, decisions, now, opts.seed, s).await?;
     let mut queue: VecDeque<Batch> = plan(&due, opts.limits).into();
-    let mut at = Progress {
-        stage: Stage::Pushing,
-        batches_done: 0,
-        batches_planned: queue.len(),
-        items_done: 0,
-        items_planned: queue.iter().map(|b| b.items.len()).sum(),
-        bytes_sent: 0,
-        changes: 0,
-    };
+    at.stage = Stage::Pushing;
+    at.batches_planned = queue.len();
+    at.items_planned = queue.iter().map(|b| b.items.len()).sum();
     progress(&at);
     while let Some(mut batch) = queue.pop_front() {
         let items = batch.items.len();
