@@ -471,24 +471,7 @@ async fn execute(
             let summary = crate::export_data::export_data(db, options, &dir)
                 .await
                 .map_err(show)?;
-            writeln!(
-                out,
-                "exported {} interviews ({} rows, {} answers) to {} file(s) in {}",
-                summary.interviews,
-                summary.rows,
-                summary.answers,
-                summary.files.len(),
-                dir.display()
-            )
-            .map_err(|e| e.to_string())?;
-            if summary.truncated > 0 {
-                writeln!(
-                    out,
-                    "warning: {} text values were longer than the format holds and were cut",
-                    summary.truncated
-                )
-                .map_err(|e| e.to_string())?;
-            }
+            write!(out, "{}", summary.report(&dir)).map_err(|e| e.to_string())?;
             Ok(())
         }
     }

@@ -60,24 +60,7 @@ pub fn export_data(args: &DataArgs, out: &mut dyn Write) -> Result<u8, String> {
     let app = super::open_existing(&args.db)?;
     let summary = export_data_with_progress(&app, &options, &args.out, &mut |_, _| true)
         .map_err(|e| super::describe(&e))?;
-    writeln!(
-        out,
-        "exported {} interviews ({} rows, {} answers) to {} file(s) in {}",
-        summary.interviews,
-        summary.rows,
-        summary.answers,
-        summary.files.len(),
-        args.out.display()
-    )
-    .map_err(|e| e.to_string())?;
-    if summary.truncated > 0 {
-        writeln!(
-            out,
-            "warning: {} text values were longer than the format holds and were cut",
-            summary.truncated
-        )
-        .map_err(|e| e.to_string())?;
-    }
+    write!(out, "{}", summary.report(&args.out)).map_err(|e| e.to_string())?;
     Ok(0)
 }
 

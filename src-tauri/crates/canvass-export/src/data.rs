@@ -104,6 +104,28 @@ pub struct DataExportSummary {
     pub truncated: usize,
 }
 
+impl DataExportSummary {
+    /// What the command lines print after an export into `dir`: the counts, and a
+    /// warning line when text values were cut.
+    pub fn report(&self, dir: &Path) -> String {
+        let mut text = format!(
+            "exported {} interviews ({} rows, {} answers) to {} file(s) in {}\n",
+            self.interviews,
+            self.rows,
+            self.answers,
+            self.files.len(),
+            dir.display()
+        );
+        if self.truncated > 0 {
+            text.push_str(&format!(
+                "warning: {} text values were longer than the format holds and were cut\n",
+                self.truncated
+            ));
+        }
+        text
+    }
+}
+
 /// Interviews a source should read per page; each page reports progress and may be cancelled.
 pub const PAGE: usize = 500;
 
