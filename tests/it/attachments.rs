@@ -197,7 +197,11 @@ fn the_roster_table_lists_every_member_and_jumps_to_one() {
     let id = at_photo(&app);
     app.record_answer(&id, "/data/member[2]/works", "1")
         .unwrap();
-    let t = app.roster_table(&id).unwrap().expect("inside the roster");
+    let t = app
+        .screen(&id)
+        .unwrap()
+        .roster_table
+        .expect("inside the roster");
     assert_eq!(t.label, "Household member");
     assert_eq!(
         t.columns,
@@ -222,7 +226,7 @@ fn the_roster_table_lists_every_member_and_jumps_to_one() {
         ]
     );
     assert_eq!(t.current, 2);
-    // The screen carries the same table, so the window draws it with the question.
+    // Every screen carries the table, so the window draws it with the question.
     let answered = app
         .record_answer(&id, "/data/member[2]/works", "1")
         .unwrap();
@@ -232,7 +236,10 @@ fn the_roster_table_lists_every_member_and_jumps_to_one() {
         .unwrap();
     assert_eq!(s.roster_table.as_ref().map(|t| t.current), Some(4));
     assert_eq!(s.question.unwrap().path, "/data/member[4]/name");
-    assert_eq!(app.roster_table(&id).unwrap().unwrap().current, 4);
+    assert_eq!(
+        app.screen(&id).unwrap().roster_table.map(|t| t.current),
+        Some(4)
+    );
     // Outside the roster there is no table.
     let outside = app.jump_to_item(&id, "/data/hh_size").unwrap();
     assert_eq!(outside.question.unwrap().path, "/data/hh_size");

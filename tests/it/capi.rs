@@ -635,7 +635,6 @@ fn the_cli_imports_lists_and_records_visits_on_a_fixed_clock() {
 /// one roster member per person (`repeat_count`), a work question asked only
 /// of members aged 15 or more, and a private income section for self-completion.
 pub fn household_form() -> Vec<u8> {
-    use rust_xlsxwriter::Workbook;
     let survey: &[&[&str]] = &[
         &[
             "type",
@@ -734,23 +733,11 @@ pub fn household_form() -> Vec<u8> {
         &["form_id", "version", "form_title"],
         &["household_capi", "1", "Household survey"],
     ];
-    let mut wb = Workbook::new();
-    for (name, rows) in [
+    crate::support::xlsform(&[
         ("survey", survey),
         ("choices", choices),
         ("settings", settings),
-    ] {
-        let ws = wb.add_worksheet();
-        ws.set_name(name).unwrap();
-        for (r, row) in rows.iter().enumerate() {
-            for (c, cell) in row.iter().enumerate() {
-                if !cell.is_empty() {
-                    ws.write_string(r as u32, c as u16, *cell).unwrap();
-                }
-            }
-        }
-    }
-    wb.save_to_buffer().unwrap()
+    ])
 }
 
 /// The assignment list of the household tests.

@@ -544,7 +544,6 @@ fn leased_cases_stay_with_their_device_and_appointments_reject_the_past() {
 
 /// A small telephone questionnaire reading the case's `company` and `region`.
 fn preload_form() -> Vec<u8> {
-    let mut wb = rust_xlsxwriter::Workbook::new();
     let sheets: [(&str, &[&[&str]]); 2] = [
         (
             "survey",
@@ -572,16 +571,7 @@ fn preload_form() -> Vec<u8> {
         ),
         ("settings", &[&["form_id", "version"], &["pre", "1"]]),
     ];
-    for (name, rows) in sheets {
-        let ws = wb.add_worksheet();
-        ws.set_name(name).unwrap();
-        for (r, row) in rows.iter().enumerate() {
-            for (c, cell) in row.iter().enumerate() {
-                ws.write_string(r as u32, c as u16, *cell).unwrap();
-            }
-        }
-    }
-    wb.save_to_buffer().unwrap()
+    crate::support::xlsform(&sheets)
 }
 
 #[test]

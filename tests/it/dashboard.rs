@@ -40,23 +40,11 @@ fn workbook() -> Vec<u8> {
         &["form_id", "version", "form_title"],
         &[STUDY, "1", "CX dash"],
     ];
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    for (name, rows) in [
+    crate::support::xlsform(&[
         ("survey", survey),
         ("choices", choices),
         ("settings", settings),
-    ] {
-        let ws = wb.add_worksheet();
-        ws.set_name(name).unwrap();
-        for (r, row) in rows.iter().enumerate() {
-            for (c, cell) in row.iter().enumerate() {
-                if !cell.is_empty() {
-                    ws.write_string(r as u32, c as u16, *cell).unwrap();
-                }
-            }
-        }
-    }
-    wb.save_to_buffer().unwrap()
+    ])
 }
 
 fn close(actual: Option<f64>, expected: f64, what: &str) {
@@ -271,20 +259,13 @@ fn a_question_named_nps_is_read_without_the_column() {
 /// warning that names its cell and leaves the question unmarked.
 #[test]
 fn the_metric_column_is_read_and_unknown_values_are_named() {
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("survey").unwrap();
-    let rows: [[&str; 4]; 3] = [
-        ["type", "name", "label", "canvass::metric"],
-        ["integer", "rec", "Recommend?", "NPS"],
-        ["integer", "eff", "Effort?", "npx"],
+    let survey: &[&[&str]] = &[
+        &["type", "name", "label", "canvass::metric"],
+        &["integer", "rec", "Recommend?", "NPS"],
+        &["integer", "eff", "Effort?", "npx"],
     ];
-    for (r, row) in rows.iter().enumerate() {
-        for (c, cell) in row.iter().enumerate() {
-            ws.write_string(r as u32, c as u16, *cell).unwrap();
-        }
-    }
-    let import = canvass_form::import_form(&wb.save_to_buffer().unwrap(), "metric.xlsx");
+    let bytes = crate::support::xlsform(&[("survey", survey)]);
+    let import = canvass_form::import_form(&bytes, "metric.xlsx");
     let form = import.form.as_ref().unwrap();
     let metric = |name: &str| form.nodes[form.by_name(name)[0]].metric.clone();
     assert_eq!(metric("rec").as_deref(), Some("nps"));

@@ -16,7 +16,6 @@ const ESCAPE: char = '\u{E00C}';
 
 /// A one-question telephone questionnaire that pipes the case's company into its label.
 fn form() -> Vec<u8> {
-    let mut wb = rust_xlsxwriter::Workbook::new();
     let sheets: [(&str, &[&[&str]]); 3] = [
         (
             "survey",
@@ -47,16 +46,7 @@ fn form() -> Vec<u8> {
             ],
         ),
     ];
-    for (name, rows) in sheets {
-        let ws = wb.add_worksheet();
-        ws.set_name(name).unwrap();
-        for (r, row) in rows.iter().enumerate() {
-            for (c, cell) in row.iter().enumerate() {
-                ws.write_string(r as u32, c as u16, *cell).unwrap();
-            }
-        }
-    }
-    wb.save_to_buffer().unwrap()
+    crate::support::xlsform(&sheets)
 }
 
 async fn on_case(client: &fantoccini::Client, id: &str) -> TestResult {

@@ -51,7 +51,6 @@ const LANGS: [Lang; 3] = [
 
 /// A one-question telephone questionnaire.
 fn phone_form() -> Vec<u8> {
-    let mut wb = rust_xlsxwriter::Workbook::new();
     let sheets: [(&str, &[&[&str]]); 3] = [
         (
             "survey",
@@ -80,16 +79,7 @@ fn phone_form() -> Vec<u8> {
             ],
         ),
     ];
-    for (name, rows) in sheets {
-        let ws = wb.add_worksheet();
-        ws.set_name(name).unwrap();
-        for (r, row) in rows.iter().enumerate() {
-            for (c, cell) in row.iter().enumerate() {
-                ws.write_string(r as u32, c as u16, *cell).unwrap();
-            }
-        }
-    }
-    wb.save_to_buffer().unwrap()
+    crate::support::xlsform(&sheets)
 }
 
 /// Types into the focused answer box and moves on with Enter.

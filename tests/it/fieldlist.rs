@@ -11,7 +11,6 @@ mod bigform;
 /// A two-language form (English and Arabic) with a `field-list` page whose
 /// relevance and calculation depend on its own questions, and a `table-list` grid.
 pub fn form() -> Vec<u8> {
-    let mut wb = rust_xlsxwriter::Workbook::new();
     let long = "Please tell us, in your own words and with as much detail as you would like to share, what you think about the services offered in your neighbourhood over the last twelve months, including transport, health care, schools, shops, parks and anything else that matters to you";
     let sheets: [(&str, &[&[&str]]); 3] = [
         (
@@ -164,18 +163,7 @@ pub fn form() -> Vec<u8> {
             ],
         ),
     ];
-    for (name, rows) in sheets {
-        let ws = wb.add_worksheet();
-        ws.set_name(name).unwrap();
-        for (r, row) in rows.iter().enumerate() {
-            for (c, cell) in row.iter().enumerate() {
-                if !cell.is_empty() {
-                    ws.write_string(r as u32, c as u16, *cell).unwrap();
-                }
-            }
-        }
-    }
-    wb.save_to_buffer().unwrap()
+    crate::support::xlsform(&sheets)
 }
 
 fn names(s: &Screen) -> Vec<String> {

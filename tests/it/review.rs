@@ -2,25 +2,18 @@
 //! decision authorization and idempotency, and a rejected interview coming back as revision 2.
 
 use axum::http::{Method, StatusCode};
+use canvass_app::attachments::sha256_hex;
 use canvass_app::review::ReviewFilter;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use crate::both_backends;
 use crate::sync_harness::{api_call as call, api_login as login, Backend, Device, TestServer};
-
-fn hex_sha256(s: &str) -> String {
-    Sha256::digest(s.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// One revision of interview `interview` as the device sends it, under item id `id`.
 fn revision_item(id: &str, interview: &str, revision: i64, nps: &str) -> Value {
     let payload = json!({"id": id, "interview_id": interview, "revision": revision,
         "questionnaire_id": "demo_nps", "questionnaire_version": "1", "answers": {"/data/nps": nps}});
-    json!({"id": id, "kind": "interview", "payload": payload, "payload_hash": hex_sha256(&payload.to_string())})
+    json!({"id": id, "kind": "interview", "payload": payload, "payload_hash": sha256_hex(payload.to_string().as_bytes())})
 }
 
 fn batch(device: &str, items: Vec<Value>) -> Value {

@@ -16,6 +16,7 @@
 //! (`approved` on the server, still `completed` on the device); it is aligned
 //! before comparing, and asserted on its own.
 
+use canvass_app::attachments::sha256_hex;
 use std::path::{Path, PathBuf};
 
 use canvass_app::export::data::{export_data, DataExportOptions, DataFormat};
@@ -56,18 +57,10 @@ async fn server_cli(args: Vec<String>) -> (u8, String, String) {
     .unwrap()
 }
 
-fn hex_sha256(s: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(s.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// Pushes one interview payload as a device does, through the real handler.
 async fn push(srv: &TestServer, token: &str, payload: serde_json::Value) {
     let id = payload["id"].as_str().unwrap().to_owned();
-    let hash = hex_sha256(&payload.to_string());
+    let hash = sha256_hex(payload.to_string().as_bytes());
     let (s, v) = api_call(
         &srv.state,
         axum::http::Method::POST,

@@ -32,6 +32,24 @@ impl TempDb {
 /// 2026-11-22T09:00:00Z in Unix milliseconds.
 pub const FIXED_NOW_MS: i64 = 1_795_338_000_000;
 
+/// An XLSForm workbook in memory: each `(sheet name, rows)` becomes a sheet of
+/// text cells; empty cells are left unwritten, as a spreadsheet leaves them.
+pub fn xlsform(sheets: &[(&str, &[&[&str]])]) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    for (name, rows) in sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(*name).unwrap();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                if !cell.is_empty() {
+                    ws.write_string(r as u32, c as u16, *cell).unwrap();
+                }
+            }
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
 /// The repository root (where the root Cargo.toml is).
 pub fn repo_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,6 +1,7 @@
 //! Server handlers through `app(state).oneshot(request)`: authentication, roles and teams, per-item results,
 //! `{code, message}` errors, body limits and gzip. Each body runs on both backends.
 
+use canvass_app::attachments::sha256_hex;
 use std::io::Write as _;
 use std::sync::atomic::Ordering;
 
@@ -8,7 +9,6 @@ use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use canvass_server::{AppState, Limits};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use tower::ServiceExt;
 
 use crate::both_backends;
@@ -63,18 +63,11 @@ async fn login(state: &AppState, user: &str, device: &str) -> String {
     v["token"].as_str().unwrap().to_owned()
 }
 
-fn hex_sha256(s: &str) -> String {
-    Sha256::digest(s.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// A well-formed interview item (id must be a UUID v7).
 fn item(id: &str, body: &str) -> Value {
     let payload = format!(r#"{{"id":"{id}","answers":{{"nps":"{body}"}}}}"#);
     json!({"id": id, "kind": "interview", "payload": serde_json::from_str::<Value>(&payload).unwrap(),
-           "payload_hash": hex_sha256(&serde_json::from_str::<Value>(&payload).unwrap().to_string())})
+           "payload_hash": sha256_hex(serde_json::from_str::<Value>(&payload).unwrap().to_string().as_bytes())})
 }
 
 fn batch(device: &str, items: Vec<Value>) -> Value {
@@ -329,7 +322,7 @@ async fn one_bad_item_never_fails_the_rest(b: Backend, name: &str) {
     let items = vec![
         item(ID1, "9"),
         bad_hash,
-        json!({"id": "not-a-uuid", "kind": "interview", "payload": {}, "payload_hash": hex_sha256("{}")}),
+        json!({"id": "not-a-uuid", "kind": "interview", "payload": {}, "payload_hash": sha256_hex(b"{}")}),
         bad_kind,
         item(ID1, "9"),
         item(ID1, "0"),

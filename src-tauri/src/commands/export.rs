@@ -174,5 +174,5 @@ pub async fn export_calls(
         study,
         ids: ids.unwrap_or_default(),
     };
-    blocking(move || Ok(app.export_calls_in(xlsx, &dir, &scope)?)).await
+    blocking(move || Ok(app.export_calls(xlsx, &dir, &scope)?)).await
 }

@@ -287,7 +287,7 @@ pub(crate) fn export_calls(
 ) -> Result<u8, String> {
     let app = open(db, None, false)?;
     let done = app
-        .export_calls_in(format == "xlsx", dir, scope)
+        .export_calls(format == "xlsx", dir, scope)
         .map_err(|e| describe(&e))?;
     writeln!(
         out,

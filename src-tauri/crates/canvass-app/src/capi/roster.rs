@@ -172,18 +172,6 @@ fn choice_labels(
 }
 
 impl App {
-    /// The roster table around the interview's current question, if it is inside a repeat.
-    pub fn roster_table(&self, interview_id: &str) -> Result<Option<RosterTable>> {
-        let mut inner = self.lock();
-        let row = inner.store.interview(interview_id)?;
-        ensure_open(&row)?;
-        let current = row.current_item.clone();
-        let inst = self.instance(&mut inner, &row)?;
-        Ok(current.and_then(|p| roster_table(inst, &p)))
-    }
-}
-
-impl App {
     /// Jumps to a question shown now (a member's first question, picked in
     /// the roster table), logging a `jump` event with its destination.
     pub fn jump_to_item(&self, interview_id: &str, item_path: &str) -> Result<crate::Screen> {

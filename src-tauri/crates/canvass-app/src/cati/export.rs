@@ -105,15 +105,11 @@ impl App {
         Ok(rows)
     }
 
-    /// Writes `calls.csv` or `calls.xlsx` into `dir` (created if missing).
-    pub fn export_calls(&self, xlsx: bool, dir: &Path) -> Result<CallExport> {
-        self.export_calls_in(xlsx, dir, &CallScope::default())
-    }
-
-    /// [`App::export_calls`] narrowed to `scope`. A study with neither calls nor a form, or an
+    /// Writes `calls.csv` or `calls.xlsx` into `dir` (created if missing), narrowed to
+    /// `scope` (`CallScope::default()` takes every call). A study with neither calls nor a form, or an
     /// id that no call of the scope belongs to, is refused before any file is written,
     /// so a mistyped id never gives an export that silently lacks its calls.
-    pub fn export_calls_in(&self, xlsx: bool, dir: &Path, scope: &CallScope) -> Result<CallExport> {
+    pub fn export_calls(&self, xlsx: bool, dir: &Path, scope: &CallScope) -> Result<CallExport> {
         let mut rows = self.call_history()?;
         if let Some(study) = scope.study.as_deref().filter(|s| !s.is_empty()) {
             // A study is known by its calls, or by its installed form when it has none yet.
